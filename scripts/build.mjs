@@ -1,0 +1,134 @@
+// Bundles the extension, the CLI, the webview and each heavy third-party SDK with esbuild.
+//
+// Heavy SDKs (Docker client now; the cloud SDKs later) are bundled into dist/vendor/<name>.js of
+// their own, and the main bundles reach them only through dynamic `import()`, which this build
+// rewrites to a runtime `require('./vendor/<name>.js')`. Activation therefore never parses them:
+// each SDK costs its load time on first use only. A static import of a lazy package fails the build.
+//
+// Usage: node scripts/build.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+
+/** Packages loaded on first use only; each becomes dist/vendor/<file>.js. */
+export const LAZY_PACKAGES = {
+  dockerode: 'dockerode',
+};
+
+const vendorFile = (name) => `./vendor/${LAZY_PACKAGES[name]}.js`;
+
+/** Rewrites imports of lazy packages to their vendor bundle, kept external. */
+const lazyPackagesPlugin = {
+  name: 'lazy-packages',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(LAZY_PACKAGES).map(escapeRegExp).join('|')})$`);
+    build.onResolve({ filter }, (args) => {
+      if (args.kind !== 'dynamic-import') {
+        return {
+          errors: [
+            {
+              text: `"${args.path}" is a lazily loaded package: use \`await import('${args.path}')\` (or \`import type\`) so activation does not load it.`,
+            },
+          ],
+        };
+      }
+      return { path: vendorFile(args.path), external: true };
+    });
+  },
+};
+
+function escapeRegExp(s) {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+  metafile: true,
+};
+
+const nodeCommon = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  define: { __STEPOPS_VERSION__: JSON.stringify(pkg.version) },
+};
+
+const builds = [
+  {
+    ...nodeCommon,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: dist,
+    external: ['vscode'],
+    plugins: [lazyPackagesPlugin],
+  },
+  {
+    ...nodeCommon,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: dist,
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [lazyPackagesPlugin],
+  },
+  {
+    ...common,
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: dist,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+  ...Object.entries(LAZY_PACKAGES).map(([name, file]) => ({
+    ...nodeCommon,
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root },
+    outfile: path.join(dist, 'vendor', `${file}.js`),
+    // ssh2 (pulled in by docker-modem for ssh:// hosts) has optional native parts; it falls back
+    // to pure JS when they are missing, so leave them out of the bundle.
+    external: ['cpu-features', '*.node'],
+  })),
+];
+
+async function main() {
+  await rm(dist, { recursive: true, force: true });
+  await mkdir(dist, { recursive: true });
+  if (watch) {
+    for (const options of builds) {
+      const ctx = await esbuild.context(options);
+      await ctx.watch();
+    }
+    console.log('esbuild: watching for changes');
+    return;
+  }
+  const results = await Promise.all(builds.map((options) => esbuild.build(options)));
+  await writeFile(path.join(dist, 'meta.json'), JSON.stringify(results.map((r) => r.metafile)));
+  await printSizes(results);
+}
+
+async function printSizes(results) {
+  const rows = [];
+  for (const result of results) {
+    for (const [file] of Object.entries(result.metafile.outputs)) {
+      if (file.endsWith('.map')) continue;
+      const { size } = await stat(path.join(root, file));
+      rows.push([path.relative(root, path.join(root, file)), size]);
+    }
+  }
+  rows.sort((a, b) => a[0].localeCompare(b[0]));
+  const width = Math.max(...rows.map(([f]) => f.length));
+  console.log(`bundle${' '.repeat(width - 6)}  size (${production ? 'minified' : 'dev'})`);
+  for (const [file, size] of rows) {
+    console.log(`${file.padEnd(width)}  ${(size / 1024).toFixed(1).padStart(8)} KiB`);
+  }
+}
+
+await main();

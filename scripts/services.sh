@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Starts the real services the integration and E2E tiers use, each only when it is not already
+# up, and prints their coordinates as shell assignments (eval-able):
+#   - dockerd on /var/run/docker.sock, with no bridge network and no iptables changes
+#     (these machines have no bridge; builds and containers use host or none networking)
+#   - an OCI registry (CNCF distribution) on 127.0.0.1:$STEPOPS_REGISTRY_PORT
+#   - base images, built once and then cached in the engine:
+#       stepops-test/python:3.11  Debian bookworm minbase + python3 (debootstrap, ~90 s once)
+#       stepops-test/busybox:1    busybox-static (2 MB)
+# Usage: scripts/services.sh [start|stop]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+state="${STEPOPS_STATE_DIR:-$here/.cache/services}"
+port="${STEPOPS_REGISTRY_PORT:-5555}"
+mkdir -p "$state"
+log() { echo "services: $*" >&2; }
+
+docker_up() { timeout 5 docker info >/dev/null 2>&1; }
+
+start_dockerd() {
+  if docker_up; then log "docker engine already answering"; return; fi
+  command -v dockerd >/dev/null || { log "dockerd missing: run scripts/setup-system.sh"; exit 1; }
+  log "starting dockerd (log: $state/dockerd.log)"
+  setsid nohup dockerd --bridge=none --iptables=false --ip-masq=false >"$state/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 1 60); do docker_up && return; sleep 0.5; done
+  log "dockerd did not answer within 30 s; its log ends with:"; tail -20 "$state/dockerd.log" >&2; exit 1
+}
+
+registry_up() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$port/v2/"; }
+
+start_registry() {
+  if registry_up; then log "registry already answering on 127.0.0.1:$port"; return; fi
+  command -v docker-registry >/dev/null || { log "docker-registry missing: run scripts/setup-system.sh"; exit 1; }
+  mkdir -p "$state/registry-data"
+  cat >"$state/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $state/registry-data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YAML
+  log "starting registry on 127.0.0.1:$port (log: $state/registry.log)"
+  setsid nohup docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 </dev/null &
+  for _ in $(seq 1 40); do registry_up && return; sleep 0.25; done
+  log "registry did not answer within 10 s"; tail -20 "$state/registry.log" >&2; exit 1
+}
+
+debian_mirror() {
+  local uri
+  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$uri" ] || uri=$(awk '/^deb / && $3 ~ /^bookworm$/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$uri" ] || { log "cannot find the Debian mirror in /etc/apt"; exit 1; }
+  echo "$uri"
+}
+
+build_base_images() {
+  if ! docker image inspect stepops-test/busybox:1 >/dev/null 2>&1; then
+    log "building stepops-test/busybox:1"
+    local bb="$state/busybox-rootfs"
+    rm -rf "$bb" && mkdir -p "$bb/bin" "$bb/tmp"
+    cp /bin/busybox "$bb/bin/busybox"
+    for applet in $("$bb/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$bb/bin/$applet"; done
+    tar -C "$bb" -c . | docker import -c 'CMD ["/bin/sh"]' - stepops-test/busybox:1 >/dev/null
+    rm -rf "$bb"
+  fi
+  if ! docker image inspect stepops-test/python:3.11 >/dev/null 2>&1; then
+    local rootfs="$state/python-rootfs"
+    log "building stepops-test/python:3.11 with debootstrap (about 90 s, once)"
+    rm -rf "$rootfs"
+    debootstrap --variant=minbase --include=python3 bookworm "$rootfs" "$(debian_mirror)" >"$state/debootstrap.log" 2>&1 \
+      || { log "debootstrap failed; see $state/debootstrap.log"; tail -20 "$state/debootstrap.log" >&2; exit 1; }
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    ln -sf python3 "$rootfs/usr/bin/python"
+    tar -C "$rootfs" -c . | docker import -c 'CMD ["python3"]' -c 'ENV LANG=C.UTF-8' - stepops-test/python:3.11 >/dev/null
+    rm -rf "$rootfs"
+  fi
+}
+
+stop_all() {
+  pkill -f "docker-registry serve $state/registry.yml" || true
+  log "registry stopped (dockerd is left running: other work may use it)"
+}
+
+case "${1:-start}" in
+  start)
+    start_dockerd
+    start_registry
+    build_base_images
+    echo "STEPOPS_REGISTRY=127.0.0.1:$port"
+    echo "STEPOPS_PYTHON_IMAGE=stepops-test/python:3.11"
+    echo "STEPOPS_BUSYBOX_IMAGE=stepops-test/busybox:1"
+    ;;
+  stop) stop_all ;;
+  *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,85 @@
+// `stepops`: the same engine as the extension, from a terminal.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { dockerEngineAnswers } from '../core/images/dockerEngine';
+import { componentTypeLabel, componentsOf, defaultStack } from '../core/stacks/model';
+import { STEPOPS_VERSION } from '../core/version';
+
+interface Command {
+  readonly summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  stacks: {
+    summary: 'List the stacks and their components',
+    async run(args) {
+      const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+      const stacks = [
+        defaultStack({
+          artifactRoot: path.join(os.homedir(), '.stepops', 'artifacts'),
+          dockerEngineAvailable: await dockerEngineAnswers(),
+        }),
+      ];
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(stacks, null, 2)}\n`);
+        return 0;
+      }
+      for (const stack of stacks) {
+        process.stdout.write(`${stack.name}\n`);
+        for (const c of componentsOf(stack)) {
+          process.stdout.write(`  ${componentTypeLabel(c.type).padEnd(20)} ${c.name.padEnd(16)} ${c.flavor}\n`);
+        }
+      }
+      return 0;
+    },
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'Usage: stepops <command> [options]',
+    '',
+    'Run single steps of ZenML-style pipelines on step operators.',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options:',
+    '  -h, --help     Show this help',
+    '  -v, --version  Show the version',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    process.stdout.write(usage());
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '-v' || first === '--version') {
+    process.stdout.write(`${STEPOPS_VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[first];
+  if (!command) {
+    process.stderr.write(`stepops: unknown command "${first}". Run "stepops --help" for the list.\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    process.stderr.write(`stepops ${first}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
