@@ -5,14 +5,15 @@
 // rewrites to a runtime `require('./vendor/<name>.js')`. Activation therefore never parses them:
 // each SDK costs its load time on first use only. A static import of a lazy package fails the build.
 //
-// Usage: node scripts/build.mjs [--production] [--watch]
+// Usage: node scripts/build.mjs [--production] [--watch] [--outdir=DIR]
 import * as esbuild from 'esbuild';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'dist');
+const outdirArg = process.argv.find((a) => a.startsWith('--outdir='));
+const dist = outdirArg ? path.resolve(outdirArg.slice('--outdir='.length)) : path.join(root, 'dist');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -24,7 +25,11 @@ export const LAZY_PACKAGES = {
 
 const vendorFile = (name) => `./vendor/${LAZY_PACKAGES[name]}.js`;
 
-/** Rewrites imports of lazy packages to their vendor bundle, kept external. */
+/**
+ * Replaces a lazy package with a one-line shim that requires its vendor bundle. esbuild wraps the
+ * shim so that it runs when the dynamic import does, not at load time; a plain `require` (rather
+ * than a native `import()` of the vendor file) keeps the extension host's CommonJS loader in charge.
+ */
 const lazyPackagesPlugin = {
   name: 'lazy-packages',
   setup(build) {
@@ -39,8 +44,16 @@ const lazyPackagesPlugin = {
           ],
         };
       }
-      return { path: vendorFile(args.path), external: true };
+      return { path: args.path, namespace: 'lazy-package' };
     });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(vendorFile(args.path))});`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\/vendor\//, namespace: 'lazy-package' }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
   },
 };
 
@@ -49,6 +62,7 @@ function escapeRegExp(s) {
 }
 
 const common = {
+  absWorkingDir: root,
   bundle: true,
   minify: production,
   sourcemap: production ? false : 'linked',
@@ -120,7 +134,7 @@ async function printSizes(results) {
     for (const [file] of Object.entries(result.metafile.outputs)) {
       if (file.endsWith('.map')) continue;
       const { size } = await stat(path.join(root, file));
-      rows.push([path.relative(root, path.join(root, file)), size]);
+      rows.push([path.relative(process.cwd(), path.join(root, file)) || file, size]);
     }
   }
   rows.sort((a, b) => a[0].localeCompare(b[0]));

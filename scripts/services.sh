@@ -7,7 +7,7 @@
 #   - base images, built once and then cached in the engine:
 #       stepops-test/python:3.11  Debian bookworm minbase + python3 (debootstrap, ~90 s once)
 #       stepops-test/busybox:1    busybox-static (2 MB)
-# Usage: scripts/services.sh [start|stop]
+# Usage: scripts/services.sh [start|docker|stop]   (docker: only the engine)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 state="${STEPOPS_STATE_DIR:-$here/.cache/services}"
@@ -95,6 +95,7 @@ case "${1:-start}" in
     echo "STEPOPS_PYTHON_IMAGE=stepops-test/python:3.11"
     echo "STEPOPS_BUSYBOX_IMAGE=stepops-test/busybox:1"
     ;;
+  docker) start_dockerd ;;
   stop) stop_all ;;
-  *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start|docker|stop]" >&2; exit 2 ;;
 esac

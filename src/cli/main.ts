@@ -2,7 +2,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { dockerEngineAnswers } from '../core/images/dockerEngine';
+import { connectDocker } from '../core/images/dockerClient';
+import { DEFAULT_DOCKER_SOCKET, dockerEngineAnswers } from '../core/images/dockerEngine';
 import { componentTypeLabel, componentsOf, defaultStack } from '../core/stacks/model';
 import { STEPOPS_VERSION } from '../core/version';
 
@@ -12,6 +13,26 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  doctor: {
+    summary: 'Check what running steps needs on this machine (Docker engine)',
+    async run(args) {
+      parseArgs({ args, options: {} });
+      const socketPath = process.env.DOCKER_HOST ? undefined : DEFAULT_DOCKER_SOCKET;
+      const where = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_SOCKET;
+      try {
+        const docker = await connectDocker(socketPath ? { socketPath } : {});
+        const version = await docker.version();
+        process.stdout.write(`Docker engine: ${version.Version} (API ${version.ApiVersion}) at ${where}\n`);
+        return 0;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        process.stdout.write(
+          `Docker engine: not reachable at ${where} (${reason}). Start Docker, or set DOCKER_HOST to its socket.\n`,
+        );
+        return 1;
+      }
+    },
+  },
   stacks: {
     summary: 'List the stacks and their components',
     async run(args) {

@@ -7,10 +7,7 @@ export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
  * Deliberately plain node:http rather than dockerode: callers on the activation path use it,
  * and loading the Docker client costs ~0.3 s.
  */
-export function dockerEngineAnswers(
-  socketPath: string = DEFAULT_DOCKER_SOCKET,
-  timeoutMs = 1000,
-): Promise<boolean> {
+export function dockerEngineAnswers(socketPath: string = DEFAULT_DOCKER_SOCKET, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const request = http.get({ socketPath, path: '/_ping', timeout: timeoutMs }, (response) => {
       response.resume();

@@ -17,6 +17,7 @@ export interface RegistryAuthProvider {
 /** The registry host of an image reference ("127.0.0.1:5000/a/b:tag" -> "127.0.0.1:5000"). */
 export function registryHostOf(reference: string): string {
   const first = reference.split('/')[0] ?? '';
-  const looksLikeHost = reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const looksLikeHost =
+    reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   return looksLikeHost ? first : 'docker.io';
 }

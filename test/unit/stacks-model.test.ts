@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_STACK_NAME, componentTypeLabel, componentsOf, defaultStack } from '../../src/core/stacks/model';
+
+test('the default stack runs everything locally and offers Docker only when an engine answers', () => {
+  const withDocker = defaultStack({ artifactRoot: '/tmp/a', dockerEngineAvailable: true });
+  assert.equal(withDocker.name, DEFAULT_STACK_NAME);
+  assert.deepEqual(
+    componentsOf(withDocker).map((c) => [c.type, c.name, c.flavor]),
+    [
+      ['orchestrator', 'embedded', 'embedded'],
+      ['artifact_store', 'local', 'local'],
+      ['step_operator', 'local-docker', 'local_docker'],
+    ],
+  );
+  assert.equal(withDocker.artifactStore.config.path, '/tmp/a');
+
+  const withoutDocker = defaultStack({ artifactRoot: '/tmp/a', dockerEngineAvailable: false });
+  assert.deepEqual(withoutDocker.stepOperators, []);
+  assert.equal(withoutDocker.containerRegistry, undefined);
+});
+
+test('components list in sidebar order, registry before step operators', () => {
+  const stack = {
+    ...defaultStack({ artifactRoot: '/a', dockerEngineAvailable: true }),
+    containerRegistry: { name: 'ecr', type: 'container_registry' as const, flavor: 'aws', config: {} },
+  };
+  assert.deepEqual(
+    componentsOf(stack).map((c) => c.name),
+    ['embedded', 'local', 'ecr', 'local-docker'],
+  );
+  assert.equal(componentTypeLabel('container_registry'), 'Container registry');
+});
