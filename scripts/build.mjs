@@ -7,7 +7,8 @@
 //
 // Usage: node scripts/build.mjs [--production] [--watch] [--outdir=DIR]
 import * as esbuild from 'esbuild';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +22,11 @@ const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 /** Packages loaded on first use only; each becomes dist/vendor/<file>.js. */
 export const LAZY_PACKAGES = {
   dockerode: 'dockerode',
+  'web-tree-sitter': 'web-tree-sitter',
 };
+
+/** WebAssembly files the bundles load at run time (src/core/python/pythonParser.ts finds them here). */
+const WASM_FILES = ['web-tree-sitter/tree-sitter.wasm', 'tree-sitter-python/tree-sitter-python.wasm'];
 
 const vendorFile = (name) => `./vendor/${LAZY_PACKAGES[name]}.js`;
 
@@ -112,9 +117,18 @@ const builds = [
   })),
 ];
 
+async function copyWasm() {
+  const require = createRequire(path.join(root, 'package.json'));
+  await mkdir(path.join(dist, 'wasm'), { recursive: true });
+  for (const file of WASM_FILES) {
+    await copyFile(require.resolve(file), path.join(dist, 'wasm', path.basename(file)));
+  }
+}
+
 async function main() {
   await rm(dist, { recursive: true, force: true });
   await mkdir(dist, { recursive: true });
+  await copyWasm();
   if (watch) {
     for (const options of builds) {
       const ctx = await esbuild.context(options);
@@ -136,6 +150,10 @@ async function printSizes(results) {
       const { size } = await stat(path.join(root, file));
       rows.push([path.relative(process.cwd(), path.join(root, file)) || file, size]);
     }
+  }
+  for (const file of WASM_FILES) {
+    const target = path.join(dist, 'wasm', path.basename(file));
+    rows.push([path.relative(process.cwd(), target), (await stat(target)).size]);
   }
   rows.sort((a, b) => a[0].localeCompare(b[0]));
   const width = Math.max(...rows.map(([f]) => f.length));

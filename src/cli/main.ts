@@ -6,6 +6,7 @@ import { connectDocker } from '../core/images/dockerClient';
 import { DEFAULT_DOCKER_SOCKET, dockerEngineAnswers } from '../core/images/dockerEngine';
 import { componentTypeLabel, componentsOf, defaultStack } from '../core/stacks/model';
 import { STEPOPS_VERSION } from '../core/version';
+import { stepsCommand } from './stepsCommand';
 
 interface Command {
   readonly summary: string;
@@ -32,6 +33,10 @@ const COMMANDS: Record<string, Command> = {
         return 1;
       }
     },
+  },
+  steps: {
+    summary: 'List the ZenML steps and pipelines in files or folders (--json for data)',
+    run: (args) => stepsCommand(args, process.stdout),
   },
   stacks: {
     summary: 'List the stacks and their components',

@@ -24,7 +24,7 @@ export function defaultGrammarFiles(bundleDir: string = __dirname): GrammarFiles
   }
   return {
     runtimeWasm: require.resolve(`web-tree-sitter/${RUNTIME_WASM}`),
-    pythonWasm: path.join(path.dirname(require.resolve('tree-sitter-python/package.json')), PYTHON_WASM),
+    pythonWasm: require.resolve(`tree-sitter-python/${PYTHON_WASM}`),
   };
 }
 

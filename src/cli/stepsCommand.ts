@@ -1,0 +1,63 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeOperator, describeParameters } from '../core/python/describe';
+import { loadPythonParser } from '../core/python/pythonParser';
+import { StepIndex } from '../core/python/stepIndex';
+
+/** `stepops steps FILE|DIR... [--json]`: the steps and pipelines discovery finds. */
+export async function stepsCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const targets = positionals.length > 0 ? positionals : ['.'];
+  const index = new StepIndex(await loadPythonParser());
+  for (const target of targets) {
+    const info = await stat(target).catch(() => undefined);
+    if (!info) throw new Error(`${target}: no such file or folder.`);
+    if (info.isDirectory()) await index.scan(path.resolve(target));
+    else index.update(path.resolve(target), await readFile(target, 'utf8'));
+  }
+  const cwd = process.cwd();
+  const where = (file: string, line: number): string => `${path.relative(cwd, file) || file}:${line + 1}`;
+  const steps = index.steps();
+  const pipelines = index.pipelines();
+
+  if (values.json) {
+    out.write(
+      `${JSON.stringify(
+        {
+          steps: steps.map(({ file, step }) => ({ file: path.relative(cwd, file), ...step })),
+          pipelines: pipelines.map(({ file, pipeline }) => ({ file: path.relative(cwd, file), ...pipeline })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return 0;
+  }
+  if (steps.length === 0 && pipelines.length === 0) {
+    out.write('No ZenML steps or pipelines found.\n');
+    return 0;
+  }
+  const rows = steps.map(({ file, step }) => [
+    where(file, step.nameRange.start.line),
+    step.name,
+    describeOperator(step.operator),
+    describeParameters(step.parameters),
+  ]);
+  out.write(table(['LOCATION', 'STEP', 'OPERATOR', 'PARAMETERS'], rows));
+  for (const { file, pipeline } of pipelines) {
+    const calls = pipeline.calls.map((c) => c.callee).join(' -> ') || '(no step calls found)';
+    out.write(`\npipeline ${pipeline.name} (${where(file, pipeline.nameRange.start.line)}): ${calls}\n`);
+  }
+  return 0;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
