@@ -74,3 +74,25 @@ test('the Docker client is a separate bundle, loaded by the CLI on first use', a
   assert.match(doctor.stdout, /^Docker engine: /);
   assert.equal(doctor.stderr, '');
 });
+
+test('stepops steps finds the example project steps with the bundled parser', async () => {
+  const table = await cli('steps', 'examples');
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^LOCATION\s+STEP\s+OPERATOR\s+PARAMETERS\n/);
+  assert.match(table.stdout, /examples\/churn\/steps\/trainer\.py:16\s+train_model\s+sagemaker\s+rows, epochs=300/);
+  assert.match(
+    table.stdout,
+    /pipeline churn_pipeline \(examples\/churn\/pipeline\.py:11\): load_customers -> train_model -> evaluate_model/,
+  );
+
+  const json = await cli('steps', 'examples/churn/steps/trainer.py', '--json');
+  const parsed = JSON.parse(json.stdout) as { steps: { name: string; operator: unknown }[] };
+  assert.deepEqual(
+    parsed.steps.map((s) => [s.name, s.operator]),
+    [['train_model', { kind: 'named', name: 'sagemaker', legacy: false }]],
+  );
+
+  const missing = await cli('steps', 'no/such/dir');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no\/such\/dir: no such file or folder/);
+});
