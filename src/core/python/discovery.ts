@@ -12,7 +12,7 @@ import type {
   SyntaxProblem,
 } from './model';
 import { pipelineCalls } from './pipelineCalls';
-import type { PythonParser, SyntaxNode } from './pythonParser';
+import type { PythonParser, SyntaxNode, SyntaxTree } from './pythonParser';
 import {
   docstringOf,
   dottedName,
@@ -30,7 +30,17 @@ import {
 const MAX_SYNTAX_PROBLEMS = 20;
 
 export function discoverPythonSource(parser: PythonParser, text: string): PythonFileModel {
-  const root = parser.parse(text).rootNode;
+  const tree = parser.parse(text);
+  try {
+    return discoverInTree(parser, tree, text);
+  } finally {
+    tree.delete(); // trees live in WebAssembly memory, which no garbage collector frees
+  }
+}
+
+/** Discovery over an existing tree of `text` (IncrementalDocument keeps one per open editor). */
+export function discoverInTree(parser: PythonParser, tree: SyntaxTree, text: string): PythonFileModel {
+  const root = tree.rootNode;
   const bindings = zenmlBindings(root);
   if (!root.hasError) return discoverInModule(root, bindings, []);
 
@@ -40,6 +50,7 @@ export function discoverPythonSource(parser: PythonParser, text: string): Python
   // so that one unfinished edit hides only the definition it is in.
   const clean: SyntaxNode[] = [];
   const recovered: SyntaxNode[] = [];
+  const pieceTrees: SyntaxTree[] = [];
   const lines = text.split('\n');
   for (const statement of root.namedChildren) {
     if (!statement) continue;
@@ -49,13 +60,16 @@ export function discoverPythonSource(parser: PythonParser, text: string): Python
     }
     for (const piece of topLevelPieces(lines, statement.startPosition.row, statement.endPosition.row)) {
       // Leading newlines keep the piece on its real lines, so positions need no translation.
-      const pieceRoot = parser.parse(
-        '\n'.repeat(piece.start) + lines.slice(piece.start, piece.end + 1).join('\n'),
-      ).rootNode;
-      recovered.push(...pieceRoot.namedChildren.filter((n): n is SyntaxNode => n !== null));
+      const pieceTree = parser.parse('\n'.repeat(piece.start) + lines.slice(piece.start, piece.end + 1).join('\n'));
+      pieceTrees.push(pieceTree);
+      recovered.push(...pieceTree.rootNode.namedChildren.filter((n): n is SyntaxNode => n !== null));
     }
   }
-  return discoverInModule(root, bindings, [...clean, ...recovered]);
+  try {
+    return discoverInModule(root, bindings, [...clean, ...recovered]);
+  } finally {
+    for (const pieceTree of pieceTrees) pieceTree.delete();
+  }
 }
 
 /**

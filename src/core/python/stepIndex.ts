@@ -7,7 +7,7 @@ import type { DiscoveredPipeline, DiscoveredStep, PythonFileModel } from './mode
 import { type PythonFileWalkOptions, pythonFilesUnder } from './pythonFiles';
 import type { PythonParser } from './pythonParser';
 
-const EMPTY_MODEL: PythonFileModel = { steps: [], pipelines: [], syntaxProblems: [] };
+export const EMPTY_MODEL: PythonFileModel = { steps: [], pipelines: [], syntaxProblems: [] };
 
 /**
  * Steps and pipelines need a decorator imported from zenml, so a file that never mentions
@@ -41,9 +41,13 @@ export class StepIndex {
 
   constructor(private readonly parser: PythonParser) {}
 
-  /** Discovers one file's steps from its current text (an open editor's, or the disk's). */
+  /** Discovers one file's steps from its text on disk (or any text, parsed whole). */
   update(file: string, text: string): PythonFileModel {
-    const model = mayDefineSteps(text) ? discoverPythonSource(this.parser, text) : EMPTY_MODEL;
+    return this.record(file, mayDefineSteps(text) ? discoverPythonSource(this.parser, text) : EMPTY_MODEL);
+  }
+
+  /** Stores a model discovered elsewhere (an open editor's IncrementalDocument). */
+  record(file: string, model: PythonFileModel): PythonFileModel {
     const previous = this.models.get(file);
     this.models.set(file, model);
     if (previous !== model) this.fire(file);
