@@ -3,6 +3,7 @@
 // container run. A name that no stack registers becomes an "unregistered" target the UI offers
 // to register.
 import type { DiscoveredStep } from '../python/model';
+import { findFlavor } from './flavors/flavorCatalog';
 import type { Stack, StackComponent } from './model';
 
 export type RunTarget =
@@ -12,15 +13,8 @@ export type RunTarget =
 
 const LOCAL_FLAVOR = 'local_docker';
 
-const FLAVOR_NAMES: Record<string, string> = {
-  sagemaker: 'SageMaker',
-  vertex: 'Vertex AI',
-  azureml: 'Azure ML',
-  [LOCAL_FLAVOR]: 'Docker (local)',
-};
-
 export function flavorDisplayName(flavor: string): string {
-  return FLAVOR_NAMES[flavor] ?? flavor;
+  return findFlavor('step_operator', flavor)?.displayName ?? flavor;
 }
 
 export function runTargets(step: DiscoveredStep, active: Stack, stacks: readonly Stack[]): RunTarget[] {

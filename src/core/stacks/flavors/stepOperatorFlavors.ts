@@ -1,0 +1,407 @@
+// Step operator flavors. Field names and defaults follow ZenML's SageMaker, Vertex AI and
+// Azure ML step operator configs so that imported stacks and users' habits carry over.
+import type { FieldSpec, FlavorSpec } from './fieldSpec';
+
+export const AWS_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-north-1',
+  'eu-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'me-central-1',
+  'af-south-1',
+];
+
+/** Regions where Vertex AI custom training runs. */
+export const VERTEX_REGIONS = [
+  'us-central1',
+  'us-east1',
+  'us-east4',
+  'us-west1',
+  'us-west2',
+  'us-west4',
+  'northamerica-northeast1',
+  'southamerica-east1',
+  'europe-west1',
+  'europe-west2',
+  'europe-west3',
+  'europe-west4',
+  'europe-west6',
+  'europe-west9',
+  'europe-north1',
+  'asia-east1',
+  'asia-northeast1',
+  'asia-northeast3',
+  'asia-south1',
+  'asia-southeast1',
+  'australia-southeast1',
+  'me-west1',
+];
+
+export const VERTEX_ACCELERATORS = [
+  'NVIDIA_TESLA_T4',
+  'NVIDIA_L4',
+  'NVIDIA_TESLA_V100',
+  'NVIDIA_TESLA_P100',
+  'NVIDIA_TESLA_P4',
+  'NVIDIA_TESLA_A100',
+  'NVIDIA_A100_80GB',
+  'NVIDIA_H100_80GB',
+  'TPU_V2',
+  'TPU_V3',
+];
+
+const baseImage: FieldSpec = {
+  name: 'base_image',
+  label: 'Base image',
+  kind: 'string',
+  description: 'Parent image of the step image; the project code and requirements are layered on top.',
+  placeholder: 'python:3.11-slim',
+};
+
+const environment: FieldSpec = {
+  name: 'environment',
+  label: 'Environment variables',
+  kind: 'string-map',
+  description: 'Extra environment variables for the job, as KEY=VALUE pairs separated by commas.',
+  placeholder: 'HF_HOME=/tmp/hf, LOG_LEVEL=debug',
+};
+
+export const SAGEMAKER: FlavorSpec = {
+  type: 'step_operator',
+  flavor: 'sagemaker',
+  displayName: 'SageMaker',
+  icon: 'cloud',
+  description: 'Runs the step as an Amazon SageMaker training job.',
+  summary: ['instance_type', 'region'],
+  fields: [
+    {
+      name: 'role',
+      label: 'Execution role ARN',
+      kind: 'string',
+      required: true,
+      description: 'IAM role SageMaker assumes to run the job; it needs access to the image and the output bucket.',
+      placeholder: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+      pattern: {
+        regex: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+        message: 'a role ARN looks like arn:aws:iam::123456789012:role/NAME',
+      },
+    },
+    {
+      name: 'region',
+      label: 'Region',
+      kind: 'string',
+      required: true,
+      description: 'AWS region the training job runs in.',
+      options: AWS_REGIONS,
+      pattern: { regex: /^[a-z]{2}(-gov)?-[a-z]+-\d$/, message: 'an AWS region looks like eu-west-1' },
+    },
+    {
+      name: 'instance_type',
+      label: 'Instance type',
+      kind: 'string',
+      default: 'ml.m5.large',
+      description: 'Training instance type, e.g. ml.g5.xlarge for one GPU.',
+      pattern: { regex: /^ml\.[a-z0-9]+\.[a-z0-9]+$/, message: 'a SageMaker instance type looks like ml.m5.large' },
+    },
+    {
+      name: 'instance_count',
+      label: 'Instance count',
+      kind: 'integer',
+      default: 1,
+      min: 1,
+      max: 100,
+      description: 'Number of instances.',
+    },
+    {
+      name: 'volume_size_in_gb',
+      label: 'Volume size (GB)',
+      kind: 'integer',
+      default: 30,
+      min: 1,
+      max: 16384,
+      description: 'Storage attached to each instance.',
+    },
+    {
+      name: 'max_runtime_in_seconds',
+      label: 'Max runtime (s)',
+      kind: 'integer',
+      default: 86400,
+      min: 1,
+      max: 2419200,
+      description: 'SageMaker stops the job after this long (at most 28 days).',
+    },
+    {
+      name: 'bucket',
+      label: 'Output bucket',
+      kind: 'string',
+      description: "S3 bucket for job outputs; SageMaker's default bucket when empty.",
+      pattern: {
+        regex: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        message: 'S3 bucket names are 3-63 lowercase letters, digits, dots and hyphens',
+      },
+    },
+    {
+      name: 'output_prefix',
+      label: 'Output prefix',
+      kind: 'string',
+      description: 'Key prefix for outputs in the bucket.',
+    },
+    {
+      name: 'experiment_name',
+      label: 'Experiment name',
+      kind: 'string',
+      description: 'SageMaker Experiments name to group runs under.',
+      pattern: { regex: /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$/, message: 'letters, digits and hyphens, at most 120' },
+    },
+    environment,
+    baseImage,
+    {
+      name: 'estimator_args',
+      label: 'Estimator arguments',
+      kind: 'json',
+      description: 'Extra arguments for the SageMaker Estimator, as a JSON object.',
+      placeholder: '{"use_spot_instances": true, "max_wait": 7200}',
+    },
+  ],
+};
+
+export const VERTEX: FlavorSpec = {
+  type: 'step_operator',
+  flavor: 'vertex',
+  displayName: 'Vertex AI',
+  icon: 'cloud',
+  description: 'Runs the step as a Google Cloud Vertex AI custom job.',
+  summary: ['machine_type', 'accelerator_type', 'region'],
+  fields: [
+    {
+      name: 'project',
+      label: 'Project ID',
+      kind: 'string',
+      required: true,
+      description: 'Google Cloud project that runs the job.',
+      pattern: {
+        regex: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+        message: 'project IDs are 6-30 lowercase letters, digits and hyphens, starting with a letter',
+      },
+    },
+    {
+      name: 'region',
+      label: 'Region',
+      kind: 'string',
+      required: true,
+      default: 'us-central1',
+      description: 'Vertex AI region.',
+      options: VERTEX_REGIONS,
+      pattern: { regex: /^[a-z]+-[a-z]+\d+$/, message: 'a Google Cloud region looks like europe-west4' },
+    },
+    {
+      name: 'machine_type',
+      label: 'Machine type',
+      kind: 'string',
+      default: 'n1-standard-4',
+      description: 'Compute Engine machine type, e.g. n1-standard-8 or a2-highgpu-1g.',
+    },
+    {
+      name: 'accelerator_type',
+      label: 'Accelerator type',
+      kind: 'enum',
+      options: VERTEX_ACCELERATORS,
+      description: 'GPU or TPU to attach.',
+    },
+    {
+      name: 'accelerator_count',
+      label: 'Accelerator count',
+      kind: 'integer',
+      min: 0,
+      max: 16,
+      description: 'Number of accelerators (0 for none).',
+    },
+    {
+      name: 'boot_disk_type',
+      label: 'Boot disk type',
+      kind: 'enum',
+      options: ['pd-ssd', 'pd-standard', 'pd-balanced'],
+      default: 'pd-ssd',
+      description: 'Boot disk type.',
+    },
+    {
+      name: 'boot_disk_size_gb',
+      label: 'Boot disk size (GB)',
+      kind: 'integer',
+      default: 100,
+      min: 100,
+      max: 64000,
+      description: 'Boot disk size.',
+    },
+    {
+      name: 'service_account',
+      label: 'Service account',
+      kind: 'string',
+      description: 'Service account the job runs as.',
+      pattern: {
+        regex: /^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/,
+        message: 'a service account looks like NAME@PROJECT.iam.gserviceaccount.com',
+      },
+    },
+    {
+      name: 'network',
+      label: 'Network',
+      kind: 'string',
+      description: 'Full VPC network name for peering, projects/NUMBER/global/networks/NAME.',
+    },
+    {
+      name: 'reserved_ip_ranges',
+      label: 'Reserved IP ranges',
+      kind: 'string-list',
+      description: 'Names of reserved IP ranges in the network, comma-separated.',
+    },
+    {
+      name: 'encryption_spec_key_name',
+      label: 'Encryption key',
+      kind: 'string',
+      description: 'Cloud KMS key for customer-managed encryption.',
+    },
+    {
+      name: 'persistent_resource_id',
+      label: 'Persistent resource ID',
+      kind: 'string',
+      description: 'Run on an existing Vertex persistent resource.',
+    },
+    environment,
+    baseImage,
+  ],
+};
+
+/** Azure resource group and workspace naming rules (Azure's own). */
+const AZURE_RESOURCE_GROUP = /^[-\w._()]{0,89}[-\w_()]$/;
+const AZURE_ML_WORKSPACE = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const AZUREML: FlavorSpec = {
+  type: 'step_operator',
+  flavor: 'azureml',
+  displayName: 'Azure ML',
+  icon: 'cloud',
+  description: 'Runs the step as an Azure Machine Learning command job.',
+  summary: ['compute_type', 'instance_type', 'compute_name', 'workspace_name'],
+  fields: [
+    {
+      name: 'subscription_id',
+      label: 'Subscription ID',
+      kind: 'string',
+      required: true,
+      description: 'Azure subscription.',
+      pattern: { regex: UUID, message: 'a subscription ID is a GUID' },
+    },
+    {
+      name: 'resource_group',
+      label: 'Resource group',
+      kind: 'string',
+      required: true,
+      description: 'Resource group of the workspace.',
+      pattern: { regex: AZURE_RESOURCE_GROUP, message: 'up to 90 letters, digits, _ - . ( ), not ending with a dot' },
+    },
+    {
+      name: 'workspace_name',
+      label: 'Workspace',
+      kind: 'string',
+      required: true,
+      description: 'Azure ML workspace name.',
+      pattern: { regex: AZURE_ML_WORKSPACE, message: '3-33 letters, digits, _ and -, starting with a letter or digit' },
+    },
+    {
+      name: 'compute_type',
+      label: 'Compute',
+      kind: 'enum',
+      options: ['serverless', 'compute-instance', 'compute-cluster'],
+      default: 'serverless',
+      description: 'Serverless compute, or an existing compute instance or cluster.',
+    },
+    {
+      name: 'instance_type',
+      label: 'Instance type',
+      kind: 'string',
+      default: 'Standard_DS3_v2',
+      description: 'VM size for serverless compute, e.g. Standard_NC6s_v3.',
+      when: { field: 'compute_type', oneOf: ['serverless'] },
+    },
+    {
+      name: 'compute_name',
+      label: 'Compute name',
+      kind: 'string',
+      required: true,
+      description: 'Name of the compute instance or cluster.',
+      when: { field: 'compute_type', oneOf: ['compute-instance', 'compute-cluster'] },
+      pattern: {
+        regex: /^[a-zA-Z][a-zA-Z0-9-]{1,23}$/,
+        message: '2-24 letters, digits and hyphens, starting with a letter',
+      },
+    },
+    {
+      name: 'environment_name',
+      label: 'Environment name',
+      kind: 'string',
+      description: 'Azure ML environment registered for the step image.',
+    },
+    environment,
+    baseImage,
+    {
+      name: 'tenant_id',
+      label: 'Tenant ID',
+      kind: 'string',
+      description: 'Service principal tenant (leave empty to use your Azure login).',
+      pattern: { regex: UUID, message: 'a tenant ID is a GUID' },
+    },
+    {
+      name: 'service_principal_id',
+      label: 'Client ID',
+      kind: 'string',
+      description: 'Service principal application (client) ID.',
+      pattern: { regex: UUID, message: 'a client ID is a GUID' },
+    },
+    {
+      name: 'service_principal_secret',
+      label: 'Client secret',
+      kind: 'secret',
+      description: 'Service principal secret; kept in the secret store.',
+    },
+  ],
+};
+
+export const LOCAL_DOCKER: FlavorSpec = {
+  type: 'step_operator',
+  flavor: 'local_docker',
+  displayName: 'Docker (local)',
+  icon: 'vm',
+  description: "Runs the step in a container on this machine's Docker engine: try it before paying for cloud.",
+  summary: ['network_mode'],
+  fields: [
+    {
+      name: 'network_mode',
+      label: 'Network',
+      kind: 'enum',
+      options: ['host', 'none', 'bridge'],
+      default: 'host',
+      description: 'Container network mode.',
+    },
+    environment,
+    baseImage,
+  ],
+};
+
+export const STEP_OPERATOR_FLAVORS: readonly FlavorSpec[] = [SAGEMAKER, VERTEX, AZUREML, LOCAL_DOCKER];
