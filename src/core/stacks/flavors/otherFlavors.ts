@@ -88,7 +88,7 @@ export const OCI_REGISTRY: FlavorSpec = {
       description: 'HOST[:PORT][/PATH]',
       placeholder: 'registry.example.com:5000/team',
       pattern: {
-        regex: /^[a-zA-Z0-9.-]+(:\d{1,5})?(\/[a-z0-9._\/-]+)?$/,
+        regex: /^[a-zA-Z0-9.-]+(:\d{1,5})?(\/[a-z0-9._/-]+)?$/,
         message: 'a registry looks like HOST[:PORT][/PATH], without http://',
       },
     },
