@@ -1,53 +1,67 @@
 // The composition root: the only place that creates objects and wires them together. Everything
-// here is cheap; work that costs (Docker pings, SDK loads) happens on first use, not on activation.
+// here is cheap; work that costs (the Python parser, Docker pings, SDK loads) happens on first
+// use, not on activation.
 import * as vscode from 'vscode';
-import { dockerEngineAnswers } from '../core/images/dockerEngine';
-import { DEFAULT_STACK_NAME, type Stack, defaultStack } from '../core/stacks/model';
 import { STEPOPS_VERSION } from '../core/version';
-import { StackCodeLensProvider } from './codelens/StackCodeLensProvider';
+import { StackState } from './stacks/StackState';
 import { StackTreeDataProvider } from './stacks/StackTreeDataProvider';
+import { StepCodeLensProvider } from './steps/StepCodeLensProvider';
+import { StepDocuments } from './steps/StepDocuments';
+import { StepHoverProvider } from './steps/StepHoverProvider';
+import { StepTreeDataProvider } from './steps/StepTreeDataProvider';
+import { WorkspaceStepIndexer } from './steps/WorkspaceStepIndexer';
+import { registerStepCommands } from './steps/stepCommands';
 import { StackDetailsPanel } from './webview/StackDetailsPanel';
 
-const ACTIVE_STACK_KEY = 'stepops.activeStack';
+const PYTHON_FILES: vscode.DocumentSelector = { language: 'python', scheme: 'file' };
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Step Operators', { log: true });
-  const activeStackName = (): string => context.workspaceState.get<string>(ACTIVE_STACK_KEY, DEFAULT_STACK_NAME);
-  const artifactRoot = vscode.Uri.joinPath(context.globalStorageUri, 'artifacts').fsPath;
-  const loadStacks = async (): Promise<Stack[]> => [
-    defaultStack({ artifactRoot, dockerEngineAvailable: await dockerEngineAnswers() }),
-  ];
-
-  const tree = new StackTreeDataProvider(loadStacks, activeStackName);
-  const lenses = new StackCodeLensProvider(activeStackName);
-  const setActiveStack = async (name: string): Promise<void> => {
-    await context.workspaceState.update(ACTIVE_STACK_KEY, name);
-    tree.refresh();
-    lenses.refresh();
-  };
-  const details = new StackDetailsPanel(context.extensionUri, output, (name) => void setActiveStack(name));
+  const stacks = new StackState(
+    context.workspaceState,
+    vscode.Uri.joinPath(context.globalStorageUri, 'artifacts').fsPath,
+  );
+  const documents = new StepDocuments();
+  const stackTree = new StackTreeDataProvider(stacks);
+  const stepTree = new StepTreeDataProvider(documents);
+  const lenses = new StepCodeLensProvider(documents, stacks);
+  const indexer = new WorkspaceStepIndexer(documents, output);
+  const details = new StackDetailsPanel(context.extensionUri, output, (name) => void stacks.setActive(name));
 
   context.subscriptions.push(
     output,
+    stacks,
     details,
-    vscode.window.registerTreeDataProvider('stepops.stacks', tree),
-    vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lenses),
+    stepTree,
+    indexer,
+    vscode.window.registerTreeDataProvider('stepops.stacks', stackTree),
+    vscode.window.registerTreeDataProvider('stepops.steps', stepTree),
+    vscode.languages.registerCodeLensProvider(PYTHON_FILES, lenses),
+    vscode.languages.registerHoverProvider(PYTHON_FILES, new StepHoverProvider(documents, stacks)),
+    vscode.workspace.onDidCloseTextDocument((document) => documents.forget(document)),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('stepops.codeLens') && lenses.refresh()),
-    vscode.commands.registerCommand('stepops.refreshStacks', () => tree.refresh()),
+    stacks.onDidChange(() => {
+      stackTree.refresh();
+      lenses.refresh();
+    }),
+    vscode.commands.registerCommand('stepops.refreshStacks', () => stacks.refresh()),
     vscode.commands.registerCommand('stepops.showStack', async (name?: string) => {
-      const stacks = await loadStacks();
-      const stack = stacks.find((s) => s.name === (name ?? activeStackName()));
+      const all = await stacks.stacks();
+      const stack = all.find((s) => s.name === (name ?? stacks.activeStackName()));
       if (!stack) {
         void vscode.window.showErrorMessage(`No stack named "${name}". Refresh the Stacks view and pick one from it.`);
         return;
       }
-      details.show(stack, stack.name === activeStackName());
+      details.show(stack, stack.name === stacks.activeStackName());
     }),
     vscode.commands.registerCommand('stepops.showVersion', () =>
       vscode.window.showInformationMessage(`Step Operators ${STEPOPS_VERSION}`),
     ),
+    ...registerStepCommands(documents, stacks),
   );
+  // Indexing reads every Python file: start it after activation has returned.
+  setTimeout(() => indexer.start(), 0);
   output.info(`Step Operators ${STEPOPS_VERSION} activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 

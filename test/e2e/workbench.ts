@@ -145,6 +145,13 @@ export async function openFromExplorer(page: Page, relativePath: string): Promis
   await page.locator(`.tabs-container .tab[aria-label^="${file}"]`).waitFor();
 }
 
+/** One view's pane inside a view container, found by the view's title in its header. */
+export function viewPane(container: Locator, title: string): Locator {
+  return container
+    .locator('.split-view-view')
+    .filter({ has: container.page().locator(`.pane-header[aria-label^="${title} "]`) });
+}
+
 export interface TreeRow {
   readonly level: number;
   readonly label: string;

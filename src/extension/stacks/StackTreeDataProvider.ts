@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { type Stack, type StackComponent, componentTypeLabel, componentsOf } from '../../core/stacks/model';
+import type { StackState } from './StackState';
 
 type Node = { kind: 'stack'; stack: Stack; active: boolean } | { kind: 'component'; component: StackComponent };
 
@@ -15,10 +16,7 @@ export class StackTreeDataProvider implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(
-    private readonly loadStacks: () => Promise<readonly Stack[]>,
-    private readonly activeStackName: () => string,
-  ) {}
+  constructor(private readonly stacks: StackState) {}
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -26,8 +24,8 @@ export class StackTreeDataProvider implements vscode.TreeDataProvider<Node> {
 
   async getChildren(node?: Node): Promise<Node[]> {
     if (!node) {
-      const active = this.activeStackName();
-      return (await this.loadStacks()).map((stack) => ({ kind: 'stack', stack, active: stack.name === active }));
+      const active = this.stacks.activeStackName();
+      return (await this.stacks.stacks()).map((stack) => ({ kind: 'stack', stack, active: stack.name === active }));
     }
     if (node.kind === 'stack') return componentsOf(node.stack).map((component) => ({ kind: 'component', component }));
     return [];

@@ -1,0 +1,69 @@
+import * as vscode from 'vscode';
+import type { DiscoveredPipeline, DiscoveredStep, PythonFileModel, SourceRange } from '../../core/python/model';
+import { type PythonParser, loadPythonParser } from '../../core/python/pythonParser';
+import { IncrementalDocument } from '../../core/python/incrementalDocument';
+import { EMPTY_MODEL, StepIndex, mayDefineSteps } from '../../core/python/stepIndex';
+
+/**
+ * Discovery results for open Python documents, re-computed once per document version, and the
+ * workspace-wide index they feed. The parser (WebAssembly) loads on the first Python document,
+ * not on activation.
+ */
+export class StepDocuments {
+  private parser: Promise<PythonParser> | undefined;
+  private index: StepIndex | undefined;
+  private readonly open = new Map<string, { version: number; model: PythonFileModel; tree?: IncrementalDocument }>();
+
+  async stepIndex(): Promise<StepIndex> {
+    this.parser ??= loadPythonParser();
+    const parser = await this.parser;
+    this.index ??= new StepIndex(parser);
+    return this.index;
+  }
+
+  /** The document's steps, re-discovered incrementally once per version. */
+  async modelFor(document: vscode.TextDocument): Promise<PythonFileModel> {
+    const key = document.uri.toString();
+    const index = await this.stepIndex();
+    const entry = this.open.get(key) ?? { version: -1, model: EMPTY_MODEL };
+    if (entry.version === document.version) return entry.model;
+    const text = document.getText();
+    if (mayDefineSteps(text)) {
+      entry.tree ??= new IncrementalDocument(await this.parser!);
+      entry.model = entry.tree.update(text);
+    } else {
+      entry.tree?.dispose();
+      entry.tree = undefined;
+      entry.model = EMPTY_MODEL;
+    }
+    entry.version = document.version;
+    this.open.set(key, entry);
+    if (document.uri.scheme === 'file') index.record(document.uri.fsPath, entry.model);
+    return entry.model;
+  }
+
+  /** Frees a closed document's syntax tree (WebAssembly memory). */
+  forget(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    this.open.get(key)?.tree?.dispose();
+    this.open.delete(key);
+  }
+
+  async stepAt(document: vscode.TextDocument, position: vscode.Position): Promise<DiscoveredStep | undefined> {
+    const model = await this.modelFor(document);
+    return model.steps.find((s) => contains(s.definitionRange, position));
+  }
+
+  async pipelineAt(document: vscode.TextDocument, position: vscode.Position): Promise<DiscoveredPipeline | undefined> {
+    const model = await this.modelFor(document);
+    return model.pipelines.find((p) => contains(p.definitionRange, position));
+  }
+}
+
+export function toVsRange(range: SourceRange): vscode.Range {
+  return new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
+}
+
+function contains(range: SourceRange, position: vscode.Position): boolean {
+  return toVsRange(range).contains(position);
+}

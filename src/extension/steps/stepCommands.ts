@@ -1,0 +1,87 @@
+import * as vscode from 'vscode';
+import { type RunTarget, runTargetTitle, runTargets } from '../../core/stacks/runTargets';
+import type { StackState } from '../stacks/StackState';
+import type { StepDocuments } from './StepDocuments';
+
+export const StepCommandIds = {
+  runStep: 'stepops.runStep',
+  runStepAtCursor: 'stepops.runStepAtCursor',
+  runPipeline: 'stepops.runPipeline',
+  runPipelineAtCursor: 'stepops.runPipelineAtCursor',
+  registerStepOperator: 'stepops.registerStepOperator',
+} as const;
+
+export interface RunStepArguments {
+  readonly uri: string;
+  readonly stepName: string;
+  readonly target: RunTarget;
+}
+
+export interface RunPipelineArguments {
+  readonly uri: string;
+  readonly pipelineName: string;
+}
+
+// Running needs the embedded orchestrator, which is the next piece of work; until it lands the
+// commands say so plainly instead of pretending to run anything.
+const NOT_YET =
+  'Running from the editor is not available in this version yet: the embedded orchestrator is still being built.';
+
+export function registerStepCommands(documents: StepDocuments, stacks: StackState): vscode.Disposable[] {
+  const runStep = (args: RunStepArguments): void => {
+    const where =
+      args.target.kind === 'local'
+        ? 'in a local container'
+        : args.target.kind === 'operator'
+          ? `on step operator "${args.target.operator.name}"`
+          : `on "${args.target.operatorName}"`;
+    void vscode.window.showInformationMessage(`${NOT_YET} Step "${args.stepName}" would run ${where}.`);
+  };
+
+  const runPipeline = (args: RunPipelineArguments): void => {
+    void vscode.window.showInformationMessage(`${NOT_YET} Pipeline "${args.pipelineName}" would run step by step.`);
+  };
+
+  return [
+    vscode.commands.registerCommand(StepCommandIds.runStep, runStep),
+    vscode.commands.registerCommand(StepCommandIds.runPipeline, runPipeline),
+    vscode.commands.registerCommand(StepCommandIds.runStepAtCursor, async () => {
+      const editor = vscode.window.activeTextEditor;
+      const step = editor && (await documents.stepAt(editor.document, editor.selection.active));
+      if (!editor || !step) {
+        void vscode.window.showWarningMessage(
+          "Put the cursor inside a function decorated with ZenML's @step, then run this command again.",
+        );
+        return;
+      }
+      const targets = runTargets(step, await stacks.activeStack(), await stacks.stacks());
+      const picked = await vscode.window.showQuickPick(
+        targets.map((target) => ({ label: runTargetTitle(target, targets), target })),
+        { title: `Run step "${step.name}"`, placeHolder: 'Where should the step run?' },
+      );
+      if (!picked) return;
+      if (picked.target.kind === 'unregistered') {
+        await vscode.commands.executeCommand(StepCommandIds.registerStepOperator, picked.target.operatorName);
+        return;
+      }
+      runStep({ uri: editor.document.uri.toString(), stepName: step.name, target: picked.target });
+    }),
+    vscode.commands.registerCommand(StepCommandIds.runPipelineAtCursor, async () => {
+      const editor = vscode.window.activeTextEditor;
+      const pipeline = editor && (await documents.pipelineAt(editor.document, editor.selection.active));
+      if (!editor || !pipeline) {
+        void vscode.window.showWarningMessage(
+          "Put the cursor inside a function decorated with ZenML's @pipeline, then run this command again.",
+        );
+        return;
+      }
+      runPipeline({ uri: editor.document.uri.toString(), pipelineName: pipeline.name });
+    }),
+    vscode.commands.registerCommand(StepCommandIds.registerStepOperator, (name?: string) => {
+      void vscode.window.showInformationMessage(
+        `Registering step operators${name ? ` ("${name}")` : ''} arrives with the stack wizards in the next version. ` +
+          'Until then, steps can run on the default stack.',
+      );
+    }),
+  ];
+}
