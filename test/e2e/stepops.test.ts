@@ -131,9 +131,10 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
       await waitForLenses(p, ['▶ Run locally'], 'evaluator.py before the edit');
       await p.locator('.monaco-editor .view-lines').first().click();
       await p.keyboard.press('Control+End');
-      // The editor indents after "def ...:" by itself, so the body is typed without spaces.
+      // The body's indent is typed out: without a Python extension the editor does not add it
+      // (and where it does, eight spaces are still a valid body).
       await p.keyboard.type(
-        '\n\n@step(step_operator="vertex")\ndef report(accuracy: float) -> str:\nreturn f"{accuracy:.2f}"\n',
+        '\n\n@step(step_operator="vertex")\ndef report(accuracy: float) -> str:\n    return f"{accuracy:.2f}"\n',
       );
       await waitForLenses(
         p,
