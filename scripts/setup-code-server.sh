@@ -20,6 +20,10 @@ if ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
   echo "code-server needs libkrb5-dev to compile kerberos: run scripts/setup-system.sh first" >&2
   exit 1
 fi
+# Run from `npm test`, this script inherits the outer npm's npm_* variables; the inner npm would
+# take npm_config_user_agent (which names Node 20) as its own, and code-server's postinstall reads
+# the Node version from it. Start clean.
+for variable in $(compgen -e | grep '^npm_' || true); do unset "$variable"; done
 mkdir -p "$dir/node24"
 [ -x "$node24/bin/node" ] || npm install --prefix "$dir/node24" --no-save --no-package-lock "node@$NODE_VERSION"
 [ -x "$node24/bin/node" ] || { echo "node@$NODE_VERSION did not unpack a Node binary at $node24" >&2; exit 1; }
