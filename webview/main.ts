@@ -1,56 +1,46 @@
-// Stack details panel. Runs inside a webview under a strict CSP (no inline script, no remote
-// content); the extension sends the stack to show, and this script renders it with
-// @vscode-elements web components (the successor of the archived webview-ui-toolkit).
+// Entry point of the webview bundle. Runs under a strict CSP (no inline script, no remote
+// content); renders what the extension sends with @vscode-elements web components (the
+// successor of the archived webview-ui-toolkit) and posts back only protocol messages.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-form-container/index.js';
+import '@vscode-elements/elements/dist/vscode-form-group/index.js';
+import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-table/index.js';
 import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
-import type { HostMessage, StackView, WebviewMessage } from './protocol';
+import '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { renderForm, setBusy, showProblems } from './componentForm';
+import type { HostMessage, WebviewMessage } from './protocol';
+import { renderStack } from './stackView';
 
 declare function acquireVsCodeApi(): { postMessage(message: WebviewMessage): void };
 
 const vscode = acquireVsCodeApi();
+const post = (message: WebviewMessage): void => vscode.postMessage(message);
 const root = document.getElementById('root')!;
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K];
-function element(tag: string, text?: string): HTMLElement;
-function element(tag: string, text?: string): HTMLElement {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function render(stack: StackView): void {
-  root.replaceChildren();
-  root.append(element('h1', `Stack "${stack.name}"${stack.active ? ' (active)' : ''}`));
-  const table = element('vscode-table');
-  table.setAttribute('zebra', '');
-  table.setAttribute('bordered-columns', '');
-  const header = element('vscode-table-header');
-  for (const title of ['Component', 'Type', 'Flavor']) header.append(element('vscode-table-header-cell', title));
-  const body = element('vscode-table-body');
-  body.setAttribute('slot', 'body');
-  for (const component of stack.components) {
-    const row = element('vscode-table-row');
-    for (const value of [component.name, component.typeLabel, component.flavor]) {
-      row.append(element('vscode-table-cell', value));
-    }
-    body.append(row);
-  }
-  header.setAttribute('slot', 'header');
-  table.append(header, body);
-  root.append(table);
-  if (!stack.active) {
-    const button = element('vscode-button', 'Make active');
-    button.addEventListener('click', () => vscode.postMessage({ type: 'setActive', stackName: stack.name }));
-    root.append(button);
-  }
-}
-
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
-  if (event.data?.type === 'showStack') render(event.data.stack);
+  const message = event.data;
+  switch (message?.type) {
+    case 'showStack':
+      renderStack(root, message.stack, post);
+      break;
+    case 'showForm':
+      renderForm(root, message.form, post);
+      break;
+    case 'problems':
+      showProblems(message.problems);
+      break;
+    case 'busy':
+      setBusy(message.busy);
+      break;
+  }
 });
-vscode.postMessage({ type: 'ready' });
+post({ type: 'ready' });

@@ -3,7 +3,12 @@
 // use, not on activation.
 import * as vscode from 'vscode';
 import { STEPOPS_VERSION } from '../core/version';
+import { defaultStacksFile } from '../core/stacks/stackStore';
+import { SecretVault } from './stacks/SecretVault';
 import { StackState } from './stacks/StackState';
+import { StackStatusBar } from './stacks/StackStatusBar';
+import { registerRegistrationCommands } from './stacks/registrationCommands';
+import { registerStackCommands } from './stacks/stackCommands';
 import { StackTreeDataProvider } from './stacks/StackTreeDataProvider';
 import { StepCodeLensProvider } from './steps/StepCodeLensProvider';
 import { StepDocuments } from './steps/StepDocuments';
@@ -19,23 +24,32 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Step Operators', { log: true });
   const stacks = new StackState(
-    context.workspaceState,
+    defaultStacksFile(),
     vscode.Uri.joinPath(context.globalStorageUri, 'artifacts').fsPath,
+    vscode.workspace.workspaceFolders?.[0]?.uri,
   );
+  const secrets = new SecretVault(context.secrets);
   const documents = new StepDocuments();
   const stackTree = new StackTreeDataProvider(stacks);
   const stepTree = new StepTreeDataProvider(documents);
   const lenses = new StepCodeLensProvider(documents, stacks);
   const indexer = new WorkspaceStepIndexer(documents, output);
-  const details = new StackDetailsPanel(context.extensionUri, output, (name) => void stacks.setActive(name));
+  const stackView = vscode.window.createTreeView('stepops.stacks', {
+    treeDataProvider: stackTree,
+    showCollapseAll: true,
+  });
+  const details = new StackDetailsPanel(context.extensionUri, output, (name) =>
+    stacks.setActive(name).catch((error: Error) => void vscode.window.showErrorMessage(error.message)),
+  );
 
   context.subscriptions.push(
     output,
     stacks,
     details,
+    new StackStatusBar(stacks),
     stepTree,
     indexer,
-    vscode.window.registerTreeDataProvider('stepops.stacks', stackTree),
+    stackView,
     vscode.window.registerTreeDataProvider('stepops.steps', stepTree),
     vscode.languages.registerCodeLensProvider(PYTHON_FILES, lenses),
     vscode.languages.registerHoverProvider(PYTHON_FILES, new StepHoverProvider(documents, stacks)),
@@ -59,6 +73,14 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.window.showInformationMessage(`Step Operators ${STEPOPS_VERSION}`),
     ),
     ...registerStepCommands(documents, stacks),
+    ...registerStackCommands(stacks, secrets, output),
+    ...registerRegistrationCommands(
+      context.extensionUri,
+      stacks,
+      secrets,
+      { provider: stackTree, view: stackView },
+      output,
+    ),
   );
   // Indexing reads every Python file: start it after activation has returned.
   setTimeout(() => indexer.start(), 0);

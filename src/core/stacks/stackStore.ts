@@ -25,6 +25,8 @@ export interface StackCatalog {
   readonly stacks: readonly Stack[];
   /** Every component: built-in ones and the file's. */
   readonly components: readonly StackComponent[];
+  /** The built-in ones among them (not in the file; cannot be edited or deleted). */
+  readonly builtInComponents: readonly StackComponent[];
   readonly definitions: readonly StackDefinition[];
   readonly diagnostics: readonly FileDiagnostic[];
   readonly writable: boolean;
@@ -57,10 +59,10 @@ export class StackStore {
     const parsed = parseStackFile(text ?? '');
     const builtIn = defaultStack(await this.builtIns());
     const builtInComponents = [builtIn.orchestrator, builtIn.artifactStore, ...builtIn.stepOperators];
-    const components = [
-      ...builtInComponents.filter((b) => !parsed.components.some((c) => c.type === b.type && c.name === b.name)),
-      ...parsed.components,
-    ];
+    const unshadowed = builtInComponents.filter(
+      (b) => !parsed.components.some((c) => c.type === b.type && c.name === b.name),
+    );
+    const components = [...unshadowed, ...parsed.components];
     const resolved = resolveStacks(parsed.stacks, components, builtIn);
     const stacks = resolved.stacks.some((s) => s.name === DEFAULT_STACK_NAME)
       ? resolved.stacks
@@ -68,6 +70,7 @@ export class StackStore {
     return {
       stacks,
       components,
+      builtInComponents: unshadowed,
       definitions: parsed.stacks,
       diagnostics: [...parsed.diagnostics, ...resolved.diagnostics],
       writable: parsed.writable,

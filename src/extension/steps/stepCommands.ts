@@ -77,11 +77,8 @@ export function registerStepCommands(documents: StepDocuments, stacks: StackStat
       }
       runPipeline({ uri: editor.document.uri.toString(), pipelineName: pipeline.name });
     }),
-    vscode.commands.registerCommand(StepCommandIds.registerStepOperator, (name?: string) => {
-      void vscode.window.showInformationMessage(
-        `Registering step operators${name ? ` ("${name}")` : ''} arrives with the stack wizards in the next version. ` +
-          'Until then, steps can run on the default stack.',
-      );
-    }),
+    vscode.commands.registerCommand(StepCommandIds.registerStepOperator, (name?: string) =>
+      vscode.commands.executeCommand('stepops.registerComponent', { type: 'step_operator', ...(name ? { name } : {}) }),
+    ),
   ];
 }

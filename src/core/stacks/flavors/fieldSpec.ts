@@ -4,6 +4,10 @@
 import { z } from 'zod';
 import type { ComponentType } from '../model';
 
+// No code generation: schemas are interpreted. zod would otherwise probe for eval support (and
+// read `navigator`, which VS Code's extension host flags), and webview CSPs forbid eval anyway.
+z.config({ jitless: true });
+
 export type FieldKind =
   | 'string'
   /** Stored in VS Code's SecretStorage (or read from the environment by the CLI), never in files. */
@@ -208,4 +212,18 @@ export function formatFieldValue(field: FieldSpec, value: unknown): string {
     default:
       return String(value);
   }
+}
+
+/** The problem with one field's value in the context of the whole config, if any. */
+export function fieldProblem(spec: FlavorSpec, fieldName: string, config: ComponentConfig): string | undefined {
+  const result = validateConfig(spec, config);
+  if (result.ok) return undefined;
+  return result.problems.find((p) => p.field === fieldName || p.field.startsWith(`${fieldName}.`))?.message;
+}
+
+/** Whether a field applies given the other values (its `when` condition, with defaults). */
+export function fieldApplies(spec: FlavorSpec, field: FieldSpec, config: ComponentConfig): boolean {
+  if (!field.when) return true;
+  const controlling = config[field.when.field] ?? spec.fields.find((f) => f.name === field.when!.field)?.default;
+  return field.when.oneOf.includes(String(controlling));
 }

@@ -1,0 +1,101 @@
+// "Test connection": the cheapest real request that proves a component is reachable and its
+// credentials work. Cloud components get theirs with their operator (they need the cloud SDKs);
+// until then the answer says so rather than pretending.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { dockerEngineAnswers } from '../images/dockerEngine';
+import type { StackComponent } from './model';
+
+export interface ConnectionResult {
+  readonly ok: boolean;
+  readonly message: string;
+  /** True when this flavor has no connection test yet. */
+  readonly unsupported?: boolean;
+}
+
+export type SecretLookup = (field: string) => Promise<string | undefined>;
+
+export async function testConnection(
+  component: StackComponent,
+  secret: SecretLookup,
+  timeoutMs = 10_000,
+): Promise<ConnectionResult> {
+  const config = component.config as Record<string, unknown>;
+  switch (`${component.type}/${component.flavor}`) {
+    case 'step_operator/local_docker':
+      return (await dockerEngineAnswers(undefined, timeoutMs))
+        ? { ok: true, message: 'The Docker engine answers.' }
+        : {
+            ok: false,
+            message:
+              'No Docker engine answers on /var/run/docker.sock. Start Docker (or set DOCKER_HOST) and try again.',
+          };
+    case 'container_registry/default':
+      return pingRegistry(
+        String(config.uri),
+        typeof config.username === 'string' ? config.username : undefined,
+        await secret('password'),
+        timeoutMs,
+      );
+    case 'artifact_store/local':
+      return probeFolder(String(config.path));
+    case 'orchestrator/embedded':
+      return { ok: true, message: 'The embedded orchestrator runs inside stepops.' };
+    default:
+      return {
+        ok: false,
+        unsupported: true,
+        message: `Testing ${component.flavor} ${component.type.replace('_', ' ')}s needs the cloud SDK that arrives with its operator in a coming release.`,
+      };
+  }
+}
+
+/** GET /v2/ (the OCI distribution API's version check), anonymously or with Basic auth. */
+export async function pingRegistry(
+  uri: string,
+  username: string | undefined,
+  password: string | undefined,
+  timeoutMs: number,
+): Promise<ConnectionResult> {
+  const host = uri.split('/')[0]!;
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
+  const url = `${loopback ? 'http' : 'https'}://${host}/v2/`;
+  const headers: Record<string, string> = {};
+  if (username) headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    return { ok: false, message: `Cannot reach ${url} (${cause}). Check the registry address and that it is running.` };
+  }
+  await response.body?.cancel();
+  if (response.ok)
+    return {
+      ok: true,
+      message: `${host} answers the registry API${username ? ` and accepts ${username}'s credentials` : ''}.`,
+    };
+  if (response.status === 401) {
+    return {
+      ok: false,
+      message: username
+        ? `${host} rejected the credentials of "${username}" (401). Check the username and the stored password.`
+        : `${host} needs credentials (401). Edit the registry and set a username and password.`,
+    };
+  }
+  if (response.status === 403)
+    return { ok: false, message: `${host} refused access (403): the account lacks permission.` };
+  return { ok: false, message: `${host} answered ${response.status} ${response.statusText} to ${url}.` };
+}
+
+async function probeFolder(folder: string): Promise<ConnectionResult> {
+  const probe = path.join(folder, `.stepops-probe-${process.pid}`);
+  try {
+    await mkdir(folder, { recursive: true });
+    await writeFile(probe, 'ok');
+    await rm(probe, { force: true });
+    return { ok: true, message: `${folder} is writable.` };
+  } catch (error) {
+    return { ok: false, message: `Cannot write to ${folder}: ${(error as Error).message}` };
+  }
+}
