@@ -107,3 +107,11 @@ test('pushing to a registry that is not there fails clearly', async () => {
       .catch(() => undefined);
   }
 });
+
+test('the registry connection test answers ok against the real registry', async () => {
+  const { pingRegistry } = await import('../../src/core/stacks/connectionTest');
+  assert.deepEqual(await pingRegistry(`${env.registry}/stepops-it`, undefined, undefined, 5000), {
+    ok: true,
+    message: `${env.registry} answers the registry API.`,
+  });
+});

@@ -66,8 +66,12 @@ export async function pingRegistry(
   try {
     response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    return { ok: false, message: `Cannot reach ${url} (${cause}). Check the registry address and that it is running.` };
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    return {
+      ok: false,
+      message: `Cannot reach ${url} (${reason}). Check the registry address and that it is running.`,
+    };
   }
   await response.body?.cancel();
   if (response.ok)
