@@ -1,11 +1,9 @@
 // `stepops`: the same engine as the extension, from a terminal.
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectDocker } from '../core/images/dockerClient';
-import { DEFAULT_DOCKER_SOCKET, dockerEngineAnswers } from '../core/images/dockerEngine';
-import { componentTypeLabel, componentsOf, defaultStack } from '../core/stacks/model';
+import { DEFAULT_DOCKER_SOCKET } from '../core/images/dockerEngine';
 import { STEPOPS_VERSION } from '../core/version';
+import { componentsCommand, stacksCommand } from './stackCommands';
 import { stepsCommand } from './stepsCommand';
 
 interface Command {
@@ -39,27 +37,12 @@ const COMMANDS: Record<string, Command> = {
     run: (args) => stepsCommand(args, process.stdout),
   },
   stacks: {
-    summary: 'List the stacks and their components',
-    async run(args) {
-      const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
-      const stacks = [
-        defaultStack({
-          artifactRoot: path.join(os.homedir(), '.stepops', 'artifacts'),
-          dockerEngineAvailable: await dockerEngineAnswers(),
-        }),
-      ];
-      if (values.json) {
-        process.stdout.write(`${JSON.stringify(stacks, null, 2)}\n`);
-        return 0;
-      }
-      for (const stack of stacks) {
-        process.stdout.write(`${stack.name}\n`);
-        for (const c of componentsOf(stack)) {
-          process.stdout.write(`  ${componentTypeLabel(c.type).padEnd(20)} ${c.name.padEnd(16)} ${c.flavor}\n`);
-        }
-      }
-      return 0;
-    },
+    summary: 'List stacks, or: use NAME | register NAME | delete NAME | import FILE | export NAME',
+    run: (args) => stacksCommand(args, process.stdout),
+  },
+  components: {
+    summary: 'List components, or: flavors | register TYPE FLAVOR NAME --set k=v | delete | test',
+    run: (args) => componentsCommand(args, process.stdout),
   },
 };
 

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
 import { buildImage, followStream } from '../../src/core/images/imageBuilder';
 import { pushImage } from '../../src/core/images/imagePusher';
+import { pingRegistry } from '../../src/core/stacks/connectionTest';
 import type { ImageProgress } from '../../src/core/images/progress';
 import { integrationEnvironment } from './environment';
 
@@ -109,7 +110,6 @@ test('pushing to a registry that is not there fails clearly', async () => {
 });
 
 test('the registry connection test answers ok against the real registry', async () => {
-  const { pingRegistry } = await import('../../src/core/stacks/connectionTest');
   assert.deepEqual(await pingRegistry(`${env.registry}/stepops-it`, undefined, undefined, 5000), {
     ok: true,
     message: `${env.registry} answers the registry API.`,

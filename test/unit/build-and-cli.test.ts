@@ -3,7 +3,7 @@
 // vendor bundle that the main bundles reach only on first use).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,7 +21,9 @@ after(() => rm(out, { recursive: true, force: true }));
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(out, 'cli.js'), ...args], { cwd: root });
+    // STEPOPS_HOME keeps the developer's own stacks file out of the tests.
+    const env = { ...process.env, STEPOPS_HOME: path.join(out, 'home') };
+    const { stdout, stderr } = await run(process.execPath, [path.join(out, 'cli.js'), ...args], { cwd: root, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -38,7 +40,8 @@ test('stepops --help lists the commands; no arguments is a usage error', async (
   const help = await cli('--help');
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: stepops <command>/);
-  assert.match(help.stdout, /\n {2}stacks\s+List the stacks/);
+  assert.match(help.stdout, /\n {2}stacks\s+List stacks, or: use NAME/);
+  assert.match(help.stdout, /\n {2}components\s+List components/);
   assert.match(help.stdout, /\n {2}doctor\s+/);
   assert.equal((await cli()).code, 2);
 });
@@ -95,4 +98,75 @@ test('stepops steps finds the example project steps with the bundled parser', as
   const missing = await cli('steps', 'no/such/dir');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no\/such\/dir: no such file or folder/);
+});
+
+test('stepops components and stacks share the stacks file with the extension', async () => {
+  const home = await mkdtemp(path.join(tmpdir(), 'stepops-cli-home-'));
+  const work = await mkdtemp(path.join(tmpdir(), 'stepops-cli-work-'));
+  const run = async (...args: string[]) => {
+    try {
+      const result = await promisify(execFile)(process.execPath, [path.join(out, 'cli.js'), ...args], {
+        cwd: work,
+        env: { ...process.env, STEPOPS_HOME: home },
+      });
+      return { code: 0, ...result };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  try {
+    const registered = await run(
+      'components',
+      'register',
+      'step_operator',
+      'sagemaker',
+      'sm',
+      '--set',
+      'role=arn:aws:iam::123456789012:role/R',
+      '--set',
+      'region=eu-west-1',
+      '--set',
+      'instance_type=ml.g5.xlarge',
+    );
+    assert.equal(registered.code, 0, registered.stderr);
+    const missing = await run('components', 'register', 'step_operator', 'sagemaker', 'bad', '--set', 'role=nope');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /role: a role ARN looks like .*; region: Region is required/);
+    const secret = await run(
+      'components',
+      'register',
+      'container_registry',
+      'default',
+      'reg',
+      '--set',
+      'uri=r.example.com',
+      '--set',
+      'password=x',
+    );
+    assert.match(secret.stderr, /password is a secret: set \$STEPOPS_SECRET_REG_PASSWORD/);
+
+    assert.equal((await run('stacks', 'register', 'gpu', '--step-operator', 'sm')).code, 0);
+    assert.equal((await run('stacks', 'use', 'gpu')).code, 0);
+    assert.match(await readFile(path.join(work, '.stepops', 'config.yaml'), 'utf8'), /active_stack: gpu/);
+    const list = await run('stacks');
+    assert.match(
+      list.stdout,
+      /^gpu {2}\(active\)\n(.*\n)* {2}Step operator {8}sm {15}sagemaker {2}ml\.g5\.xlarge · eu-west-1\n/m,
+    );
+    assert.match(await readFile(path.join(home, 'stacks.yaml'), 'utf8'), /sm:\n\s+flavor: sagemaker/);
+
+    const exported = await run('stacks', 'export', 'gpu');
+    assert.match(exported.stdout, /stack_name: gpu\ncomponents:\n/);
+    const file = path.join(work, 'zenml.yaml');
+    await writeFile(file, exported.stdout.replace('stack_name: gpu', 'stack_name: again'));
+    const imported = await run('stacks', 'import', file, '--name', 'again');
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /kept the registered step_operator "sm"/);
+    assert.match((await run('stacks')).stdout, /^again$/m);
+    assert.equal((await run('stacks', 'use', 'nope')).code, 1);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  }
 });

@@ -11,7 +11,7 @@ import { type FileDiagnostic, type StackDefinition, parseStackFile, resolveStack
 const HEADER =
   '# stepops stacks, shared by the VS Code extension and the stepops CLI.\n' +
   "# Secrets are not stored here: the extension keeps them in VS Code's secret storage and the\n" +
-  '# CLI reads them from environment variables (see `stepops stacks --help`).\n';
+  '# CLI reads them from environment variables named STEPOPS_SECRET_<COMPONENT>_<FIELD>.\n';
 
 /** Where the user's stacks live: $STEPOPS_HOME/stacks.yaml, else the XDG config folder. */
 export function defaultStacksFile(env: NodeJS.ProcessEnv = process.env): string {

@@ -59,7 +59,12 @@ export type ComponentConfig = Record<string, unknown>;
 function fieldSchema(field: FieldSpec): z.ZodType {
   switch (field.kind) {
     case 'string': {
-      let schema = z.string().trim().min(1, `${field.label} cannot be empty`);
+      let schema = z
+        .string({
+          error: (issue) => (issue.input === undefined ? `${field.label} is required` : `${field.label} must be text`),
+        })
+        .trim()
+        .min(1, `${field.label} cannot be empty`);
       if (field.pattern) schema = schema.regex(field.pattern.regex, field.pattern.message);
       return schema;
     }
@@ -68,7 +73,10 @@ function fieldSchema(field: FieldSpec): z.ZodType {
       return z.never({ error: `${field.label} is a secret: store it in the secret store, not in the stack file` });
     case 'integer':
     case 'number': {
-      let schema = z.number({ error: `${field.label} must be a number` });
+      let schema = z.number({
+        error: (issue) =>
+          issue.input === undefined ? `${field.label} is required` : `${field.label} must be a number`,
+      });
       if (field.kind === 'integer') schema = schema.int(`${field.label} must be a whole number`);
       if (field.min !== undefined) schema = schema.min(field.min, `${field.label} must be at least ${field.min}`);
       if (field.max !== undefined) schema = schema.max(field.max, `${field.label} must be at most ${field.max}`);
