@@ -1,19 +1,105 @@
-"""`python -m stepops_runtime`: entrypoint of a stepops step container."""
+"""`python -m stepops_runtime --job FILE`: run one step inside a stepops container.
 
+The job file (JSON, written by the orchestrator) says which function to call and with what:
+
+    {"module": "churn.steps.trainer", "function": "train_model",
+     "parameters": {"epochs": 10},
+     "inputs": {"rows": "/stepops/artifacts/RUN_A/output"},
+     "outputs": "/stepops/artifacts/RUN_B"}
+
+The last line on stdout is always a status line, `STEPOPS_STATUS {json}`, and the exit code
+tells who failed: 0 succeeded, 1 the step's own code raised (its traceback is printed above),
+2 the runtime could not do its part (bad job file, unreadable input, unwritable output).
+"""
+
+import argparse
+import json
 import sys
+import traceback
 
 from . import __version__
+from .artifacts import load_artifact, save_outputs
+from .loader import StepLoadError, load_step_function
+from .zenml_shim import install_if_missing
+
+EXIT_SUCCEEDED = 0
+EXIT_USER_ERROR = 1
+EXIT_RUNTIME_ERROR = 2
+
+
+class RuntimeFailure(Exception):
+    """Something the runtime itself could not do; not the step's fault."""
+
+
+def status_line(status, **details):
+    payload = dict(status=status, runtime=__version__, **details)
+    return "STEPOPS_STATUS " + json.dumps(payload, sort_keys=True)
+
+
+def read_job(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            job = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise RuntimeFailure("cannot read the job file %s: %s" % (path, error))
+    for key in ("module", "function", "outputs"):
+        if not isinstance(job.get(key), str) or not job[key]:
+            raise RuntimeFailure("the job file has no %r" % key)
+    for key in ("parameters", "inputs"):
+        if not isinstance(job.get(key, {}), dict):
+            raise RuntimeFailure("%r in the job file must be an object" % key)
+    return job
 
 
 def main(argv):
-    if argv[:1] in (["--version"], ["-V"]):
+    parser = argparse.ArgumentParser(prog="python -m stepops_runtime")
+    parser.add_argument("--job", help="path of the job file (JSON)")
+    parser.add_argument("--version", action="store_true")
+    args = parser.parse_args(argv)
+    if args.version:
         print("stepops_runtime " + __version__)
-        return 0
-    sys.stderr.write(
-        "stepops_runtime " + __version__ + ": running steps is not implemented in this version; "
-        "upgrade the Step Operators extension.\n"
-    )
-    return 2
+        return EXIT_SUCCEEDED
+    if not args.job:
+        parser.error("--job is required")
+
+    try:
+        job = read_job(args.job)
+        install_if_missing()
+        arguments = dict(job.get("parameters", {}))
+        for name, location in job.get("inputs", {}).items():
+            try:
+                arguments[name] = load_artifact(location)
+            except (OSError, ValueError) as error:
+                raise RuntimeFailure("cannot read input %r from %s: %s" % (name, location, error))
+    except RuntimeFailure as failure:
+        print("stepops runtime error: %s" % failure, file=sys.stderr)
+        print(status_line("runtime_error", reason=str(failure)))
+        return EXIT_RUNTIME_ERROR
+
+    step_name = "%s.%s" % (job["module"], job["function"])
+    try:
+        function = load_step_function(job["module"], job["function"])
+        print("stepops: running step %s" % step_name, flush=True)
+        result = function(**arguments)
+    except StepLoadError as error:
+        # The user's module failed to import, or has no such step: the user's to fix.
+        traceback.print_exc()
+        print(status_line("user_error", step=step_name, reason=str(error)))
+        return EXIT_USER_ERROR
+    except BaseException as error:  # noqa: B902 - any exception from user code is the user's
+        traceback.print_exc()
+        reason = "%s: %s" % (type(error).__name__, error)
+        print(status_line("user_error", step=step_name, reason=reason))
+        return EXIT_USER_ERROR
+
+    try:
+        outputs = save_outputs(result, job["outputs"])
+    except (OSError, ValueError) as error:
+        print("stepops runtime error: cannot write outputs: %s" % error, file=sys.stderr)
+        print(status_line("runtime_error", step=step_name, reason="cannot write outputs: %s" % error))
+        return EXIT_RUNTIME_ERROR
+    print(status_line("succeeded", step=step_name, outputs=outputs))
+    return EXIT_SUCCEEDED
 
 
 if __name__ == "__main__":
