@@ -43,7 +43,11 @@ after(async () => {
 
 test('builds, pushes, pulls back and runs an image', async () => {
   const progress: ImageProgress[] = [];
-  const built = await buildImage(docker, { contextDir, tag: reference, onProgress: (p) => progress.push(p) });
+  const built = await buildImage(docker, {
+    context: { dir: contextDir },
+    tag: reference,
+    onProgress: (p) => progress.push(p),
+  });
   assert.match(built.imageId, /^sha256:[0-9a-f]{64}$/);
   assert.ok(
     progress.some((p) => p.phase === 'build' && /COPY app \/app/.test(p.message)),
@@ -88,7 +92,7 @@ test('a failing build step rejects with the engine message', async () => {
   try {
     await writeFile(path.join(failingDir, 'Dockerfile'), `FROM ${env.busyboxImage}\nRUN exit 3\n`);
     await assert.rejects(
-      buildImage(docker, { contextDir: failingDir, tag: `${env.registry}/stepops-it/failing:${nonce}` }),
+      buildImage(docker, { context: { dir: failingDir }, tag: `${env.registry}/stepops-it/failing:${nonce}` }),
       /returned a non-zero code: 3/,
     );
   } finally {

@@ -4,8 +4,8 @@ import type { DockerClient } from './dockerClient';
 import { type EngineStreamEvent, type ImageProgress, streamError, toProgress } from './progress';
 
 export interface BuildRequest {
-  /** Folder sent to the engine as the build context. */
-  readonly contextDir: string;
+  /** The build context: a folder sent as it is, or a tar stream assembled elsewhere. */
+  readonly context: { readonly dir: string } | { readonly tar: NodeJS.ReadableStream };
   /** Dockerfile path relative to contextDir. */
   readonly dockerfile?: string;
   /** Full reference to tag the result with, e.g. 127.0.0.1:5000/steps/train:abc123. */
@@ -27,9 +27,10 @@ export interface BuildResult {
  * matters for RUN steps that fetch packages.
  */
 export async function buildImage(docker: DockerClient, request: BuildRequest): Promise<BuildResult> {
-  const src = await listFiles(request.contextDir);
+  const source =
+    'dir' in request.context ? { context: request.context.dir, src: await listFiles(request.context.dir) } : request.context.tar;
   const stream = await docker.buildImage(
-    { context: request.contextDir, src },
+    source,
     {
       t: request.tag,
       dockerfile: request.dockerfile ?? 'Dockerfile',

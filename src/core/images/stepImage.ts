@@ -1,0 +1,66 @@
+// A step's image, built at most once per content hash: if the registry (or, without one, the
+// local engine) already has the tag, nothing is built or pushed.
+import { type BuildContextInputs, assembleBuildContext, contextTar } from './buildContext';
+import type { DockerClient } from './dockerClient';
+import { buildImage } from './imageBuilder';
+import { pushImage } from './imagePusher';
+import type { ImageProgress } from './progress';
+import type { RegistryCredentials } from './registryAuth';
+import { manifestExists } from './registryClient';
+
+export interface StepImageRequest extends Omit<BuildContextInputs, 'baseImageId'> {
+  /** Where to push, e.g. "127.0.0.1:5555/steps" or an ECR URI; none for local-only runs. */
+  readonly registry?: string;
+  /** Repository name under the registry, e.g. the project's name. */
+  readonly repository: string;
+  readonly credentials?: RegistryCredentials;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: ImageProgress | { phase: 'hash' | 'reuse'; message: string }) => void;
+}
+
+export interface StepImage {
+  /** What a job runs: registry reference, or the local tag. */
+  readonly reference: string;
+  readonly hash: string;
+  readonly built: boolean;
+  readonly pushed: boolean;
+  readonly digest?: string;
+}
+
+export async function ensureStepImage(docker: DockerClient, request: StepImageRequest): Promise<StepImage> {
+  const baseImageId = await docker
+    .getImage(request.baseImage)
+    .inspect()
+    .then((info) => info.Id)
+    .catch(() => undefined);
+  request.onProgress?.({ phase: 'hash', message: 'Hashing the build context' });
+  const context = await assembleBuildContext({ ...request, ...(baseImageId ? { baseImageId } : {}) });
+  const tag = context.hash.slice(0, 20);
+  const repository = request.registry ? `${request.registry.replace(/\/$/, '')}/${request.repository}` : `stepops/${request.repository}`;
+  const reference = `${repository}:${tag}`;
+
+  if (request.registry) {
+    if (await manifestExists(reference, { ...(request.credentials ? { credentials: request.credentials } : {}) })) {
+      request.onProgress?.({ phase: 'reuse', message: `${reference} is already in the registry: nothing to build or push` });
+      return { reference, hash: context.hash, built: false, pushed: false };
+    }
+  } else if (await docker.getImage(reference).inspect().then(() => true, () => false)) {
+    request.onProgress?.({ phase: 'reuse', message: `${reference} is already built: nothing to build` });
+    return { reference, hash: context.hash, built: false, pushed: false };
+  }
+
+  await buildImage(docker, {
+    context: { tar: contextTar(context) },
+    tag: reference,
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  });
+  if (!request.registry) return { reference, hash: context.hash, built: true, pushed: false };
+  const pushed = await pushImage(docker, {
+    reference,
+    ...(request.credentials ? { credentials: request.credentials } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  });
+  return { reference, hash: context.hash, built: true, pushed: true, digest: pushed.digest };
+}

@@ -1,0 +1,126 @@
+// The step image path against the real engine and registry: build once per content hash, push
+// only the code layer after a code-only change, reuse when nothing changed, and run the example
+// steps in the pushed image with the real runtime.
+import assert from 'node:assert/strict';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
+import type { ImageProgress } from '../../src/core/images/progress';
+import { type StepImage, ensureStepImage } from '../../src/core/images/stepImage';
+import { integrationEnvironment } from './environment';
+
+const env = integrationEnvironment();
+const root = path.resolve(__dirname, '../..');
+let docker: DockerClient;
+let project: string;
+const repository = `stepops-it/churn-${Date.now().toString(36)}`;
+
+before(async () => {
+  docker = await connectDocker();
+  project = await mkdtemp(path.join(tmpdir(), 'stepops-project-'));
+  await cp(path.join(root, 'examples'), project, { recursive: true });
+});
+after(() => rm(project, { recursive: true, force: true }));
+
+async function ensure(progress: (ImageProgress | { phase: string; message: string })[] = []): Promise<StepImage> {
+  return ensureStepImage(docker, {
+    projectRoot: project,
+    runtimeRoot: path.join(root, 'runtime'),
+    baseImage: env.pythonImage,
+    requirementsFile: 'requirements.txt',
+    registry: env.registry,
+    repository,
+    onProgress: (p) => progress.push(p),
+  });
+}
+
+/** Runs the runtime in the image on a job, with a host folder mounted for the job and artifacts. */
+async function runStep(
+  image: string,
+  job: Record<string, unknown>,
+  work: string,
+): Promise<{ code: number; logs: string }> {
+  await writeFile(path.join(work, 'job.json'), JSON.stringify(job));
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ['--job', '/stepops/work/job.json'],
+    HostConfig: { NetworkMode: 'none', Binds: [`${work}:/stepops/work`] },
+  });
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const logs = (await container.logs({ stdout: true, stderr: true })).toString('utf8');
+    return { code: StatusCode, logs };
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+let first: StepImage;
+
+test('builds and pushes the example project once; an unchanged project builds nothing', async () => {
+  const progress: { phase: string; message: string }[] = [];
+  first = await ensure(progress);
+  assert.equal(first.built, true);
+  assert.equal(first.pushed, true);
+  assert.match(first.reference, new RegExp(`^${env.registry}/${repository}:[0-9a-f]{20}$`));
+  assert.ok(
+    !progress.some((p) => /pip install/.test(p.message)),
+    'requirements.txt lists nothing, so pip must not run',
+  );
+
+  const again: { phase: string; message: string }[] = [];
+  const second = await ensure(again);
+  assert.deepEqual({ ...second }, { reference: first.reference, hash: first.hash, built: false, pushed: false });
+  assert.ok(again.some((p) => p.phase === 'reuse' && /already in the registry/.test(p.message)));
+});
+
+test('runs the example steps in the pushed image, passing artifacts between them', async () => {
+  const work = await mkdtemp(path.join(tmpdir(), 'stepops-run-'));
+  try {
+    await mkdir(path.join(work, 'artifacts'));
+    const load = await runStep(
+      first.reference,
+      { module: 'churn.steps.loader', function: 'load_customers', outputs: '/stepops/work/artifacts/load' },
+      work,
+    );
+    assert.equal(load.code, 0, load.logs);
+    assert.match(load.logs, /loaded 20 customers/);
+    const train = await runStep(
+      first.reference,
+      {
+        module: 'churn.steps.trainer',
+        function: 'train_model',
+        parameters: { epochs: 50 },
+        inputs: { rows: '/stepops/work/artifacts/load/output' },
+        outputs: '/stepops/work/artifacts/train',
+      },
+      work,
+    );
+    assert.equal(train.code, 0, train.logs);
+    assert.match(train.logs, /epoch {3}49 {2}loss \d\.\d{4}/);
+    assert.match(train.logs, /STEPOPS_STATUS \{.*"status": "succeeded"/);
+    const model = JSON.parse(
+      await readFile(path.join(work, 'artifacts', 'train', 'output', 'data.json'), 'utf8'),
+    ) as Record<string, number>;
+    assert.equal(typeof model.bias, 'number');
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
+
+test('a code-only change pushes only the code layer', async () => {
+  const trainer = path.join(project, 'churn', 'steps', 'trainer.py');
+  await writeFile(trainer, `${await readFile(trainer, 'utf8')}\n# tuned\n`);
+  const progress: (ImageProgress | { phase: string; message: string })[] = [];
+  const changed = await ensure(progress);
+  assert.equal(changed.built, true);
+  assert.notEqual(changed.hash, first.hash);
+  const pushEvents = progress.filter((p): p is ImageProgress => p.phase === 'push' && 'layer' in p && Boolean(p.layer));
+  const pushedLayers = new Set(pushEvents.filter((p) => p.message === 'Pushed').map((p) => p.layer));
+  const existingLayers = new Set(pushEvents.filter((p) => p.message === 'Layer already exists').map((p) => p.layer));
+  assert.equal(pushedLayers.size, 1, `only the code layer is pushed; pushed ${[...pushedLayers].join(', ')}`);
+  assert.ok(existingLayers.size >= 2, `the base and runtime layers are already there (${existingLayers.size})`);
+});
