@@ -14,6 +14,7 @@ tells who failed: 0 succeeded, 1 the step's own code raised (its traceback is pr
 
 import argparse
 import json
+import signal
 import sys
 import traceback
 
@@ -25,6 +26,16 @@ from .zenml_shim import install_if_missing
 EXIT_SUCCEEDED = 0
 EXIT_USER_ERROR = 1
 EXIT_RUNTIME_ERROR = 2
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a cancel): stop the step now. A BaseException so user code's
+    `except Exception` blocks do not swallow it."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 class RuntimeFailure(Exception):
@@ -77,10 +88,17 @@ def main(argv):
         return EXIT_RUNTIME_ERROR
 
     step_name = "%s.%s" % (job["module"], job["function"])
+    # As PID 1 in a container the process would otherwise ignore SIGTERM and be killed only
+    # after the engine's stop timeout.
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         function = load_step_function(job["module"], job["function"])
         print("stepops: running step %s" % step_name, flush=True)
         result = function(**arguments)
+    except Terminated:
+        print("stepops: step %s stopped (SIGTERM)" % step_name, flush=True)
+        print(status_line("cancelled", step=step_name, reason="stopped by SIGTERM"))
+        return EXIT_TERMINATED
     except StepLoadError as error:
         # The user's module failed to import, or has no such step: the user's to fix.
         traceback.print_exc()

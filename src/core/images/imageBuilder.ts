@@ -28,19 +28,18 @@ export interface BuildResult {
  */
 export async function buildImage(docker: DockerClient, request: BuildRequest): Promise<BuildResult> {
   const source =
-    'dir' in request.context ? { context: request.context.dir, src: await listFiles(request.context.dir) } : request.context.tar;
-  const stream = await docker.buildImage(
-    source,
-    {
-      t: request.tag,
-      dockerfile: request.dockerfile ?? 'Dockerfile',
-      networkmode: 'host',
-      buildargs: request.buildArgs ?? {},
-      rm: true,
-      forcerm: true,
-      ...(request.signal ? { abortSignal: request.signal } : {}),
-    },
-  );
+    'dir' in request.context
+      ? { context: request.context.dir, src: await listFiles(request.context.dir) }
+      : request.context.tar;
+  const stream = await docker.buildImage(source, {
+    t: request.tag,
+    dockerfile: request.dockerfile ?? 'Dockerfile',
+    networkmode: 'host',
+    buildargs: request.buildArgs ?? {},
+    rm: true,
+    forcerm: true,
+    ...(request.signal ? { abortSignal: request.signal } : {}),
+  });
   let imageId = '';
   await followStream(docker, stream, (event) => {
     if (event.aux?.ID) imageId = event.aux.ID;

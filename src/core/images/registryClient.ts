@@ -31,7 +31,11 @@ export function parseReference(reference: string): ImageReference {
   const slash = reference.indexOf('/');
   const colon = reference.lastIndexOf(':');
   if (slash < 0 || colon < slash) throw new RegistryError(`"${reference}" is not HOST/REPOSITORY:TAG`);
-  return { host: reference.slice(0, slash), repository: reference.slice(slash + 1, colon), tag: reference.slice(colon + 1) };
+  return {
+    host: reference.slice(0, slash),
+    repository: reference.slice(slash + 1, colon),
+    tag: reference.slice(colon + 1),
+  };
 }
 
 function baseUrl(host: string): string {
@@ -62,11 +66,17 @@ function describeFailure(host: string, status: number, hadCredentials: boolean):
       ? `${host} rejected the registry credentials (401). Check the username and password (or the cloud login) of the stack's container registry.`
       : `${host} requires credentials (401). Set them on the stack's container registry.`;
   }
-  if (status === 403) return `${host} denied access (403): the credentials lack pull/push permission on this repository.`;
+  if (status === 403)
+    return `${host} denied access (403): the credentials lack pull/push permission on this repository.`;
   return `${host} answered ${status}.`;
 }
 
-async function authorizedRequest(url: string, method: string, ref: ImageReference, options: RegistryRequestOptions): Promise<Response> {
+async function authorizedRequest(
+  url: string,
+  method: string,
+  ref: ImageReference,
+  options: RegistryRequestOptions,
+): Promise<Response> {
   const headers: Record<string, string> = { Accept: MANIFEST_TYPES };
   let response = await request(url, method, headers, options);
   if (response.status !== 401) return response;
@@ -95,14 +105,20 @@ async function bearerToken(challenge: string, ref: ImageReference, options: Regi
   url.searchParams.set('scope', params.scope ?? `repository:${ref.repository}:pull`);
   const basic = basicAuth(options.credentials);
   const response = await request(url.toString(), 'GET', basic ? { Authorization: basic } : {}, options);
-  if (!response.ok) throw new RegistryError(describeFailure(ref.host, response.status, Boolean(basic)), response.status);
+  if (!response.ok)
+    throw new RegistryError(describeFailure(ref.host, response.status, Boolean(basic)), response.status);
   const body = (await response.json()) as { token?: string; access_token?: string };
   const token = body.token ?? body.access_token;
   if (!token) throw new RegistryError(`${ref.host}'s token service answered without a token`);
   return token;
 }
 
-async function request(url: string, method: string, headers: Record<string, string>, options: RegistryRequestOptions): Promise<Response> {
+async function request(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  options: RegistryRequestOptions,
+): Promise<Response> {
   const attempts = options.attempts ?? 3;
   let delay = options.retryDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
@@ -116,7 +132,9 @@ async function request(url: string, method: string, headers: Record<string, stri
     } catch (error) {
       if (attempt >= attempts) {
         const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new RegistryError(`cannot reach ${new URL(url).host} (${cause}); is the registry address right and the registry running?`);
+        throw new RegistryError(
+          `cannot reach ${new URL(url).host} (${cause}); is the registry address right and the registry running?`,
+        );
       }
     }
     await new Promise((resolve) => setTimeout(resolve, delay));

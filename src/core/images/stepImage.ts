@@ -36,15 +36,28 @@ export async function ensureStepImage(docker: DockerClient, request: StepImageRe
   request.onProgress?.({ phase: 'hash', message: 'Hashing the build context' });
   const context = await assembleBuildContext({ ...request, ...(baseImageId ? { baseImageId } : {}) });
   const tag = context.hash.slice(0, 20);
-  const repository = request.registry ? `${request.registry.replace(/\/$/, '')}/${request.repository}` : `stepops/${request.repository}`;
+  const repository = request.registry
+    ? `${request.registry.replace(/\/$/, '')}/${request.repository}`
+    : `stepops/${request.repository}`;
   const reference = `${repository}:${tag}`;
 
   if (request.registry) {
     if (await manifestExists(reference, { ...(request.credentials ? { credentials: request.credentials } : {}) })) {
-      request.onProgress?.({ phase: 'reuse', message: `${reference} is already in the registry: nothing to build or push` });
+      request.onProgress?.({
+        phase: 'reuse',
+        message: `${reference} is already in the registry: nothing to build or push`,
+      });
       return { reference, hash: context.hash, built: false, pushed: false };
     }
-  } else if (await docker.getImage(reference).inspect().then(() => true, () => false)) {
+  } else if (
+    await docker
+      .getImage(reference)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
+  ) {
     request.onProgress?.({ phase: 'reuse', message: `${reference} is already built: nothing to build` });
     return { reference, hash: context.hash, built: false, pushed: false };
   }

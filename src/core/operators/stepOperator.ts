@@ -15,6 +15,8 @@ export interface JobSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** The operator component's flavor-specific settings merged with the step's own. */
   readonly settings: Readonly<Record<string, unknown>>;
+  /** Host folders to mount; only backends that run on this machine (local Docker) honour them. */
+  readonly volumes?: readonly { readonly hostPath: string; readonly containerPath: string }[];
 }
 
 /** Serialisable identity of a submitted job; stored in the run record. */

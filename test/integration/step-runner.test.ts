@@ -1,0 +1,177 @@
+// The embedded orchestrator with the local Docker operator, end to end on the real engine:
+// a run's record, stages, streamed logs and outputs; a failing step; cancel; and reattaching
+// from a record with nothing lost or repeated.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { connectDocker } from '../../src/core/images/dockerClient';
+import { LocalDockerOperator } from '../../src/core/operators/local/localDockerOperator';
+import type { LogLine } from '../../src/core/operators/stepOperator';
+import { type RunEvent, StepRunner, type StepRunRequest } from '../../src/core/orchestrator/stepRunner';
+import type { RunRecord } from '../../src/core/runs/runRecord';
+import { RunStore } from '../../src/core/runs/runStore';
+import { integrationEnvironment } from './environment';
+
+const env = integrationEnvironment();
+const root = path.resolve(__dirname, '../..');
+let project: string;
+let artifacts: string;
+let store: RunStore;
+let runner: StepRunner;
+const LOCAL = { name: 'local-docker', type: 'step_operator' as const, flavor: 'local_docker', config: {} };
+
+before(async () => {
+  project = await mkdtemp(path.join(tmpdir(), 'stepops-runner-'));
+  artifacts = path.join(project, '.stepops', 'artifacts');
+  await mkdir(path.join(project, 'pipe'), { recursive: true });
+  await writeFile(path.join(project, 'pipe', '__init__.py'), '');
+  await writeFile(
+    path.join(project, 'pipe', 'steps.py'),
+    `import time
+from zenml import step
+
+
+@step
+def make(n: int = 3) -> list:
+    print("making", n)
+    return list(range(n))
+
+
+@step
+def total(values: list) -> int:
+    print("total of", values)
+    return sum(values)
+
+
+@step
+def slow(lines: int = 40, pause: float = 0.05) -> int:
+    for i in range(lines):
+        print("line %03d" % i, flush=True)
+        time.sleep(pause)
+    return lines
+
+
+@step
+def fails() -> None:
+    raise RuntimeError("the data is wrong")
+`,
+  );
+  store = new RunStore(path.join(project, '.stepops', 'runs'));
+  const docker = await connectDocker();
+  runner = new StepRunner({
+    docker: async () => docker,
+    store,
+    operatorFor: async () => new LocalDockerOperator(docker, { networkMode: 'none' }),
+    artifactRoot: artifacts,
+    runtimeRoot: path.join(root, 'runtime'),
+    pollMs: 100,
+  });
+});
+after(() => rm(project, { recursive: true, force: true }));
+
+const request = (stepName: string, extra: Partial<StepRunRequest> = {}): StepRunRequest => ({
+  projectRoot: project,
+  file: 'pipe/steps.py',
+  stepName,
+  stackName: 'default',
+  operator: LOCAL,
+  baseImage: env.pythonImage,
+  ...extra,
+});
+
+function collect(): { events: RunEvent[]; lines: () => string[]; states: () => string[] } {
+  const events: RunEvent[] = [];
+  return {
+    events,
+    lines: () => events.flatMap((e) => (e.type === 'logs' ? e.lines.map((l: LogLine) => l.text) : [])),
+    states: () => events.flatMap((e) => (e.type === 'state' ? [e.record.state] : [])),
+  };
+}
+
+test('runs a step: record first, then stages, live logs, outputs; then feeds its output to the next step', async () => {
+  const seen = collect();
+  const made = await runner.run(request('make', { parameters: { n: 5 } }), { onEvent: (e) => seen.events.push(e) });
+  assert.equal(made.state, 'succeeded', JSON.stringify(made.failure));
+  assert.deepEqual(seen.states().slice(0, 2), ['created', 'hashing']);
+  assert.deepEqual(seen.states().slice(-3), ['submitting', 'running', 'succeeded']);
+  assert.ok(seen.lines().includes('making 5'), seen.lines().join('\n'));
+  assert.deepEqual(made.outputs?.output, { format: 'json', preview: '[0, 1, 2, 3, 4]', size: 15, type: 'list' });
+  assert.equal(made.step.module, 'pipe.steps');
+  assert.deepEqual((await store.get(made.id))?.state, 'succeeded');
+  assert.match(await store.readLogs(made.id), /making 5\n/);
+
+  const summed = await runner.run(
+    request('total', { inputs: { values: path.join(artifacts, made.id, 'outputs', 'output') } }),
+  );
+  assert.equal(summed.state, 'succeeded', JSON.stringify(summed.failure));
+  assert.equal(summed.outputs?.output?.preview, '10');
+  assert.equal(summed.image?.built, false, 'the same project reuses the image');
+});
+
+test('a failing step fails the run with its traceback in the logs', async () => {
+  const seen = collect();
+  const record = await runner.run(request('fails'), { onEvent: (e) => seen.events.push(e) });
+  assert.equal(record.state, 'failed');
+  assert.equal(record.exitCode, 1);
+  assert.deepEqual(record.failure, {
+    stage: 'running',
+    reason: 'The step raised an exception (exit code 1); its traceback is in the logs.',
+  });
+  assert.ok(
+    seen.lines().some((l) => l === 'RuntimeError: the data is wrong'),
+    seen.lines().join('\n'),
+  );
+  assert.match(await store.readLogs(record.id), /Traceback \(most recent call last\)/);
+});
+
+test('cancel stops the container and marks the run cancelled', async () => {
+  let running: RunRecord | undefined;
+  const done = runner.run(request('slow', { parameters: { lines: 400, pause: 0.05 } }), {
+    onEvent: (e) => {
+      if (e.type === 'state' && e.record.state === 'running') running = e.record;
+    },
+  });
+  while (!running) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const started = Date.now();
+  await runner.cancel(running.id);
+  const record = await done;
+  assert.equal(record.state, 'cancelled');
+  assert.ok(Date.now() - started < 5_000, 'the runtime stops on SIGTERM at once, not after the 10 s stop timeout');
+  const container = await (await connectDocker()).getContainer(running.job!.jobId).inspect();
+  assert.equal(container.State.Running, false);
+});
+
+test('reattaching from the stored record resumes the logs with nothing lost or repeated', async () => {
+  const detach = new AbortController();
+  let linesBeforeDetach = 0;
+  const first = collect();
+  const detached = await runner.run(request('slow', { parameters: { lines: 60, pause: 0.05 } }), {
+    signal: detach.signal,
+    onEvent: (e) => {
+      first.events.push(e);
+      if (e.type === 'logs') {
+        linesBeforeDetach += e.lines.length;
+        if (linesBeforeDetach >= 10) detach.abort(); // the window reloads / the CLI dies here
+      }
+    },
+  });
+  assert.equal(detached.state, 'running');
+  const stored = (await store.get(detached.id))!;
+  assert.ok(stored.logCursor, 'the cursor was saved with the lines already delivered');
+
+  const second = collect();
+  const finished = await runner.follow(stored, { onEvent: (e) => second.events.push(e) });
+  assert.equal(finished.state, 'succeeded', JSON.stringify(finished.failure));
+  const all = [...first.lines(), ...second.lines()].filter((l) => l.startsWith('line '));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 60 }, (_, i) => `line ${String(i).padStart(3, '0')}`),
+  );
+  const logFile = (await readFile(path.join(project, '.stepops', 'runs', `${finished.id}.log`), 'utf8'))
+    .split('\n')
+    .filter((l) => l.startsWith('line '));
+  assert.equal(logFile.length, 60, 'the stored log has every line once');
+});
