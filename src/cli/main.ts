@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { connectDocker } from '../core/images/dockerClient';
 import { DEFAULT_DOCKER_SOCKET } from '../core/images/dockerEngine';
 import { STEPOPS_VERSION } from '../core/version';
+import { cancelCommand, logsCommand, runCommand, runsCommand } from './runCommands';
 import { componentsCommand, stacksCommand } from './stackCommands';
 import { stepsCommand } from './stepsCommand';
 
@@ -35,6 +36,22 @@ const COMMANDS: Record<string, Command> = {
   steps: {
     summary: 'List the ZenML steps and pipelines in files or folders (--json for data)',
     run: (args) => stepsCommand(args, process.stdout),
+  },
+  run: {
+    summary: 'Run a step in a container: run FILE:STEP [--operator NAME] [--param k=v]',
+    run: (args) => runCommand(args, process.stdout),
+  },
+  runs: {
+    summary: 'List the runs of the project in this folder',
+    run: (args) => runsCommand(args, process.stdout),
+  },
+  logs: {
+    summary: "Print a run's logs; --follow reattaches to a running job",
+    run: (args) => logsCommand(args, process.stdout),
+  },
+  cancel: {
+    summary: 'Cancel a running job: cancel RUN',
+    run: (args) => cancelCommand(args, process.stdout),
   },
   stacks: {
     summary: 'List stacks, or: use NAME | register NAME | delete NAME | import FILE | export NAME',

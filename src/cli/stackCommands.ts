@@ -2,8 +2,6 @@
 // extension. Secrets come from the environment: STEPOPS_SECRET_<COMPONENT>_<FIELD>, upper case,
 // other characters as "_" (e.g. STEPOPS_SECRET_MY_REGISTRY_PASSWORD).
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../core/files/atomicWrite';
 import { dockerEngineAnswers } from '../core/images/dockerEngine';
@@ -12,7 +10,7 @@ import { FLAVORS, componentSummary, findFlavor } from '../core/stacks/flavors/fl
 import { type ComponentConfig, parseFieldInput } from '../core/stacks/flavors/fieldSpec';
 import { type ComponentType, DEFAULT_STACK_NAME, componentTypeLabel, componentsOf } from '../core/stacks/model';
 import { COMPONENT_TYPES } from '../core/stacks/stackFile';
-import { StackStore, defaultStacksFile } from '../core/stacks/stackStore';
+import { StackStore, defaultArtifactRoot, defaultStacksFile } from '../core/stacks/stackStore';
 import { readWorkspaceConfig, writeActiveStack } from '../core/stacks/workspaceConfig';
 import { exportZenmlStack, importZenmlStack } from '../core/stacks/zenmlInterop';
 
@@ -20,7 +18,7 @@ type Out = NodeJS.WritableStream;
 
 export function cliStackStore(env: NodeJS.ProcessEnv = process.env): StackStore {
   return new StackStore(defaultStacksFile(env), async () => ({
-    artifactRoot: path.join(env.STEPOPS_HOME ?? path.join(os.homedir(), '.stepops'), 'artifacts'),
+    artifactRoot: defaultArtifactRoot(env),
     dockerEngineAvailable: await dockerEngineAnswers(),
   }));
 }

@@ -3,7 +3,7 @@
 // use, not on activation.
 import * as vscode from 'vscode';
 import { STEPOPS_VERSION } from '../core/version';
-import { defaultStacksFile } from '../core/stacks/stackStore';
+import { defaultArtifactRoot, defaultStacksFile } from '../core/stacks/stackStore';
 import { SecretVault } from './stacks/SecretVault';
 import { StackState } from './stacks/StackState';
 import { StackStatusBar } from './stacks/StackStatusBar';
@@ -25,7 +25,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Step Operators', { log: true });
   const stacks = new StackState(
     defaultStacksFile(),
-    vscode.Uri.joinPath(context.globalStorageUri, 'artifacts').fsPath,
+    defaultArtifactRoot(),
     vscode.workspace.workspaceFolders?.[0]?.uri,
   );
   const secrets = new SecretVault(context.secrets);

@@ -20,6 +20,14 @@ export function defaultStacksFile(env: NodeJS.ProcessEnv = process.env): string 
   return path.join(config, 'stepops', 'stacks.yaml');
 }
 
+/**
+ * The default stack's local artifact store: $STEPOPS_HOME/artifacts, else ~/.stepops/artifacts.
+ * The extension and the CLI use the same folder, so either can read the other's outputs.
+ */
+export function defaultArtifactRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.STEPOPS_HOME ?? path.join(os.homedir(), '.stepops'), 'artifacts');
+}
+
 export interface StackCatalog {
   /** Every stack, the built-in default first unless the file redefines it. */
   readonly stacks: readonly Stack[];

@@ -1,0 +1,78 @@
+// Turns "run step S of file F (on operator O)" into a complete run request: which operator,
+// which base image, which registry, which requirements. Shared by the CLI and the extension so
+// that both choose the same way and explain refusals the same way.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { DiscoveredStep } from '../python/model';
+import { DEFAULT_BASE_IMAGE } from '../stacks/executionSummary';
+import type { Stack, StackComponent } from '../stacks/model';
+import { LOCAL_DOCKER_FLAVOR } from '../operators/local/localDockerOperator';
+import type { StepRunRequest } from './stepRunner';
+
+/** Operator flavors this version can run jobs on. The cloud ones arrive with their issues. */
+export const RUNNABLE_FLAVORS: readonly string[] = [LOCAL_DOCKER_FLAVOR];
+
+export class RunPlanError extends Error {
+  override name = 'RunPlanError';
+}
+
+export interface RunPlanInput {
+  readonly projectRoot: string;
+  /** Project-relative file. */
+  readonly file: string;
+  readonly step: DiscoveredStep;
+  readonly stack: Stack;
+  readonly allStacks: readonly Stack[];
+  /** An explicit choice (--operator, a lens); else the step's own, else the stack's local one. */
+  readonly operatorName?: string;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly inputs?: Readonly<Record<string, string>>;
+}
+
+export function planStepRun(input: RunPlanInput): StepRunRequest {
+  const operator = chooseOperator(input);
+  if (!RUNNABLE_FLAVORS.includes(operator.flavor)) {
+    throw new RunPlanError(
+      `Step operator "${operator.name}" is a ${operator.flavor} operator; running on ${operator.flavor} arrives in a coming ` +
+        `release. Run it locally in the meantime (the local Docker operator).`,
+    );
+  }
+  const config = operator.config as Record<string, unknown>;
+  const requirementsFile = existsSync(path.join(input.projectRoot, 'requirements.txt'))
+    ? 'requirements.txt'
+    : undefined;
+  return {
+    projectRoot: input.projectRoot,
+    file: input.file,
+    stepName: input.step.name,
+    stackName: input.stack.name,
+    operator,
+    baseImage: typeof config.base_image === 'string' ? config.base_image : DEFAULT_BASE_IMAGE,
+    ...(requirementsFile ? { requirementsFile } : {}),
+    ...(input.parameters ? { parameters: input.parameters } : {}),
+    ...(input.inputs ? { inputs: input.inputs } : {}),
+  };
+}
+
+function chooseOperator(input: RunPlanInput): StackComponent {
+  const everywhere = [input.stack, ...input.allStacks].flatMap((s) => s.stepOperators);
+  const named = (name: string): StackComponent => {
+    const found = everywhere.find((o) => o.name === name);
+    if (!found) {
+      throw new RunPlanError(
+        `No stack has a step operator named "${name}". Register it, or run the step on another operator ` +
+          `(the default stack's local one is "local-docker").`,
+      );
+    }
+    return found;
+  };
+  if (input.operatorName) return named(input.operatorName);
+  if (input.step.operator.kind === 'named') return named(input.step.operator.name);
+  const local = input.stack.stepOperators.find((o) => o.flavor === LOCAL_DOCKER_FLAVOR);
+  if (local) return local;
+  const first = input.stack.stepOperators[0];
+  if (first) return first;
+  throw new RunPlanError(
+    `Stack "${input.stack.name}" has no step operator, and no Docker engine answers for a local run. Start Docker or add an operator to the stack.`,
+  );
+}

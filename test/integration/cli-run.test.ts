@@ -1,0 +1,111 @@
+// `stepops run` in a real process against the real engine, killed in the middle, and
+// `stepops logs --follow` in a new process picking the job up: every line exactly once.
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { integrationEnvironment } from './environment';
+
+const env = integrationEnvironment();
+const root = path.resolve(__dirname, '../..');
+let project: string;
+let home: string;
+
+before(async () => {
+  project = await mkdtemp(path.join(tmpdir(), 'stepops-cli-project-'));
+  home = await mkdtemp(path.join(tmpdir(), 'stepops-cli-home-'));
+  await mkdir(path.join(project, 'jobs'));
+  await writeFile(path.join(project, 'jobs', '__init__.py'), '');
+  await writeFile(
+    path.join(project, 'jobs', 'work.py'),
+    `import time
+from zenml import step
+
+
+@step
+def ticker(lines: int = 80, pause: float = 0.05) -> int:
+    for i in range(lines):
+        print("tick %03d" % i, flush=True)
+        time.sleep(pause)
+    return lines
+
+
+@step
+def boom() -> None:
+    raise KeyError("missing column")
+`,
+  );
+});
+after(async () => {
+  await rm(project, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
+});
+
+// The CLI from its sources; tsx is named by path because the processes run in the test project.
+const TSX = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const cliArgs = (...args: string[]) => ['--import', TSX, path.join(root, 'src', 'cli', 'main.ts'), ...args];
+const cliEnv = () => ({ ...process.env, STEPOPS_HOME: home });
+
+function startCli(...args: string[]): ChildProcess {
+  return spawn(process.execPath, cliArgs(...args), { cwd: project, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, cliArgs(...args), {
+      cwd: project,
+      env: cliEnv(),
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('a failing step makes stepops run exit 1 with the traceback and the reason', async () => {
+  const result = await cli('run', 'jobs/work.py:boom', '--base-image', env.pythonImage);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stdout, /Traceback \(most recent call last\)[\s\S]*KeyError: 'missing column'/);
+  assert.match(result.stderr, /stepops: boom failed at running: The step raised an exception \(exit code 1\)/);
+});
+
+test('a killed stepops run is picked up by stepops logs --follow with nothing lost or repeated', async () => {
+  const first = startCli('run', 'jobs/work.py:ticker', '--base-image', env.pythonImage);
+  let firstOut = '';
+  let firstErr = '';
+  first.stdout!.on('data', (chunk: Buffer) => (firstOut += chunk.toString()));
+  first.stderr!.on('data', (chunk: Buffer) => (firstErr += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while ((firstOut.match(/^tick /gm) ?? []).length < 10) {
+    assert.ok(Date.now() < deadline, `the run did not start printing; stderr:\n${firstErr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  const runId = /stepops: run (\S+) of ticker/.exec(firstErr)?.[1];
+  assert.ok(runId, firstErr);
+
+  const runs = await cli('runs');
+  assert.match(runs.stdout, new RegExp(`^${runId} +running `, 'm'), 'the job outlived the CLI process');
+
+  const second = await cli('logs', runId, '--follow');
+  assert.equal(second.code, 0, second.stderr);
+  const ticks = second.stdout.split('\n').filter((l) => l.startsWith('tick '));
+  assert.deepEqual(
+    ticks,
+    Array.from({ length: 80 }, (_, i) => `tick ${String(i).padStart(3, '0')}`),
+  );
+  const printedBeforeKill = firstOut.split('\n').filter((l) => l.startsWith('tick '));
+  assert.deepEqual(
+    ticks.slice(0, printedBeforeKill.length),
+    printedBeforeKill,
+    'the first process printed a prefix of the same lines',
+  );
+  assert.match(second.stderr, /ticker succeeded in [\d.]+ s: output=80/);
+  assert.match((await cli('runs')).stdout, new RegExp(`^${runId} +succeeded `, 'm'));
+});
