@@ -48,6 +48,20 @@ mkdir -p "$user_data/User" "$extensions" "$run/xdg-config" "$run/xdg-data"
 # Keep code-server away from the real ~/.config/code-server and ~/.local/share/code-server.
 export XDG_CONFIG_HOME="$run/xdg-config" XDG_DATA_HOME="$run/xdg-data"
 : >"$run/code-server.yaml"
+# The extension's own stacks file and artifact store, per run. The built-in local Docker
+# operator is redefined with the locally built Python image (no public registry is reachable).
+export STEPOPS_HOME="$run/stepops-home"
+mkdir -p "$STEPOPS_HOME"
+cat >"$STEPOPS_HOME/stacks.yaml" <<YAML
+version: 1
+components:
+  step_operator:
+    local-docker:
+      flavor: local_docker
+      config:
+        base_image: ${STEPOPS_PYTHON_IMAGE:-stepops-test/python:3.11}
+        network_mode: none
+YAML
 
 pid=""
 status=1

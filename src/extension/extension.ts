@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
 import { STEPOPS_VERSION } from '../core/version';
 import { defaultArtifactRoot, defaultStacksFile } from '../core/stacks/stackStore';
 import { SecretVault } from './stacks/SecretVault';
+import { RunManager } from './runs/RunManager';
+import { RunTreeDataProvider } from './runs/RunTreeDataProvider';
+import { registerRunCommands } from './runs/runCommands';
 import { StackState } from './stacks/StackState';
 import { StackStatusBar } from './stacks/StackStatusBar';
 import { registerRegistrationCommands } from './stacks/registrationCommands';
@@ -38,6 +41,18 @@ export function activate(context: vscode.ExtensionContext): void {
     treeDataProvider: stackTree,
     showCollapseAll: true,
   });
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const runs =
+    folder?.uri.scheme === 'file'
+      ? new RunManager(
+          folder.uri.fsPath,
+          defaultArtifactRoot(),
+          vscode.Uri.joinPath(context.extensionUri, 'runtime').fsPath,
+          stacks,
+          documents,
+          output,
+        )
+      : undefined;
   const details = new StackDetailsPanel(context.extensionUri, output, (name) =>
     stacks.setActive(name).catch((error: Error) => void vscode.window.showErrorMessage(error.message)),
   );
@@ -72,7 +87,14 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('stepops.showVersion', () =>
       vscode.window.showInformationMessage(`Step Operators ${STEPOPS_VERSION}`),
     ),
-    ...registerStepCommands(documents, stacks),
+    ...registerStepCommands(documents, stacks, runs),
+    ...(runs
+      ? [
+          runs,
+          vscode.window.registerTreeDataProvider('stepops.runs', new RunTreeDataProvider(runs)),
+          ...registerRunCommands(runs),
+        ]
+      : []),
     ...registerStackCommands(stacks, secrets, output),
     ...registerRegistrationCommands(
       context.extensionUri,
@@ -82,8 +104,11 @@ export function activate(context: vscode.ExtensionContext): void {
       output,
     ),
   );
-  // Indexing reads every Python file: start it after activation has returned.
-  setTimeout(() => indexer.start(), 0);
+  // Indexing reads every Python file, reattaching reads the run records: both after activation.
+  setTimeout(() => {
+    indexer.start();
+    void runs?.reattach();
+  }, 0);
   output.info(`Step Operators ${STEPOPS_VERSION} activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 

@@ -76,7 +76,8 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
         { level: 1, label: 'default', description: 'active' },
         { level: 2, label: 'embedded', description: 'Orchestrator · embedded' },
         { level: 2, label: 'local', description: 'Artifact store · local · <path>' },
-        ...(docker ? [{ level: 2, label: 'local-docker', description: 'Step operator · local_docker · host' }] : []),
+        // scripts/e2e.sh redefines local-docker with the local Python image and no network.
+        ...(docker ? [{ level: 2, label: 'local-docker', description: 'Step operator · local_docker · none' }] : []),
         { level: 1, label: 'All components', description: '' },
       ];
       // The rows come from the extension's TreeDataProvider: they exist only if it activated. The
@@ -147,13 +148,6 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
         'evaluator.py after typing a new step',
       );
       await screenshot(p, env, 'codelens-typing');
-
-      // Running is honest until the orchestrator lands: it says so instead of pretending.
-      await p.locator('.codelens-decoration a', { hasText: '▶ Run locally' }).first().click();
-      await p
-        .locator('.notifications-toasts .notification-toast', { hasText: 'not available in this version yet' })
-        .waitFor({ timeout: STEP_MS });
-      await p.keyboard.press('Escape');
     }),
   );
 
@@ -227,6 +221,80 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
         () => `the output channel to say "activated in"; it shows: ${JSON.stringify(text)}`,
       );
       await screenshot(p, env, 'output');
+    }),
+  );
+
+  it(
+    'runs the loader and then the trainer locally, with live logs, the upstream output as input, and the Runs view',
+    { timeout: 4 * TEST_TIMEOUT },
+    step('run', async () => {
+      const p = ui();
+      const panelText = async (): Promise<string> =>
+        (
+          await p
+            .locator('.part.panel .monaco-editor .view-lines')
+            .innerText()
+            .catch(() => '')
+        ).replace(/\u00a0/g, ' ');
+      const runLens = async (file: string, expected: string[], title: string, stepName: string): Promise<void> => {
+        await openFromExplorer(p, file);
+        await waitForLenses(p, expected, file);
+        await p.locator('.codelens-decoration a', { hasText: title }).click();
+        await p
+          .locator('.notifications-toasts .notification-toast', { hasText: `${stepName} succeeded.` })
+          .waitFor({ timeout: 2 * FIRST_LOAD_MS })
+          .catch(async (error: Error) => {
+            const toasts = await p
+              .locator('.notifications-toasts')
+              .innerText()
+              .catch(() => '');
+            throw new Error(
+              `${stepName} did not succeed: notifications say ${JSON.stringify(toasts)}; logs: ${JSON.stringify(await panelText())}. ${error.message.split('\n')[0]}`,
+            );
+          });
+      };
+
+      await runLens('churn/steps/loader.py', ['▶ Run locally'], '▶ Run locally', 'load_customers');
+      await waitUntil(
+        async () => /loaded 20 customers from \/app\/data\/customers\.csv/.test(await panelText()),
+        STEP_MS,
+        () => 'the run log in the output panel',
+      );
+      await screenshot(p, env, 'run-logs');
+
+      // train_model's rows come from load_customers in churn_pipeline: the last run's output is used.
+      await runLens(
+        'churn/steps/trainer.py',
+        ['⚠ Register step operator "sagemaker"', '▶ Run locally'],
+        '▶ Run locally',
+        'train_model',
+      );
+      await waitUntil(
+        async () => {
+          const text = await panelText();
+          return /\[stepops\] input rows <- load_customers/.test(text) && /epoch {2}299 {2}loss \d\.\d{4}/.test(text);
+        },
+        STEP_MS,
+        () => 'the trainer log to show its input (rows <- load_customers) and its last epoch',
+      );
+
+      await openViewContainer(p, 'Step Operators');
+      const runsPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Runs');
+      let rows: TreeRow[] = [];
+      await waitUntil(
+        async () => {
+          rows = await treeRows(runsPane);
+          return rows.length >= 2;
+        },
+        STEP_MS,
+        () => `the Runs view to list both runs; rows: ${JSON.stringify(rows)}`,
+      );
+      assert.deepEqual(
+        rows.map((r) => r.label),
+        ['train_model', 'load_customers'],
+      );
+      for (const row of rows) assert.match(row.description, /^succeeded · local-docker · [\d.]+ s · [0-9a-f]{8}$/);
+      await screenshot(p, env, 'runs-view');
     }),
   );
 

@@ -200,3 +200,14 @@ test('the stacks file lives under STEPOPS_HOME or the XDG config folder', () => 
   assert.equal(defaultStacksFile({ STEPOPS_HOME: '/h' }), '/h/stacks.yaml');
   assert.equal(defaultStacksFile({ XDG_CONFIG_HOME: '/x' }), '/x/stepops/stacks.yaml');
 });
+
+test('a file may redefine a built-in component, and the default stack uses it', async () => {
+  await writeFile(
+    file,
+    'version: 1\ncomponents:\n  step_operator:\n    local-docker:\n      flavor: local_docker\n      config:\n        base_image: my/python:3.11\n',
+  );
+  const catalog = await store.read();
+  const operator = catalog.stacks.find((s) => s.name === 'default')!.stepOperators[0]!;
+  assert.deepEqual(operator.config, { base_image: 'my/python:3.11' });
+  assert.ok(!catalog.builtInComponents.some((c) => c.name === 'local-docker'), "the redefined one is the user's now");
+});

@@ -72,9 +72,19 @@ export class StackStore {
     );
     const components = [...unshadowed, ...parsed.components];
     const resolved = resolveStacks(parsed.stacks, components, builtIn);
+    // The file may redefine a built-in component (say, local-docker with another base image);
+    // the default stack then uses the file's definition.
+    const effective = <T extends StackComponent>(c: T): StackComponent =>
+      parsed.components.find((p) => p.type === c.type && p.name === c.name) ?? c;
+    const defaultStackResolved: Stack = {
+      ...builtIn,
+      orchestrator: effective(builtIn.orchestrator),
+      artifactStore: effective(builtIn.artifactStore),
+      stepOperators: builtIn.stepOperators.map(effective),
+    };
     const stacks = resolved.stacks.some((s) => s.name === DEFAULT_STACK_NAME)
       ? resolved.stacks
-      : [builtIn, ...resolved.stacks];
+      : [defaultStackResolved, ...resolved.stacks];
     return {
       stacks,
       components,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { type RunTarget, runTargetTitle, runTargets } from '../../core/stacks/runTargets';
+import type { RunManager } from '../runs/RunManager';
 import type { StackState } from '../stacks/StackState';
 import type { StepDocuments } from './StepDocuments';
 
@@ -22,24 +23,28 @@ export interface RunPipelineArguments {
   readonly pipelineName: string;
 }
 
-// Running needs the embedded orchestrator, which is the next piece of work; until it lands the
-// commands say so plainly instead of pretending to run anything.
-const NOT_YET =
-  'Running from the editor is not available in this version yet: the embedded orchestrator is still being built.';
-
-export function registerStepCommands(documents: StepDocuments, stacks: StackState): vscode.Disposable[] {
-  const runStep = (args: RunStepArguments): void => {
-    const where =
-      args.target.kind === 'local'
-        ? 'in a local container'
-        : args.target.kind === 'operator'
-          ? `on step operator "${args.target.operator.name}"`
-          : `on "${args.target.operatorName}"`;
-    void vscode.window.showInformationMessage(`${NOT_YET} Step "${args.stepName}" would run ${where}.`);
+export function registerStepCommands(
+  documents: StepDocuments,
+  stacks: StackState,
+  runs: RunManager | undefined,
+): vscode.Disposable[] {
+  const runStep = async (args: RunStepArguments): Promise<void> => {
+    if (!runs) {
+      void vscode.window.showWarningMessage('Open a folder to run steps: the folder is what goes into the step image.');
+      return;
+    }
+    try {
+      await runs.runStep(vscode.Uri.parse(args.uri), args.stepName, args.target);
+    } catch (error) {
+      void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    }
   };
 
   const runPipeline = (args: RunPipelineArguments): void => {
-    void vscode.window.showInformationMessage(`${NOT_YET} Pipeline "${args.pipelineName}" would run step by step.`);
+    void vscode.window.showInformationMessage(
+      `Running whole pipelines is not available in this version yet; run its steps one by one (each lens runs a step, ` +
+        `feeding it the latest outputs of the steps before it). Pipeline: "${args.pipelineName}".`,
+    );
   };
 
   return [
@@ -64,7 +69,7 @@ export function registerStepCommands(documents: StepDocuments, stacks: StackStat
         await vscode.commands.executeCommand(StepCommandIds.registerStepOperator, picked.target.operatorName);
         return;
       }
-      runStep({ uri: editor.document.uri.toString(), stepName: step.name, target: picked.target });
+      await runStep({ uri: editor.document.uri.toString(), stepName: step.name, target: picked.target });
     }),
     vscode.commands.registerCommand(StepCommandIds.runPipelineAtCursor, async () => {
       const editor = vscode.window.activeTextEditor;

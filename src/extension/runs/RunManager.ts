@@ -1,0 +1,248 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { connectDocker } from '../../core/images/dockerClient';
+import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../../core/operators/local/localDockerOperator';
+import type { StepOperator } from '../../core/operators/stepOperator';
+import { planStepRun } from '../../core/orchestrator/planRun';
+import { type RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
+import { resolveUpstreamInputs } from '../../core/orchestrator/upstreamInputs';
+import type { DiscoveredStep } from '../../core/python/model';
+import { type RunRecord, type RunState, isFinished } from '../../core/runs/runRecord';
+import { RunStore } from '../../core/runs/runStore';
+import type { StackComponent } from '../../core/stacks/model';
+import type { RunTarget } from '../../core/stacks/runTargets';
+import type { StackState } from '../stacks/StackState';
+import type { StepDocuments } from '../steps/StepDocuments';
+import { RunLogChannels } from './RunLogChannels';
+
+const STAGE_TEXT: Partial<Record<RunState, string>> = {
+  created: 'Preparing',
+  hashing: 'Hashing the project',
+  building: 'Building the image',
+  pushing: 'Pushing the image',
+  submitting: 'Submitting the job',
+  running: 'Running',
+  cancelling: 'Cancelling',
+};
+
+/**
+ * Starts, follows, cancels and reattaches runs for the workspace. One StepRunner (the same
+ * engine as the CLI); each run's logs go to an output channel of its own; records live in the
+ * workspace's .stepops/runs, so runs started before a reload are followed again on activation.
+ */
+export class RunManager implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  readonly store: RunStore;
+  private readonly runner: StepRunner;
+  private readonly following = new Map<string, AbortController>();
+  private readonly channels = new RunLogChannels();
+
+  constructor(
+    private readonly projectRoot: string,
+    artifactRoot: string,
+    runtimeRoot: string,
+    private readonly stacks: StackState,
+    private readonly documents: StepDocuments,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.store = new RunStore(path.join(projectRoot, '.stepops', 'runs'));
+    let docker: ReturnType<typeof connectDocker> | undefined;
+    const dockerClient = () => (docker ??= connectDocker());
+    this.runner = new StepRunner({
+      docker: dockerClient,
+      store: this.store,
+      artifactRoot,
+      runtimeRoot,
+      operatorFor: async (component: StackComponent): Promise<StepOperator> => {
+        if (component.flavor !== LOCAL_DOCKER_FLAVOR)
+          throw new Error(`no ${component.flavor} operator in this version`);
+        const network = (component.config as { network_mode?: 'host' | 'none' | 'bridge' }).network_mode;
+        return new LocalDockerOperator(await dockerClient(), network ? { networkMode: network } : {});
+      },
+    });
+    this.artifactRoot = artifactRoot;
+  }
+
+  private readonly artifactRoot: string;
+
+  /** Follows again every run that was still going when the window closed. */
+  async reattach(): Promise<void> {
+    for (const record of await this.store.list()) {
+      if (isFinished(record.state) || !record.job || this.following.has(record.id)) continue;
+      this.output.info(`Reattaching to run ${record.id} (${record.step.name}, ${record.state})`);
+      void this.follow(record);
+    }
+  }
+
+  async runStep(uri: vscode.Uri, stepName: string, target: RunTarget): Promise<void> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    const step = (await this.documents.modelFor(document)).steps.find((s) => s.name === stepName);
+    if (!step) throw new Error(`"${stepName}" is no longer a step in ${vscode.workspace.asRelativePath(uri)}.`);
+    const file = path.relative(this.projectRoot, uri.fsPath);
+    if (file.startsWith('..'))
+      throw new Error('Only steps inside the opened folder can run: the folder is the build context.');
+    const stack = await this.stacks.activeStack();
+    const operatorName =
+      target.kind === 'operator'
+        ? target.operator.name
+        : target.kind === 'local'
+          ? localOperatorName(stack)
+          : undefined;
+    const parameters = await this.askMissing(step);
+    if (!parameters) return;
+    const request = planStepRun({
+      projectRoot: this.projectRoot,
+      file,
+      step,
+      stack,
+      allStacks: await this.stacks.stacks(),
+      ...(operatorName ? { operatorName } : {}),
+      parameters: parameters.values,
+      inputs: parameters.inputs,
+    });
+    const abort = new AbortController();
+    let runId: string | undefined;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${stepName}`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => {
+          if (runId) void this.cancel(runId);
+          else abort.abort();
+        });
+        const record = await this.runner.run(request, {
+          signal: abort.signal,
+          onEvent: (event) => {
+            if (event.type === 'state') {
+              if (!runId) {
+                runId = event.record.id;
+                this.following.set(runId, abort);
+                const channel = this.channels.open(event.record);
+                for (const source of parameters.sources) channel.appendLine(`[stepops] input ${source}`);
+              }
+              const text = STAGE_TEXT[event.record.state];
+              if (text)
+                progress.report({
+                  message: `${text}${event.record.state === 'running' ? ` on ${request.operator.name}` : ''}...`,
+                });
+            }
+            this.onEvent(event, runId);
+          },
+        });
+        this.following.delete(record.id);
+        this.report(record);
+      },
+    );
+  }
+
+  async cancel(id: string): Promise<void> {
+    await this.runner.cancel(id);
+    this.changed.fire();
+  }
+
+  async rerun(id: string): Promise<void> {
+    const record = await this.store.get(id);
+    if (!record) return;
+    const uri = vscode.Uri.file(path.join(record.projectRoot, record.step.file));
+    const operator = (await this.stacks.stacks())
+      .flatMap((s) => s.stepOperators)
+      .find((o) => o.name === record.operator.name);
+    await this.runStep(uri, record.step.name, operator ? { kind: 'operator', operator } : { kind: 'local' });
+  }
+
+  async showLogs(id: string): Promise<void> {
+    const record = await this.store.get(id);
+    if (!record) return;
+    this.channels.show(record, await this.store.readLogs(id));
+  }
+
+  outputsFolder(id: string): vscode.Uri {
+    return vscode.Uri.file(path.join(this.artifactRoot, id, 'outputs'));
+  }
+
+  async delete(id: string): Promise<void> {
+    this.following.get(id)?.abort();
+    await this.store.delete(id);
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    for (const controller of this.following.values()) controller.abort(); // stop following; jobs go on
+    this.channels.dispose();
+    this.changed.dispose();
+  }
+
+  private async follow(record: RunRecord): Promise<void> {
+    const abort = new AbortController();
+    this.following.set(record.id, abort);
+    this.channels.show(
+      record,
+      await this.store.readLogs(record.id).then((text) => text.slice(0, record.logBytes ?? 0)),
+      false,
+    );
+    const finished = await this.runner.follow(record, {
+      signal: abort.signal,
+      onEvent: (e) => this.onEvent(e, record.id),
+    });
+    this.following.delete(record.id);
+    if (!abort.signal.aborted) this.report(finished);
+  }
+
+  private onEvent(event: RunEvent, id: string | undefined): void {
+    if (!id) return;
+    if (event.type === 'logs')
+      this.channels.append(
+        id,
+        event.lines.map((l) => l.text).filter((t) => !t.startsWith('STEPOPS_STATUS ')),
+      );
+    else if (event.type === 'progress') this.channels.append(id, [`[stepops] ${event.message}`]);
+    else this.changed.fire();
+  }
+
+  private report(record: RunRecord): void {
+    this.changed.fire();
+    const name = record.step.name;
+    if (record.state === 'succeeded') {
+      void vscode.window
+        .showInformationMessage(`${name} succeeded.`, 'Show Logs')
+        .then((choice) => choice && this.showLogs(record.id));
+    } else if (record.state === 'failed') {
+      void vscode.window
+        .showErrorMessage(
+          `${name} failed while ${record.failure?.stage ?? 'running'}: ${record.failure?.reason ?? ''}`,
+          'Show Logs',
+        )
+        .then((choice) => choice && this.showLogs(record.id));
+    } else if (record.state === 'cancelled') {
+      void vscode.window.showInformationMessage(`${name} was cancelled.`);
+    }
+  }
+
+  /** Parameters without a default: an upstream output when a pipeline shows one, else a prompt. */
+  private async askMissing(
+    step: DiscoveredStep,
+  ): Promise<{ values: Record<string, unknown>; inputs: Record<string, string>; sources: string[] } | undefined> {
+    const index = await this.documents.stepIndex();
+    const resolved = resolveUpstreamInputs(step, index.pipelines(), await this.store.list(), this.artifactRoot);
+    const values: Record<string, unknown> = {};
+    for (const missing of resolved.missing) {
+      const hint = missing.upstream ? ` (or run ${missing.upstream} first: its output feeds this parameter)` : '';
+      const text = await vscode.window.showInputBox({
+        title: `${step.name}: ${missing.parameter}${missing.annotation ? `: ${missing.annotation}` : ''}`,
+        prompt: `A value for "${missing.parameter}" as JSON, or plain text${hint}`,
+        ignoreFocusOut: true,
+      });
+      if (text === undefined) return undefined;
+      try {
+        values[missing.parameter] = JSON.parse(text);
+      } catch {
+        values[missing.parameter] = text;
+      }
+    }
+    return { values, inputs: resolved.inputs, sources: resolved.sources };
+  }
+}
+
+function localOperatorName(stack: { stepOperators: readonly StackComponent[] }): string | undefined {
+  return stack.stepOperators.find((o) => o.flavor === LOCAL_DOCKER_FLAVOR)?.name;
+}
