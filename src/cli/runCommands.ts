@@ -9,9 +9,12 @@ import { connectDocker } from '../core/images/dockerClient';
 import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../core/operators/local/localDockerOperator';
 import type { StepOperator } from '../core/operators/stepOperator';
 import { planStepRun } from '../core/orchestrator/planRun';
+import { planPipeline, runPipeline } from '../core/orchestrator/pipelineRunner';
 import { type RunEvent, StepRunner } from '../core/orchestrator/stepRunner';
 import { discoverPythonSource } from '../core/python/discovery';
+import type { DiscoveredPipeline } from '../core/python/model';
 import { loadPythonParser } from '../core/python/pythonParser';
+import { StepIndex } from '../core/python/stepIndex';
 import { type RunRecord, durationMs, isFinished } from '../core/runs/runRecord';
 import { RunStore } from '../core/runs/runStore';
 import type { StackComponent } from '../core/stacks/model';
@@ -127,6 +130,7 @@ export async function runCommand(args: string[], out: Out): Promise<number> {
       param: { type: 'string', multiple: true },
       project: { type: 'string' },
       'base-image': { type: 'string' },
+      'local-fallback': { type: 'boolean' },
     },
   });
   const target = positionals[0];
@@ -138,6 +142,8 @@ export async function runCommand(args: string[], out: Out): Promise<number> {
   const stepName = target.slice(colon + 1);
   const text = await readFile(path.join(projectRoot, file), 'utf8');
   const model = discoverPythonSource(await loadPythonParser(), text);
+  const pipeline = model.pipelines.find((p) => p.name === stepName);
+  if (pipeline) return runPipelineFromCli(projectRoot, file, pipeline, values, out);
   const step = model.steps.find((s) => s.name === stepName);
   if (!step) {
     const known = model.steps.map((s) => s.name).join(', ') || 'none';
@@ -179,6 +185,69 @@ export async function runCommand(args: string[], out: Out): Promise<number> {
       },
     );
     return finish(record);
+  } finally {
+    stop();
+  }
+}
+
+async function runPipelineFromCli(
+  projectRoot: string,
+  file: string,
+  pipeline: DiscoveredPipeline,
+  values: { param?: string[]; 'base-image'?: string; 'local-fallback'?: boolean },
+  out: Out,
+): Promise<number> {
+  const index = new StepIndex(await loadPythonParser());
+  await index.scan(projectRoot);
+  const catalog = await cliStackStore().read();
+  const activeName = (await readWorkspaceConfig(projectRoot)).activeStack ?? DEFAULT_STACK_NAME;
+  const stack = catalog.stacks.find((s) => s.name === activeName) ?? catalog.stacks[0]!;
+  const input = {
+    projectRoot,
+    pipeline,
+    pipelineFile: path.join(projectRoot, file),
+    steps: index.steps(),
+    stack,
+    allStacks: catalog.stacks,
+    parameters: Object.fromEntries((values.param ?? []).map(parseParam)),
+    fallbackToLocal: Boolean(values['local-fallback']),
+    ...(values['base-image'] ? { baseImage: values['base-image'] } : {}),
+  };
+  const plan = planPipeline(input);
+  const { runner: stepRunner } = runner(projectRoot);
+  const detach = new AbortController();
+  let current: string | undefined;
+  const stop = interruptHandling(() => {
+    if (current) void stepRunner.cancel(current);
+  }, detach);
+  try {
+    const result = await runPipeline(
+      stepRunner,
+      plan,
+      { ...input, artifactRoot: defaultArtifactRoot() },
+      {
+        signal: detach.signal,
+        onStep: (i, call) => {
+          process.stderr.write(
+            `stepops: pipeline ${pipeline.name}: step ${i + 1}/${plan.length} ${call.step.step.name}\n`,
+          );
+          if (call.note) process.stderr.write(`stepops: note: ${call.note}\n`);
+        },
+        onEvent: (event) => {
+          if (event.type === 'state') current = event.record.id;
+          printer(out)(event);
+        },
+      },
+    );
+    const last = result.runs[result.runs.length - 1]!;
+    process.stderr.write(
+      `stepops: pipeline ${pipeline.name} ${result.outcome} (${result.runs.length}/${plan.length} steps)\n`,
+    );
+    return result.outcome === 'succeeded'
+      ? finish(last)
+      : result.outcome === 'cancelled'
+        ? EXIT_CANCELLED
+        : finish(last);
   } finally {
     stop();
   }

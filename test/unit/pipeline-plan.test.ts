@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { planPipeline } from '../../src/core/orchestrator/pipelineRunner';
+import { discoverPythonSource } from '../../src/core/python/discovery';
+import { type PythonParser, loadPythonParser } from '../../src/core/python/pythonParser';
+import { defaultStack } from '../../src/core/stacks/model';
+
+let parser: PythonParser;
+before(async () => {
+  parser = await loadPythonParser();
+});
+
+function plan(source: string, parameters: Record<string, unknown> = {}) {
+  const model = discoverPythonSource(parser, source);
+  const stack = defaultStack({ artifactRoot: '/a', dockerEngineAvailable: true });
+  return planPipeline({
+    projectRoot: '/p',
+    pipeline: model.pipelines[0]!,
+    pipelineFile: '/p/flow.py',
+    steps: model.steps.map((step) => ({ file: '/p/flow.py', step })),
+    stack,
+    allStacks: [stack],
+    parameters,
+  });
+}
+
+const STEPS = `from zenml import pipeline, step
+
+@step
+def split(rows: list, ratio: float = 0.5) -> tuple:
+    return rows, rows
+
+@step
+def fit(train: list, test: list, label: str = "y", tags: list = None) -> dict:
+    return {}
+`;
+
+test('literals, pipeline parameters and tuple outputs become parameters and upstream inputs', () => {
+  const calls = plan(`${STEPS}
+@pipeline
+def flow(ratio: float = 0.8, label="churned"):
+    a, b = split([1, 2, 3], ratio=ratio)
+    fit(a, b, label=label, tags=['x', None, True])
+`);
+  assert.deepEqual(
+    calls.map((c) => [c.step.step.name, c.parameters, c.upstream]),
+    [
+      ['split', { rows: [1, 2, 3], ratio: 0.8 }, {}],
+      [
+        'fit',
+        { label: 'churned', tags: ['x', null, true] },
+        { train: { call: 0, output: 0 }, test: { call: 0, output: 1 } },
+      ],
+    ],
+  );
+  assert.equal(
+    plan(`${STEPS}\n@pipeline\ndef flow(ratio: float = 0.8):\n    split([], ratio=ratio)\n`, { ratio: 0.1 })[0]!
+      .parameters.ratio,
+    0.1,
+  );
+});
+
+test('what cannot be known statically is refused with the argument that made it so', () => {
+  assert.throws(
+    () => plan(`${STEPS}\n@pipeline\ndef flow():\n    split(load_from_disk())\n`),
+    /argument rows of split\(\) is "load_from_disk\(\)", which is computed at run time/,
+  );
+  assert.throws(
+    () => plan(`${STEPS}\n@pipeline\ndef flow(ratio):\n    split([], ratio=ratio)\n`),
+    /Pipeline parameter "ratio" has no default/,
+  );
+  assert.throws(() => plan(`${STEPS}\n@pipeline\ndef flow():\n    pass\n`), /calls no steps/);
+});
