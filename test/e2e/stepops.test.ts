@@ -295,6 +295,41 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
       );
       for (const row of rows) assert.match(row.description, /^succeeded · local-docker · [\d.]+ s · [0-9a-f]{8}$/);
       await screenshot(p, env, 'runs-view');
+
+      // The whole pipeline: train_model asks for "sagemaker", which this stack lacks, so the
+      // extension asks before running it locally.
+      await openFromExplorer(p, 'churn/pipeline.py');
+      await waitForLenses(p, ['▶ Run pipeline'], 'pipeline.py');
+      // With the Runs view showing while the pipeline runs (focus returns to the Explorer
+      // otherwise once the confirmation closes, and the Runs view would be out of sight).
+      await openViewContainer(p, 'Step Operators');
+      await p.locator('.codelens-decoration a', { hasText: '▶ Run pipeline' }).click();
+      await p.locator('.monaco-dialog-box', { hasText: 'train_model asks for step operator "sagemaker"' }).waitFor();
+      await p.locator('.monaco-dialog-box').getByRole('button', { name: 'Run Those Steps Locally' }).click();
+      await p
+        .locator('.notifications-toasts .notification-toast', {
+          hasText: 'churn_pipeline succeeded: 3 of 3 steps ran.',
+        })
+        .waitFor({ timeout: 2 * FIRST_LOAD_MS });
+      await waitUntil(
+        async () => /accuracy 0\.950 on 20 customers/.test(await panelText()),
+        STEP_MS,
+        () => 'the evaluator log',
+      );
+      // The list renders only the rows that fit the pane: check the newest ones.
+      await waitUntil(
+        async () => {
+          rows = await treeRows(runsPane);
+          return (
+            rows[0]?.label === 'evaluate_model' &&
+            rows[1]?.label === 'train_model' &&
+            rows[2]?.label === 'load_customers'
+          );
+        },
+        STEP_MS,
+        () => `the pipeline's runs at the top of the Runs view; rows: ${JSON.stringify(rows)}`,
+      );
+      await screenshot(p, env, 'pipeline-run');
     }),
   );
 

@@ -97,6 +97,11 @@ export async function withFailureScreenshot(
   }
 }
 
+const CONTAINER_IDS: Record<string, string> = {
+  'Step Operators': 'workbench.view.extension.stepops',
+  Explorer: 'workbench.view.explorer',
+};
+
 /**
  * Shows a view container from the activity bar. Clicking the entry of the container that is
  * already showing would hide the side bar, so this clicks only when it is not selected.
@@ -104,8 +109,14 @@ export async function withFailureScreenshot(
 export async function openViewContainer(page: Page, title: string, timeout = STEP_MS): Promise<void> {
   const entry = activityBarEntry(page, title);
   await entry.waitFor({ timeout });
-  const sidebarVisible = await page.locator('.part.sidebar').isVisible();
-  if ((await entry.getAttribute('aria-selected')) !== 'true' || !sidebarVisible) await entry.click();
+  // The entry's aria-selected can lag behind what the side bar shows (after a modal dialog, for
+  // one), so the container's own element decides when we know it.
+  const containerId = CONTAINER_IDS[title];
+  const showing = containerId
+    ? await page.locator(`[id="${containerId}"]`).isVisible()
+    : (await entry.getAttribute('aria-selected')) === 'true' && (await page.locator('.part.sidebar').isVisible());
+  if (!showing) await entry.click();
+  if (containerId) await page.locator(`[id="${containerId}"]`).waitFor({ timeout });
   await waitUntil(
     async () => (await entry.getAttribute('aria-selected')) === 'true',
     timeout,

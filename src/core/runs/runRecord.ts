@@ -50,9 +50,9 @@ export function isFinished(state: RunState): state is RunOutcome {
   return state === 'succeeded' || state === 'failed' || state === 'cancelled';
 }
 
-/** Sortable, readable, unique enough: 20261129-115219-train_model-3f9a. */
+/** Sortable, readable, unique enough: 20261129-115219482-train_model-3f9a (to the millisecond). */
 export function newRunId(stepName: string, now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').replace('.', '').slice(0, 18);
   const safe = stepName.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40);
   return `${stamp}-${safe}-${Math.random().toString(16).slice(2, 6)}`;
 }

@@ -31,7 +31,10 @@ export class RunStore {
     const records = await Promise.all(
       names.filter((n) => n.endsWith('.json')).map((n) => this.get(n.slice(0, -'.json'.length)).catch(() => undefined)),
     );
-    return records.filter((r): r is RunRecord => r !== undefined).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const started = (r: RunRecord): string => r.transitions[0]?.at ?? '';
+    return records
+      .filter((r): r is RunRecord => r !== undefined)
+      .sort((a, b) => (started(a) === started(b) ? (a.id < b.id ? 1 : -1) : started(a) < started(b) ? 1 : -1));
   }
 
   /** Appends lines and returns the log's new size, which the record keeps with its cursor. */

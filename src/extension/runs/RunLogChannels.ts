@@ -13,7 +13,7 @@ export class RunLogChannels implements vscode.Disposable {
     let entry = this.channels.get(record.id);
     if (!entry) {
       entry = {
-        channel: vscode.window.createOutputChannel(`stepops: ${record.step.name} ${record.id.slice(9, 15)}`, 'log'),
+        channel: vscode.window.createOutputChannel(`stepops: ${record.step.name} ${record.id.slice(9, 18)}`, 'log'),
         lines: 0,
       };
       this.channels.set(record.id, entry);

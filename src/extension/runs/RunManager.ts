@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { connectDocker } from '../../core/images/dockerClient';
 import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../../core/operators/local/localDockerOperator';
 import type { StepOperator } from '../../core/operators/stepOperator';
-import { planStepRun } from '../../core/orchestrator/planRun';
+import { RunPlanError, planStepRun } from '../../core/orchestrator/planRun';
+import { planPipeline, runPipeline } from '../../core/orchestrator/pipelineRunner';
 import { type RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
 import { resolveUpstreamInputs } from '../../core/orchestrator/upstreamInputs';
 import type { DiscoveredStep } from '../../core/python/model';
@@ -131,6 +132,70 @@ export class RunManager implements vscode.Disposable {
         });
         this.following.delete(record.id);
         this.report(record);
+      },
+    );
+  }
+
+  async runPipeline(uri: vscode.Uri, pipelineName: string): Promise<void> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    const pipeline = (await this.documents.modelFor(document)).pipelines.find((p) => p.name === pipelineName);
+    if (!pipeline)
+      throw new Error(`"${pipelineName}" is no longer a pipeline in ${vscode.workspace.asRelativePath(uri)}.`);
+    const index = await this.documents.stepIndex();
+    const stack = await this.stacks.activeStack();
+    const input = {
+      projectRoot: this.projectRoot,
+      pipeline,
+      pipelineFile: uri.fsPath,
+      steps: index.steps(),
+      stack,
+      allStacks: await this.stacks.stacks(),
+    };
+    let plan;
+    try {
+      plan = planPipeline(input);
+    } catch (error) {
+      if (!(error instanceof RunPlanError) || !/local fallback/.test(error.message)) throw error;
+      const choice = await vscode.window.showWarningMessage(
+        error.message.replace(/ Run the pipeline.*$/, ''),
+        { modal: true },
+        'Run Those Steps Locally',
+      );
+      if (choice !== 'Run Those Steps Locally') return;
+      plan = planPipeline({ ...input, fallbackToLocal: true });
+    }
+    const abort = new AbortController();
+    let current: string | undefined;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: pipelineName, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => {
+          if (current) void this.cancel(current);
+          else abort.abort();
+        });
+        const result = await runPipeline(
+          this.runner,
+          plan,
+          { ...input, artifactRoot: this.artifactRoot },
+          {
+            signal: abort.signal,
+            onStep: (i, call) => progress.report({ message: `step ${i + 1}/${plan.length}: ${call.step.step.name}` }),
+            onEvent: (event) => {
+              if (event.type === 'state' && current !== event.record.id) {
+                current = event.record.id;
+                this.channels.open(event.record);
+              }
+              this.onEvent(event, current);
+            },
+          },
+        );
+        this.changed.fire();
+        const summary = `${pipelineName} ${result.outcome}: ${result.runs.length} of ${plan.length} steps ran.`;
+        if (result.outcome === 'succeeded') void vscode.window.showInformationMessage(summary);
+        else
+          void vscode.window.showErrorMessage(
+            `${summary} ${result.runs[result.runs.length - 1]?.failure?.reason ?? ''}`,
+          );
       },
     );
   }

@@ -40,11 +40,18 @@ export function registerStepCommands(
     }
   };
 
-  const runPipeline = (args: RunPipelineArguments): void => {
-    void vscode.window.showInformationMessage(
-      `Running whole pipelines is not available in this version yet; run its steps one by one (each lens runs a step, ` +
-        `feeding it the latest outputs of the steps before it). Pipeline: "${args.pipelineName}".`,
-    );
+  const runPipeline = async (args: RunPipelineArguments): Promise<void> => {
+    if (!runs) {
+      void vscode.window.showWarningMessage(
+        'Open a folder to run pipelines: the folder is what goes into the step images.',
+      );
+      return;
+    }
+    try {
+      await runs.runPipeline(vscode.Uri.parse(args.uri), args.pipelineName);
+    } catch (error) {
+      void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    }
   };
 
   return [
@@ -80,7 +87,7 @@ export function registerStepCommands(
         );
         return;
       }
-      runPipeline({ uri: editor.document.uri.toString(), pipelineName: pipeline.name });
+      await runPipeline({ uri: editor.document.uri.toString(), pipelineName: pipeline.name });
     }),
     vscode.commands.registerCommand(StepCommandIds.registerStepOperator, (name?: string) =>
       vscode.commands.executeCommand('stepops.registerComponent', { type: 'step_operator', ...(name ? { name } : {}) }),
