@@ -58,6 +58,20 @@ debian_mirror() {
   echo "$uri"
 }
 
+debootstrap_image() {
+  local tag=$1 include=$2
+  docker image inspect "$tag" >/dev/null 2>&1 && return
+  local rootfs="$state/rootfs-${tag//[^a-z0-9]/-}"
+  log "building $tag with debootstrap (about 90 s, once)"
+  rm -rf "$rootfs"
+  debootstrap --variant=minbase --include="$include" bookworm "$rootfs" "$(debian_mirror)" >"$state/debootstrap.log" 2>&1 \
+    || { log "debootstrap failed; see $state/debootstrap.log"; tail -20 "$state/debootstrap.log" >&2; exit 1; }
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  ln -sf python3 "$rootfs/usr/bin/python"
+  tar -C "$rootfs" -c . | docker import -c 'CMD ["python3"]' -c 'ENV LANG=C.UTF-8' - "$tag" >/dev/null
+  rm -rf "$rootfs"
+}
+
 build_base_images() {
   if ! docker image inspect stepops-test/busybox:1 >/dev/null 2>&1; then
     log "building stepops-test/busybox:1"
@@ -68,17 +82,9 @@ build_base_images() {
     tar -C "$bb" -c . | docker import -c 'CMD ["/bin/sh"]' - stepops-test/busybox:1 >/dev/null
     rm -rf "$bb"
   fi
-  if ! docker image inspect stepops-test/python:3.11 >/dev/null 2>&1; then
-    local rootfs="$state/python-rootfs"
-    log "building stepops-test/python:3.11 with debootstrap (about 90 s, once)"
-    rm -rf "$rootfs"
-    debootstrap --variant=minbase --include=python3 bookworm "$rootfs" "$(debian_mirror)" >"$state/debootstrap.log" 2>&1 \
-      || { log "debootstrap failed; see $state/debootstrap.log"; tail -20 "$state/debootstrap.log" >&2; exit 1; }
-    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-    ln -sf python3 "$rootfs/usr/bin/python"
-    tar -C "$rootfs" -c . | docker import -c 'CMD ["python3"]' -c 'ENV LANG=C.UTF-8' - stepops-test/python:3.11 >/dev/null
-    rm -rf "$rootfs"
-  fi
+  debootstrap_image stepops-test/python:3.11 python3
+  # With pip, for the requirements path (installs from a local wheel folder, no index).
+  debootstrap_image stepops-test/python-pip:3.11 python3,python3-pip
 }
 
 stop_all() {
@@ -92,7 +98,9 @@ case "${1:-start}" in
     start_registry
     build_base_images
     echo "STEPOPS_REGISTRY=127.0.0.1:$port"
+    echo "STEPOPS_REGISTRY_DATA=$state/registry-data"
     echo "STEPOPS_PYTHON_IMAGE=stepops-test/python:3.11"
+    echo "STEPOPS_PYTHON_PIP_IMAGE=stepops-test/python-pip:3.11"
     echo "STEPOPS_BUSYBOX_IMAGE=stepops-test/busybox:1"
     ;;
   docker) start_dockerd ;;

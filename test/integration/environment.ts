@@ -8,6 +8,8 @@ export interface IntegrationEnvironment {
   readonly pythonImage: string;
   /** Local busybox base image (2 MB) for tests that need no Python. */
   readonly busyboxImage: string;
+  /** Local Debian + python3 + pip, for the requirements path. */
+  readonly pythonPipImage: string;
 }
 
 export function integrationEnvironment(): IntegrationEnvironment {
@@ -24,5 +26,6 @@ export function integrationEnvironment(): IntegrationEnvironment {
     registry: read('STEPOPS_REGISTRY'),
     pythonImage: read('STEPOPS_PYTHON_IMAGE'),
     busyboxImage: read('STEPOPS_BUSYBOX_IMAGE'),
+    pythonPipImage: read('STEPOPS_PYTHON_PIP_IMAGE'),
   };
 }

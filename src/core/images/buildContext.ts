@@ -78,7 +78,11 @@ export async function assembleBuildContext(inputs: BuildContextInputs): Promise<
         entries.push(await entry(path.join(wheels, file), `.stepops/wheels/${file}`));
     }
   }
-  const projectFiles = await listProjectFiles(inputs.projectRoot);
+  // The wheel folder has its own layer (below the code): keep it out of the code layer.
+  const wheelPrefix = inputs.findLinks ? `${inputs.findLinks.replace(/\/+$/, '')}/` : undefined;
+  const projectFiles = (await listProjectFiles(inputs.projectRoot)).filter(
+    (f) => !wheelPrefix || !f.startsWith(wheelPrefix),
+  );
   for (const file of projectFiles) entries.push(await entry(path.join(inputs.projectRoot, file), `app/${file}`));
 
   const dockerfile = generateDockerfile({
@@ -115,6 +119,9 @@ export function generateDockerfile(options: {
   ];
   if (options.installsRequirements) {
     lines.push('COPY .stepops/requirements.txt /opt/stepops/requirements.txt');
+    // Debian-based images mark the system Python as externally managed (PEP 668); a step image
+    // is a throwaway environment of its own. Older pips ignore the variable.
+    lines.push('ENV PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1');
     if (options.offlineWheels) {
       lines.push('COPY .stepops/wheels /opt/stepops/wheels');
       lines.push(

@@ -58,16 +58,23 @@ export function followStream(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: string | undefined;
+    // The last lines before a failure (pip's error, a traceback) say more than the engine's
+    // "returned a non-zero code": keep them for the message.
+    const recent: string[] = [];
     docker.modem.followProgress(
       stream,
       (error: Error | null) => {
         if (error) reject(error);
-        else if (failure) reject(new Error(failure));
-        else resolve();
+        else if (failure) {
+          const context = recent.filter((line) => line.trim() && !line.startsWith(' ---> ')).slice(-6);
+          reject(new Error(context.length > 0 ? `${failure}\n${context.join('\n')}` : failure));
+        } else resolve();
       },
       (event: EngineStreamEvent) => {
         const message = streamError(event);
         if (message && !failure) failure = message;
+        if (event.stream) recent.push(...event.stream.split('\n').filter(Boolean));
+        if (recent.length > 50) recent.splice(0, recent.length - 50);
         onEvent(event);
       },
     );

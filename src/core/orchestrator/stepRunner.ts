@@ -27,6 +27,8 @@ export interface StepRunRequest {
   readonly inputs?: Readonly<Record<string, string>>;
   readonly baseImage: string;
   readonly requirementsFile?: string;
+  /** Project-relative folder of wheels that pip installs requirements from, without an index. */
+  readonly findLinks?: string;
   readonly registry?: { readonly uri: string; readonly credentials?: RegistryCredentials };
 }
 
@@ -227,6 +229,7 @@ export class StepRunner {
       runtimeRoot: this.deps.runtimeRoot,
       baseImage: request.baseImage,
       ...(request.requirementsFile ? { requirementsFile: request.requirementsFile } : {}),
+      ...(request.findLinks ? { findLinks: request.findLinks } : {}),
       repository:
         path
           .basename(request.projectRoot)
