@@ -16,7 +16,28 @@ elif ! command -v dockerd >/dev/null; then
   echo "note: no Docker engine found; the local Docker step operator stays hidden until one runs" >&2
 fi
 bash scripts/setup-node.sh
-if command -v dockerd >/dev/null; then bash scripts/services.sh docker || echo "note: could not start dockerd" >&2; fi
+# The demo keeps its own stacks file and artifacts (STEPOPS_HOME) and redefines the default
+# stack's local Docker operator with a Python image built here, so that the example steps run
+# without reaching a public registry.
+export STEPOPS_HOME="$root/.cache/start/home"
+mkdir -p "$STEPOPS_HOME"
+if command -v dockerd >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  if services=$(bash scripts/services.sh start); then
+    python_image=$(echo "$services" | sed -n 's/^STEPOPS_PYTHON_IMAGE=//p')
+    [ -f "$STEPOPS_HOME/stacks.yaml" ] || cat >"$STEPOPS_HOME/stacks.yaml" <<YAML
+# Demo stacks for \`npm start\` (STEPOPS_HOME=$STEPOPS_HOME).
+version: 1
+components:
+  step_operator:
+    local-docker:
+      flavor: local_docker
+      config:
+        base_image: $python_image
+YAML
+  else
+    echo "note: could not start the Docker engine; steps cannot run until one answers" >&2
+  fi
+fi
 
 if command -v code >/dev/null && [ -z "${STEPOPS_USE_CODE_SERVER:-}" ]; then
   npm run --silent build
