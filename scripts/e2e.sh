@@ -52,17 +52,8 @@ export XDG_CONFIG_HOME="$run/xdg-config" XDG_DATA_HOME="$run/xdg-data"
 # operator is redefined with the locally built Python image (no public registry is reachable).
 export STEPOPS_HOME="$run/stepops-home"
 mkdir -p "$STEPOPS_HOME"
-cat >"$STEPOPS_HOME/stacks.yaml" <<YAML
-version: 1
-components:
-  step_operator:
-    local-docker:
-      flavor: local_docker
-      config:
-        base_image: ${STEPOPS_PYTHON_IMAGE:-stepops-test/python:3.11}
-        network_mode: none
-YAML
-
+node "$here/dist/cli.js" components register step_operator local_docker local-docker \
+  --set "base_image=${STEPOPS_PYTHON_IMAGE:-stepops-test/python:3.11}" --set network_mode=none >/dev/null
 pid=""
 status=1
 cleanup() {

@@ -24,16 +24,9 @@ mkdir -p "$STEPOPS_HOME"
 if command -v dockerd >/dev/null && [ "$(id -u)" -eq 0 ]; then
   if services=$(bash scripts/services.sh start); then
     python_image=$(echo "$services" | sed -n 's/^STEPOPS_PYTHON_IMAGE=//p')
-    [ -f "$STEPOPS_HOME/stacks.yaml" ] || cat >"$STEPOPS_HOME/stacks.yaml" <<YAML
-# Demo stacks for \`npm start\` (STEPOPS_HOME=$STEPOPS_HOME).
-version: 1
-components:
-  step_operator:
-    local-docker:
-      flavor: local_docker
-      config:
-        base_image: $python_image
-YAML
+    npm run --silent build >/dev/null
+    [ -f "$STEPOPS_HOME/stacks.yaml" ] ||
+      node dist/cli.js components register step_operator local_docker local-docker --set "base_image=$python_image" >/dev/null
   else
     echo "note: could not start the Docker engine; steps cannot run until one answers" >&2
   fi
