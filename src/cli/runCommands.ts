@@ -10,6 +10,7 @@ import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../core/operators/loca
 import type { StepOperator } from '../core/operators/stepOperator';
 import { planStepRun } from '../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../core/orchestrator/pipelineRunner';
+import { parametersFromRunConfig } from '../core/orchestrator/runConfig';
 import { type RunEvent, StepRunner } from '../core/orchestrator/stepRunner';
 import { discoverPythonSource } from '../core/python/discovery';
 import type { DiscoveredPipeline } from '../core/python/model';
@@ -131,6 +132,7 @@ export async function runCommand(args: string[], out: Out): Promise<number> {
       project: { type: 'string' },
       'base-image': { type: 'string' },
       'local-fallback': { type: 'boolean' },
+      config: { type: 'string' },
     },
   });
   const target = positionals[0];
@@ -159,7 +161,17 @@ export async function runCommand(args: string[], out: Out): Promise<number> {
     stack,
     allStacks: catalog.stacks,
     ...(values.operator ? { operatorName: values.operator } : {}),
-    parameters: Object.fromEntries((values.param ?? []).map(parseParam)),
+    parameters: {
+      // A ZenML run configuration first; --param values override it.
+      ...(values.config
+        ? parametersFromRunConfig(
+            await readFile(values.config, 'utf8'),
+            step.name,
+            step.parameters.map((p) => p.name),
+          )
+        : {}),
+      ...Object.fromEntries((values.param ?? []).map(parseParam)),
+    },
   });
   const { runner: stepRunner } = runner(projectRoot);
   const detach = new AbortController();

@@ -109,3 +109,30 @@ test('a killed stepops run is picked up by stepops logs --follow with nothing lo
   assert.match(second.stderr, /ticker succeeded in [\d.]+ s: output=80/);
   assert.match((await cli('runs')).stdout, new RegExp(`^${runId} +succeeded `, 'm'));
 });
+
+test('a ZenML run configuration supplies parameters; --param overrides it', async () => {
+  await writeFile(
+    path.join(project, 'run.yaml'),
+    'parameters:\n  pause: 0.0\nsteps:\n  ticker:\n    parameters:\n      lines: 3\n',
+  );
+  const fromConfig = await cli('run', 'jobs/work.py:ticker', '--config', 'run.yaml', '--base-image', env.pythonImage);
+  assert.equal(fromConfig.code, 0, fromConfig.stderr);
+  assert.deepEqual(
+    fromConfig.stdout.split('\n').filter((l) => l.startsWith('tick ')),
+    ['tick 000', 'tick 001', 'tick 002'],
+  );
+  const overridden = await cli(
+    'run',
+    'jobs/work.py:ticker',
+    '--config',
+    'run.yaml',
+    '--param',
+    'lines=1',
+    '--base-image',
+    env.pythonImage,
+  );
+  assert.deepEqual(
+    overridden.stdout.split('\n').filter((l) => l.startsWith('tick ')),
+    ['tick 000'],
+  );
+});

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { connectDocker } from '../../core/images/dockerClient';
@@ -6,6 +7,7 @@ import type { StepOperator } from '../../core/operators/stepOperator';
 import { RunPlanError, planStepRun } from '../../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../../core/orchestrator/pipelineRunner';
 import { type RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
+import { parametersFromRunConfig } from '../../core/orchestrator/runConfig';
 import { resolveUpstreamInputs } from '../../core/orchestrator/upstreamInputs';
 import type { DiscoveredStep } from '../../core/python/model';
 import { type RunRecord, type RunState, isFinished } from '../../core/runs/runRecord';
@@ -283,13 +285,27 @@ export class RunManager implements vscode.Disposable {
     }
   }
 
+  /** `steps.<name>.parameters` (and matching pipeline `parameters`) of stepops.runConfigFile. */
+  private async runConfigParameters(step: DiscoveredStep): Promise<Record<string, unknown>> {
+    const relative = vscode.workspace.getConfiguration('stepops').get<string>('runConfigFile', '');
+    if (!relative) return {};
+    const text = await readFile(path.join(this.projectRoot, relative), 'utf8').catch(() => {
+      throw new Error(`stepops.runConfigFile points at ${relative}, which cannot be read.`);
+    });
+    return parametersFromRunConfig(
+      text,
+      step.name,
+      step.parameters.map((p) => p.name),
+    );
+  }
+
   /** Parameters without a default: an upstream output when a pipeline shows one, else a prompt. */
   private async askMissing(
     step: DiscoveredStep,
   ): Promise<{ values: Record<string, unknown>; inputs: Record<string, string>; sources: string[] } | undefined> {
     const index = await this.documents.stepIndex();
-    const resolved = resolveUpstreamInputs(step, index.pipelines(), await this.store.list(), this.artifactRoot);
-    const values: Record<string, unknown> = {};
+    const values: Record<string, unknown> = await this.runConfigParameters(step);
+    const resolved = resolveUpstreamInputs(step, index.pipelines(), await this.store.list(), this.artifactRoot, values);
     for (const missing of resolved.missing) {
       const hint = missing.upstream ? ` (or run ${missing.upstream} first: its output feeds this parameter)` : '';
       const text = await vscode.window.showInputBox({
