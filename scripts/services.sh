@@ -12,6 +12,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 state="${STEPOPS_STATE_DIR:-$here/.cache/services}"
 port="${STEPOPS_REGISTRY_PORT:-5555}"
+# A second registry that demands Basic auth, for credential tests. Its account exists only here.
+auth_port="${STEPOPS_AUTH_REGISTRY_PORT:-5556}"
+AUTH_USER=stepops
+AUTH_PASSWORD=stepops-test-only
 mkdir -p "$state"
 log() { echo "services: $*" >&2; }
 
@@ -48,6 +52,36 @@ YAML
   setsid nohup docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 </dev/null &
   for _ in $(seq 1 40); do registry_up && return; sleep 0.25; done
   log "registry did not answer within 10 s"; tail -20 "$state/registry.log" >&2; exit 1
+}
+
+auth_registry_up() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$auth_port/v2/")" = 401 ]; }
+
+start_auth_registry() {
+  if auth_registry_up; then log "auth registry already answering on 127.0.0.1:$auth_port"; return; fi
+  mkdir -p "$state/auth-registry-data"
+  # htpasswd wants bcrypt entries; bcryptjs (a dev dependency) makes one without Apache's tools.
+  node -e "process.stdout.write('$AUTH_USER:' + require('bcryptjs').hashSync('$AUTH_PASSWORD', 10) + '\\n')" \
+    >"$state/htpasswd" 2>/dev/null || { log "cannot hash the test password: run npm ci first"; exit 1; }
+  cat >"$state/auth-registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $state/auth-registry-data
+  delete:
+    enabled: true
+auth:
+  htpasswd:
+    realm: stepops-test
+    path: $state/htpasswd
+http:
+  addr: 127.0.0.1:$auth_port
+YAML
+  log "starting auth registry on 127.0.0.1:$auth_port"
+  setsid nohup docker-registry serve "$state/auth-registry.yml" >"$state/auth-registry.log" 2>&1 </dev/null &
+  for _ in $(seq 1 40); do auth_registry_up && return; sleep 0.25; done
+  log "auth registry did not answer within 10 s"; tail -20 "$state/auth-registry.log" >&2; exit 1
 }
 
 debian_mirror() {
@@ -89,6 +123,7 @@ build_base_images() {
 
 stop_all() {
   pkill -f "docker-registry serve $state/registry.yml" || true
+  pkill -f "docker-registry serve $state/auth-registry.yml" || true
   log "registry stopped (dockerd is left running: other work may use it)"
 }
 
@@ -96,9 +131,13 @@ case "${1:-start}" in
   start)
     start_dockerd
     start_registry
+    start_auth_registry
     build_base_images
     echo "STEPOPS_REGISTRY=127.0.0.1:$port"
     echo "STEPOPS_REGISTRY_DATA=$state/registry-data"
+    echo "STEPOPS_AUTH_REGISTRY=127.0.0.1:$auth_port"
+    echo "STEPOPS_AUTH_REGISTRY_USER=$AUTH_USER"
+    echo "STEPOPS_AUTH_REGISTRY_PASSWORD=$AUTH_PASSWORD"
     echo "STEPOPS_PYTHON_IMAGE=stepops-test/python:3.11"
     echo "STEPOPS_PYTHON_PIP_IMAGE=stepops-test/python-pip:3.11"
     echo "STEPOPS_BUSYBOX_IMAGE=stepops-test/busybox:1"

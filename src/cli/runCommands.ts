@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { connectDocker } from '../core/images/dockerClient';
 import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../core/operators/local/localDockerOperator';
 import type { StepOperator } from '../core/operators/stepOperator';
-import { planStepRun } from '../core/orchestrator/planRun';
+import { planStepRun, withRegistryCredentials } from '../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../core/orchestrator/pipelineRunner';
 import { parametersFromRunConfig } from '../core/orchestrator/runConfig';
 import { type RunEvent, StepRunner } from '../core/orchestrator/stepRunner';
@@ -22,7 +22,7 @@ import type { StackComponent } from '../core/stacks/model';
 import { DEFAULT_STACK_NAME } from '../core/stacks/model';
 import { defaultArtifactRoot } from '../core/stacks/stackStore';
 import { readWorkspaceConfig } from '../core/stacks/workspaceConfig';
-import { cliStackStore } from './stackCommands';
+import { cliStackStore, secretEnvName } from './stackCommands';
 
 type Out = NodeJS.WritableStream;
 
@@ -154,7 +154,7 @@ export async function runCommand(args: string[], out: Out): Promise<number> {
   const catalog = await cliStackStore().read();
   const activeName = (await readWorkspaceConfig(projectRoot)).activeStack ?? DEFAULT_STACK_NAME;
   const stack = catalog.stacks.find((s) => s.name === activeName) ?? catalog.stacks[0]!;
-  const request = planStepRun({
+  const planned = planStepRun({
     projectRoot,
     file,
     step,
@@ -173,6 +173,11 @@ export async function runCommand(args: string[], out: Out): Promise<number> {
       ...Object.fromEntries((values.param ?? []).map(parseParam)),
     },
   });
+  const request = await withRegistryCredentials(
+    planned,
+    stack,
+    async (name) => process.env[secretEnvName(name, 'password')],
+  );
   const { runner: stepRunner } = runner(projectRoot);
   const detach = new AbortController();
   let runId: string | undefined;

@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
           vscode.Uri.joinPath(context.extensionUri, 'runtime').fsPath,
           stacks,
           documents,
+          secrets,
           output,
         )
       : undefined;

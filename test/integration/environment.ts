@@ -10,6 +10,8 @@ export interface IntegrationEnvironment {
   readonly busyboxImage: string;
   /** Local Debian + python3 + pip, for the requirements path. */
   readonly pythonPipImage: string;
+  /** A registry that demands Basic auth, and its (test-only) account. */
+  readonly authRegistry: { readonly host: string; readonly username: string; readonly password: string };
 }
 
 export function integrationEnvironment(): IntegrationEnvironment {
@@ -27,5 +29,10 @@ export function integrationEnvironment(): IntegrationEnvironment {
     pythonImage: read('STEPOPS_PYTHON_IMAGE'),
     busyboxImage: read('STEPOPS_BUSYBOX_IMAGE'),
     pythonPipImage: read('STEPOPS_PYTHON_PIP_IMAGE'),
+    authRegistry: {
+      host: read('STEPOPS_AUTH_REGISTRY'),
+      username: read('STEPOPS_AUTH_REGISTRY_USER'),
+      password: read('STEPOPS_AUTH_REGISTRY_PASSWORD'),
+    },
   };
 }

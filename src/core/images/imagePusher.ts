@@ -24,11 +24,33 @@ export async function pushImage(docker: DockerClient, request: PushRequest): Pro
     ...(request.signal ? { abortSignal: request.signal } : {}),
   });
   let digest = '';
-  await followStream(docker, stream, (event) => {
-    if (event.aux?.Digest) digest = event.aux.Digest;
-    const progress = toProgress('push', event);
-    if (progress) request.onProgress?.(progress);
-  });
+  try {
+    await followStream(docker, stream, (event) => {
+      if (event.aux?.Digest) digest = event.aux.Digest;
+      const progress = toProgress('push', event);
+      if (progress) request.onProgress?.(progress);
+    });
+  } catch (error) {
+    throw explainPushFailure(request, error as Error);
+  }
   if (!digest) throw new Error(`The registry accepted the push of ${request.reference} but reported no digest.`);
   return { reference: request.reference, digest };
+}
+
+/** The engine reports a refused push as "unauthorized: ..." or "denied: ..."; say what to do. */
+function explainPushFailure(request: PushRequest, error: Error): Error {
+  const host = request.reference.split('/')[0];
+  if (/unauthorized|authentication required|no basic auth credentials/i.test(error.message)) {
+    return new Error(
+      request.credentials
+        ? `The registry ${host} rejected the credentials of "${request.credentials.username}" (${error.message}). Check the container registry's username and password.`
+        : `The registry ${host} requires credentials (${error.message}). Set a username and password on the stack's container registry.`,
+    );
+  }
+  if (/denied|forbidden/i.test(error.message)) {
+    return new Error(
+      `The registry ${host} refused the push (${error.message}): the account lacks push permission on this repository.`,
+    );
+  }
+  return error;
 }

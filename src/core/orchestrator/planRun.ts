@@ -38,6 +38,13 @@ export function planStepRun(input: RunPlanInput): StepRunRequest {
     );
   }
   const config = operator.config as Record<string, unknown>;
+  const registry = input.stack.containerRegistry;
+  if (registry && registry.flavor !== 'default') {
+    throw new RunPlanError(
+      `Stack "${input.stack.name}" pushes to a ${registry.flavor} registry ("${registry.name}"), whose login arrives with the ` +
+        `${registry.flavor} operator. Use a stack without it, or with a generic OCI registry, for now.`,
+    );
+  }
   const requirementsFile = existsSync(path.join(input.projectRoot, 'requirements.txt'))
     ? 'requirements.txt'
     : undefined;
@@ -51,6 +58,8 @@ export function planStepRun(input: RunPlanInput): StepRunRequest {
     ...(requirementsFile ? { requirementsFile } : {}),
     ...(input.parameters ? { parameters: input.parameters } : {}),
     ...(input.inputs ? { inputs: input.inputs } : {}),
+    // Credentials are added by the caller (SecretStorage in the editor, the environment in the CLI).
+    ...(registry ? { registry: { uri: String((registry.config as { uri: string }).uri) } } : {}),
   };
 }
 
@@ -75,4 +84,23 @@ function chooseOperator(input: RunPlanInput): StackComponent {
   throw new RunPlanError(
     `Stack "${input.stack.name}" has no step operator, and no Docker engine answers for a local run. Start Docker or add an operator to the stack.`,
   );
+}
+
+/** The generic OCI registry's credentials for a request, from wherever the caller keeps secrets. */
+export async function withRegistryCredentials(
+  request: StepRunRequest,
+  stack: Stack,
+  password: (registryName: string) => Promise<string | undefined>,
+): Promise<StepRunRequest> {
+  const registry = stack.containerRegistry;
+  const username = (registry?.config as { username?: string } | undefined)?.username;
+  if (!registry || !request.registry || !username) return request;
+  const secret = (await password(registry.name)) ?? '';
+  return {
+    ...request,
+    registry: {
+      ...request.registry,
+      credentials: { serveraddress: request.registry.uri.split('/')[0]!, username, password: secret },
+    },
+  };
 }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { connectDocker } from '../../core/images/dockerClient';
 import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../../core/operators/local/localDockerOperator';
 import type { StepOperator } from '../../core/operators/stepOperator';
-import { RunPlanError, planStepRun } from '../../core/orchestrator/planRun';
+import { RunPlanError, planStepRun, withRegistryCredentials } from '../../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../../core/orchestrator/pipelineRunner';
 import { type RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
 import { parametersFromRunConfig } from '../../core/orchestrator/runConfig';
@@ -14,6 +14,7 @@ import { type RunRecord, type RunState, isFinished } from '../../core/runs/runRe
 import { RunStore } from '../../core/runs/runStore';
 import type { StackComponent } from '../../core/stacks/model';
 import type { RunTarget } from '../../core/stacks/runTargets';
+import type { SecretVault } from '../stacks/SecretVault';
 import type { StackState } from '../stacks/StackState';
 import type { StepDocuments } from '../steps/StepDocuments';
 import { RunLogChannels } from './RunLogChannels';
@@ -47,6 +48,7 @@ export class RunManager implements vscode.Disposable {
     runtimeRoot: string,
     private readonly stacks: StackState,
     private readonly documents: StepDocuments,
+    private readonly secrets: SecretVault,
     private readonly output: vscode.LogOutputChannel,
   ) {
     this.store = new RunStore(path.join(projectRoot, '.stepops', 'runs'));
@@ -94,7 +96,7 @@ export class RunManager implements vscode.Disposable {
           : undefined;
     const parameters = await this.askMissing(step);
     if (!parameters) return;
-    const request = planStepRun({
+    const planned = planStepRun({
       projectRoot: this.projectRoot,
       file,
       step,
@@ -104,6 +106,9 @@ export class RunManager implements vscode.Disposable {
       parameters: parameters.values,
       inputs: parameters.inputs,
     });
+    const request = await withRegistryCredentials(planned, stack, async (name) =>
+      this.secrets.get('container_registry', name, 'password'),
+    );
     const abort = new AbortController();
     let runId: string | undefined;
     await vscode.window.withProgress(
