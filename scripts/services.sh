@@ -30,58 +30,46 @@ start_dockerd() {
   log "dockerd did not answer within 30 s; its log ends with:"; tail -20 "$state/dockerd.log" >&2; exit 1
 }
 
-registry_up() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$port/v2/"; }
+# The registry's /v2/ answers 200 when open and 401 when it demands credentials.
+registry_answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/v2/")" = "$2" ]; }
 
-start_registry() {
-  if registry_up; then log "registry already answering on 127.0.0.1:$port"; return; fi
+# run_registry NAME PORT EXPECTED_STATUS [AUTH_YAML]: one CNCF distribution instance on loopback.
+run_registry() {
+  local name=$1 listen=$2 expected=$3 auth=${4:-}
+  if registry_answers "$listen" "$expected"; then log "$name already answering on 127.0.0.1:$listen"; return; fi
   command -v docker-registry >/dev/null || { log "docker-registry missing: run scripts/setup-system.sh"; exit 1; }
-  mkdir -p "$state/registry-data"
-  cat >"$state/registry.yml" <<YAML
+  mkdir -p "$state/$name-data"
+  cat >"$state/$name.yml" <<YAML
 version: 0.1
 log:
   level: warn
 storage:
   filesystem:
-    rootdirectory: $state/registry-data
+    rootdirectory: $state/$name-data
   delete:
     enabled: true
+$auth
 http:
-  addr: 127.0.0.1:$port
+  addr: 127.0.0.1:$listen
 YAML
-  log "starting registry on 127.0.0.1:$port (log: $state/registry.log)"
-  setsid nohup docker-registry serve "$state/registry.yml" >"$state/registry.log" 2>&1 </dev/null &
-  for _ in $(seq 1 40); do registry_up && return; sleep 0.25; done
-  log "registry did not answer within 10 s"; tail -20 "$state/registry.log" >&2; exit 1
+  log "starting $name on 127.0.0.1:$listen (log: $state/$name.log)"
+  setsid nohup docker-registry serve "$state/$name.yml" >"$state/$name.log" 2>&1 </dev/null &
+  for _ in $(seq 1 40); do registry_answers "$listen" "$expected" && return; sleep 0.25; done
+  log "$name did not answer within 10 s"; tail -20 "$state/$name.log" >&2; exit 1
 }
 
-auth_registry_up() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$auth_port/v2/")" = 401 ]; }
+start_registry() { run_registry registry "$port" 200; }
 
 start_auth_registry() {
-  if auth_registry_up; then log "auth registry already answering on 127.0.0.1:$auth_port"; return; fi
-  mkdir -p "$state/auth-registry-data"
   # htpasswd wants bcrypt entries; bcryptjs (a dev dependency) makes one without Apache's tools.
-  node -e "process.stdout.write('$AUTH_USER:' + require('bcryptjs').hashSync('$AUTH_PASSWORD', 10) + '\\n')" \
-    >"$state/htpasswd" 2>/dev/null || { log "cannot hash the test password: run npm ci first"; exit 1; }
-  cat >"$state/auth-registry.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $state/auth-registry-data
-  delete:
-    enabled: true
-auth:
+  if [ ! -s "$state/htpasswd" ]; then
+    node -e "process.stdout.write('$AUTH_USER:' + require('bcryptjs').hashSync('$AUTH_PASSWORD', 10) + '\\n')" \
+      >"$state/htpasswd" 2>/dev/null || { rm -f "$state/htpasswd"; log "cannot hash the test password: run npm ci first"; exit 1; }
+  fi
+  run_registry auth-registry "$auth_port" 401 "auth:
   htpasswd:
     realm: stepops-test
-    path: $state/htpasswd
-http:
-  addr: 127.0.0.1:$auth_port
-YAML
-  log "starting auth registry on 127.0.0.1:$auth_port"
-  setsid nohup docker-registry serve "$state/auth-registry.yml" >"$state/auth-registry.log" 2>&1 </dev/null &
-  for _ in $(seq 1 40); do auth_registry_up && return; sleep 0.25; done
-  log "auth registry did not answer within 10 s"; tail -20 "$state/auth-registry.log" >&2; exit 1
+    path: $state/htpasswd"
 }
 
 debian_mirror() {
