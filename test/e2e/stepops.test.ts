@@ -5,6 +5,8 @@
 // The tests share one page and run in order; each opens what it needs itself, so a failure in one
 // does not hide the others' results.
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -420,6 +422,33 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
       await openViewContainer(p, 'Step Operators', FIRST_LOAD_MS);
       await expectStackRows('after reloading the window');
       await screenshot(p, env, 'wizard-after-reload');
+    }),
+  );
+
+  it(
+    'reports a malformed stacks file in the Problems panel and keeps working',
+    { timeout: TEST_TIMEOUT },
+    step('problems', async () => {
+      const p = ui();
+      const home = process.env.STEPOPS_HOME;
+      assert.ok(home, 'scripts/e2e.sh sets STEPOPS_HOME for the extension and the tests');
+      const file = path.join(home, 'stacks.yaml');
+      const original = await readFile(file, 'utf8');
+      try {
+        await writeFile(file, `${original}stacks:\n  broken: [unclosed\n`);
+        // The panel is open (a run's log showed there): switch it to Problems.
+        await p
+          .locator('.part.panel')
+          .getByRole('tab', { name: /^Problems/ })
+          .click();
+        const problems = p.locator('.part.panel .markers-panel');
+        await problems.locator('.monaco-list-row', { hasText: 'stacks.yaml' }).waitFor({ timeout: STEP_MS });
+        await screenshot(p, env, 'problems');
+        // The file is left as the user wrote it, and the stacks still load.
+        assert.match(await readFile(file, 'utf8'), /broken: \[unclosed/);
+      } finally {
+        await writeFile(file, original);
+      }
     }),
   );
 });

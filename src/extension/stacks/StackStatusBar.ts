@@ -20,6 +20,12 @@ export class StackStatusBar implements vscode.Disposable {
     this.item.text = `$(layers) ${name}`;
     this.item.tooltip = `Active stack: ${name}. Click to switch.`;
     this.item.accessibilityInformation = { label: `Active stack ${name}. Switch stack.`, role: 'button' };
+    // A configured stack the stacks file does not (or no longer) define: runs use "default".
+    void this.stacks.catalog().then((catalog) => {
+      if (catalog.stacks.some((s) => s.name === name)) return;
+      this.item.text = `$(warning) ${name}`;
+      this.item.tooltip = `The active stack "${name}" is not defined (see the Problems panel); runs use "default". Click to switch.`;
+    });
   }
 
   dispose(): void {
