@@ -23,6 +23,7 @@ const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 export const LAZY_PACKAGES = {
   dockerode: 'dockerode',
   'web-tree-sitter': 'web-tree-sitter',
+  '@aws-sdk/client-sagemaker': 'aws-sagemaker',
 };
 
 /** WebAssembly files the bundles load at run time (src/core/python/pythonParser.ts finds them here). */

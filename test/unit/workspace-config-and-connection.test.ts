@@ -112,7 +112,7 @@ test('connection tests by flavor use the stored secret, and say when a flavor ha
     );
   }
   const cloud = await testConnection(
-    { name: 'sm', type: 'step_operator', flavor: 'sagemaker', config: {} },
+    { name: 'vx', type: 'step_operator', flavor: 'vertex', config: {} },
     async () => undefined,
   );
   assert.equal(cloud.unsupported, true);

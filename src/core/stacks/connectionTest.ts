@@ -4,6 +4,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dockerEngineAnswers } from '../images/dockerEngine';
+import { checkSageMaker } from './cloudChecks/sagemakerCheck';
 import type { StackComponent } from './model';
 
 export interface ConnectionResult {
@@ -39,6 +40,8 @@ export async function testConnection(
       );
     case 'artifact_store/local':
       return probeFolder(String(config.path));
+    case 'step_operator/sagemaker':
+      return checkSageMaker(component.config);
     case 'orchestrator/embedded':
       return { ok: true, message: 'The embedded orchestrator runs inside stepops.' };
     default:
