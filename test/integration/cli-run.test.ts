@@ -1,17 +1,14 @@
 // `stepops run` in a real process against the real engine, killed in the middle, and
 // `stepops logs --follow` in a new process picking the job up: every line exactly once.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { type CliContext, runCli, startCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
 
 const env = integrationEnvironment();
-const root = path.resolve(__dirname, '../..');
 let project: string;
 let home: string;
 
@@ -45,27 +42,8 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-// The CLI from its sources; tsx is named by path because the processes run in the test project.
-const TSX = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const cliArgs = (...args: string[]) => ['--import', TSX, path.join(root, 'src', 'cli', 'main.ts'), ...args];
-const cliEnv = () => ({ ...process.env, STEPOPS_HOME: home });
-
-function startCli(...args: string[]): ChildProcess {
-  return spawn(process.execPath, cliArgs(...args), { cwd: project, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, cliArgs(...args), {
-      cwd: project,
-      env: cliEnv(),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const context = (): CliContext => ({ cwd: project, env: { ...process.env, STEPOPS_HOME: home } });
+const cli = (...args: string[]) => runCli(context(), ...args);
 
 test('a failing step makes stepops run exit 1 with the traceback and the reason', async () => {
   const result = await cli('run', 'jobs/work.py:boom', '--base-image', env.pythonImage);
@@ -75,7 +53,7 @@ test('a failing step makes stepops run exit 1 with the traceback and the reason'
 });
 
 test('a killed stepops run is picked up by stepops logs --follow with nothing lost or repeated', async () => {
-  const first = startCli('run', 'jobs/work.py:ticker', '--base-image', env.pythonImage);
+  const first = startCli(context(), 'run', 'jobs/work.py:ticker', '--base-image', env.pythonImage);
   let firstOut = '';
   let firstErr = '';
   first.stdout!.on('data', (chunk: Buffer) => (firstOut += chunk.toString()));

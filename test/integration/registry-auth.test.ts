@@ -2,17 +2,15 @@
 // manifest checks with the right account, clear messages with a wrong one or none, and the CLI
 // pushing a run's image to a stack's generic OCI registry with the password from the environment.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { connectDocker } from '../../src/core/images/dockerClient';
 import { pushImage } from '../../src/core/images/imagePusher';
 import { manifestExists } from '../../src/core/images/registryClient';
 import { ensureStepImage } from '../../src/core/images/stepImage';
+import { runCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
 
 const env = integrationEnvironment();
@@ -65,23 +63,9 @@ test('pushes with the right account; the tag is then found and reused', async ()
 });
 
 test("stepops run pushes to the stack's generic registry with the password from the environment", async () => {
-  const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  const cli = async (extraEnv: Record<string, string>, ...args: string[]) => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(
-        process.execPath,
-        ['--import', tsx, path.join(root, 'src', 'cli', 'main.ts'), ...args],
-        {
-          cwd: project,
-          env: { ...process.env, STEPOPS_HOME: home, ...extraEnv },
-        },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const cli = (extraEnv: Record<string, string>, ...args: string[]) =>
+    runCli({ cwd: project, env: { ...process.env, STEPOPS_HOME: home, ...extraEnv } }, ...args);
+
   assert.equal(
     (
       await cli(

@@ -1,7 +1,7 @@
 import type { DockerClient } from './dockerClient';
 import { followStream } from './imageBuilder';
 import { type ImageProgress, toProgress } from './progress';
-import type { RegistryCredentials } from './registryAuth';
+import { type RegistryCredentials, registryHostOf } from './registryAuth';
 
 export interface PushRequest {
   /** A reference that includes the registry host, e.g. 127.0.0.1:5000/steps/train:abc123. */
@@ -39,7 +39,7 @@ export async function pushImage(docker: DockerClient, request: PushRequest): Pro
 
 /** The engine reports a refused push as "unauthorized: ..." or "denied: ..."; say what to do. */
 function explainPushFailure(request: PushRequest, error: Error): Error {
-  const host = request.reference.split('/')[0];
+  const host = registryHostOf(request.reference);
   if (/unauthorized|authentication required|no basic auth credentials/i.test(error.message)) {
     return new Error(
       request.credentials

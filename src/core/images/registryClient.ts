@@ -38,7 +38,8 @@ export function parseReference(reference: string): ImageReference {
   };
 }
 
-function baseUrl(host: string): string {
+/** Registries on loopback speak plain HTTP (as the engine allows); every other one HTTPS. */
+export function registryBaseUrl(host: string): string {
   return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host) ? `http://${host}` : `https://${host}`;
 }
 
@@ -53,7 +54,7 @@ export interface RegistryRequestOptions {
 /** Whether the registry has a manifest under this reference's tag. */
 export async function manifestExists(reference: string, options: RegistryRequestOptions = {}): Promise<boolean> {
   const ref = parseReference(reference);
-  const url = `${baseUrl(ref.host)}/v2/${ref.repository}/manifests/${ref.tag}`;
+  const url = `${registryBaseUrl(ref.host)}/v2/${ref.repository}/manifests/${ref.tag}`;
   const response = await authorizedRequest(url, 'HEAD', ref, options);
   if (response.status === 200) return true;
   if (response.status === 404) return false;

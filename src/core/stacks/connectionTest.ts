@@ -4,6 +4,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dockerEngineAnswers } from '../images/dockerEngine';
+import { registryBaseUrl } from '../images/registryClient';
 import { checkSageMaker } from './cloudChecks/sagemakerCheck';
 import type { StackComponent } from './model';
 
@@ -61,8 +62,7 @@ export async function pingRegistry(
   timeoutMs: number,
 ): Promise<ConnectionResult> {
   const host = uri.split('/')[0]!;
-  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
-  const url = `${loopback ? 'http' : 'https'}://${host}/v2/`;
+  const url = `${registryBaseUrl(host)}/v2/`;
   const headers: Record<string, string> = {};
   if (username) headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
   let response: Response;

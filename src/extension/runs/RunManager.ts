@@ -44,7 +44,7 @@ export class RunManager implements vscode.Disposable {
 
   constructor(
     private readonly projectRoot: string,
-    artifactRoot: string,
+    private readonly artifactRoot: string,
     runtimeRoot: string,
     private readonly stacks: StackState,
     private readonly documents: StepDocuments,
@@ -66,10 +66,7 @@ export class RunManager implements vscode.Disposable {
         return new LocalDockerOperator(await dockerClient(), network ? { networkMode: network } : {});
       },
     });
-    this.artifactRoot = artifactRoot;
   }
-
-  private readonly artifactRoot: string;
 
   /** Follows again every run that was still going when the window closed. */
   async reattach(): Promise<void> {
