@@ -1,6 +1,6 @@
 // Bundles the extension, the CLI, the webview and each heavy third-party SDK with esbuild.
 //
-// Heavy SDKs (Docker client now; the cloud SDKs later) are bundled into dist/vendor/<name>.js of
+// Heavy SDKs (the Docker client, the parser, the cloud SDKs) are bundled into dist/vendor/<name>.js of
 // their own, and the main bundles reach them only through dynamic `import()`, which this build
 // rewrites to a runtime `require('./vendor/<name>.js')`. Activation therefore never parses them:
 // each SDK costs its load time on first use only. A static import of a lazy package fails the build.
@@ -24,6 +24,9 @@ export const LAZY_PACKAGES = {
   dockerode: 'dockerode',
   'web-tree-sitter': 'web-tree-sitter',
   '@aws-sdk/client-sagemaker': 'aws-sagemaker',
+  // Only the job service: the package's index would pull in every Vertex client and 60 MB of
+  // generated protobuf code.
+  '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',
 };
 
 /** WebAssembly files the bundles load at run time (src/core/python/pythonParser.ts finds them here). */

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { startFakeSageMaker } from '../fakes/fakeSageMaker';
+import { startFakeVertex } from '../fakes/fakeVertex';
+import { makeServiceAccount } from '../fakes/googleServiceAccounts';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -168,5 +171,77 @@ test('stepops components and stacks share the stacks file with the extension', a
   } finally {
     await rm(home, { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
+  }
+});
+
+test('the cloud SDKs work from their vendor bundles: connection tests from the bundled CLI', async () => {
+  const home = await mkdtemp(path.join(tmpdir(), 'stepops-cli-cloud-'));
+  const sageMaker = await startFakeSageMaker('eu-west-1', [
+    { accessKeyId: 'AKIDSTEPOPSBUNDLE', secretAccessKey: 'bundle-secret', allowed: ['sagemaker:ListTrainingJobs'] },
+  ]);
+  const account = makeServiceAccount('bundle', 'stepops-bundle-test');
+  const vertex = await startFakeVertex(
+    'us-central1',
+    [{ id: 'stepops-bundle-test', apiEnabled: true, grants: { [account.email]: ['aiplatform.customJobs.list'] } }],
+    [account],
+  );
+  const env = {
+    ...process.env,
+    STEPOPS_HOME: home,
+    HOME: home,
+    AWS_ENDPOINT_URL_SAGEMAKER: sageMaker.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIDSTEPOPSBUNDLE',
+    AWS_SECRET_ACCESS_KEY: 'bundle-secret',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    METADATA_SERVER_DETECTION: 'none',
+  };
+  const bundled = async (...args: string[]) => {
+    try {
+      return { code: 0, ...(await run(process.execPath, [path.join(out, 'cli.js'), ...args], { cwd: home, env })) };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  try {
+    const keyFile = path.join(home, 'key.json');
+    await writeFile(keyFile, JSON.stringify(account.keyFile));
+    const register = (flavor: string, name: string, ...sets: string[]) =>
+      bundled('components', 'register', 'step_operator', flavor, name, ...sets.flatMap((s) => ['--set', s]));
+    assert.equal(
+      (await register('sagemaker', 'sm', 'role=arn:aws:iam::123456789012:role/R', 'region=eu-west-1')).code,
+      0,
+    );
+    assert.equal(
+      (
+        await register(
+          'vertex',
+          'vx',
+          'project=stepops-bundle-test',
+          'region=us-central1',
+          `api_endpoint=${vertex.endpoint}`,
+          `service_account_path=${keyFile}`,
+        )
+      ).code,
+      0,
+    );
+    const sm = await bundled('components', 'test', 'step_operator', 'sm');
+    // stderr may carry the AWS SDK's own notice about Node versions, nothing else.
+    assert.doesNotMatch(sm.stderr.replace(/.*NodeVersionSupportWarning[^]*?--trace-warnings.*\n/, ''), /\S/);
+    assert.deepEqual(
+      [sm.code, sm.stdout],
+      [0, 'ok: SageMaker answers in eu-west-1 and the credentials may list training jobs.\n'],
+    );
+    const vx = await bundled('components', 'test', 'step_operator', 'vx');
+    assert.equal(vx.stderr, '');
+    assert.equal(
+      vx.stdout,
+      'ok: Vertex AI answers in us-central1 and the credentials may list custom jobs of stepops-bundle-test.\n',
+    );
+    assert.equal(vertex.requests.length, 1);
+  } finally {
+    await sageMaker.close();
+    await vertex.close();
+    await rm(home, { recursive: true, force: true });
   }
 });

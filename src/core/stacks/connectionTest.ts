@@ -6,6 +6,7 @@ import path from 'node:path';
 import { dockerEngineAnswers } from '../images/dockerEngine';
 import { registryBaseUrl } from '../images/registryClient';
 import { checkSageMaker } from './cloudChecks/sagemakerCheck';
+import { checkVertex } from './cloudChecks/vertexCheck';
 import type { StackComponent } from './model';
 
 export interface ConnectionResult {
@@ -43,6 +44,8 @@ export async function testConnection(
       return probeFolder(String(config.path));
     case 'step_operator/sagemaker':
       return checkSageMaker(component.config);
+    case 'step_operator/vertex':
+      return checkVertex(component.config);
     case 'orchestrator/embedded':
       return { ok: true, message: 'The embedded orchestrator runs inside stepops.' };
     default:

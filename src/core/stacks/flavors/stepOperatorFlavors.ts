@@ -284,6 +284,20 @@ export const VERTEX: FlavorSpec = {
     },
     environment,
     baseImage,
+    {
+      name: 'service_account_path',
+      label: 'Service account key file',
+      kind: 'string',
+      description:
+        'Path to a service account key (JSON) for stepops to call Vertex AI with; leave empty to use Application Default Credentials.',
+    },
+    {
+      name: 'api_endpoint',
+      label: 'API endpoint',
+      kind: 'string',
+      description: "Vertex AI endpoint to call instead of the region's own (e.g. a Private Service Connect address).",
+      placeholder: 'REGION-aiplatform.googleapis.com',
+    },
   ],
 };
 

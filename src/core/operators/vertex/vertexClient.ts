@@ -1,0 +1,136 @@
+// How stepops reaches Vertex AI: the official client (@google-cloud/aiplatform) over its REST
+// transport, which needs no native gRPC, passes through HTTP proxies and loads faster. Requests go
+// to the region's own endpoint (Vertex serves regional resources only there) unless the operator's
+// `api_endpoint` names another (Private Service Connect, or a local stand-in). Credentials come from
+// the operator's service account key file, else from Application Default Credentials
+// (GOOGLE_APPLICATION_CREDENTIALS, `gcloud auth application-default login`, the metadata server).
+import type { JobServiceClient } from '@google-cloud/aiplatform/build/src/v1/job_service_client.js';
+
+export interface VertexEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: 'https' | 'http';
+}
+
+/** `api_endpoint` may be a bare host, host:port or a URL; empty means the region's endpoint. */
+export function vertexEndpoint(region: string, apiEndpoint?: string): VertexEndpoint {
+  const given = apiEndpoint?.trim();
+  if (!given) return { host: `${region}-aiplatform.googleapis.com`, port: 443, protocol: 'https' };
+  const url = new URL(/^[a-z]+:\/\//i.test(given) ? given : `https://${given}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error(`api_endpoint "${given}" must be an https:// (or http://) address`);
+  }
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return { host: url.hostname, port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443, protocol };
+}
+
+export interface VertexConnection {
+  readonly project: string;
+  readonly region: string;
+  readonly endpoint: VertexEndpoint;
+  readonly keyFile?: string;
+}
+
+export function vertexConnection(config: Readonly<Record<string, unknown>>): VertexConnection {
+  const text = (key: string) => (typeof config[key] === 'string' ? (config[key] as string).trim() : '');
+  const region = text('region');
+  return {
+    project: text('project'),
+    region,
+    endpoint: vertexEndpoint(region, text('api_endpoint')),
+    ...(text('service_account_path') ? { keyFile: text('service_account_path') } : {}),
+  };
+}
+
+/** `projects/P/locations/L`, the parent of every job stepops submits. */
+export function vertexParent(connection: VertexConnection): string {
+  return `projects/${connection.project}/locations/${connection.region}`;
+}
+
+/**
+ * A client whose credentials are already resolved. Resolving them first matters: when they are
+ * missing, the client's lazily built transport rejects once per API method it wires up, and all
+ * but the called one would surface as unhandled rejections (fatal in the CLI).
+ */
+export async function createJobServiceClient(connection: VertexConnection): Promise<JobServiceClient> {
+  const { JobServiceClient } = await import('@google-cloud/aiplatform/build/src/v1/job_service_client.js');
+  const client = new JobServiceClient({
+    fallback: true,
+    protocol: connection.endpoint.protocol,
+    apiEndpoint: connection.endpoint.host,
+    port: connection.endpoint.port,
+    projectId: connection.project,
+    ...(connection.keyFile ? { keyFilename: connection.keyFile } : {}),
+  });
+  await client.auth.getClient();
+  return client;
+}
+
+/** A Google API failure in one shape, whichever layer raised it. */
+export interface GoogleApiFailure {
+  /** google.rpc status name, e.g. PERMISSION_DENIED; undefined for transport failures. */
+  readonly status?: string;
+  readonly message: string;
+  /** The ErrorInfo reason when the service gave one, e.g. SERVICE_DISABLED. */
+  readonly reason?: string;
+}
+
+const GRPC_STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+interface GoogleErrorBody {
+  error?: { message?: string; status?: string; details?: { reason?: string }[] };
+}
+
+/**
+ * The REST transport reports errors two ways: the auth layer throws an HTTP error whose body is
+ * the service's google.rpc JSON (for 401 and 403, which it intercepts), and the decoder throws a
+ * GoogleError carrying a gRPC code. Both become one shape here.
+ */
+export function googleApiFailure(error: unknown): GoogleApiFailure {
+  const e = error as Error & {
+    code?: unknown;
+    reason?: string;
+    response?: { data?: unknown };
+    statusDetails?: { reason?: string }[];
+  };
+  const body = parseBody(e.response?.data) ?? parseBody(e.message);
+  if (body?.error) {
+    const reason = body.error.details?.find((d) => d.reason)?.reason;
+    return {
+      ...(body.error.status ? { status: body.error.status } : {}),
+      message: body.error.message ?? e.message,
+      ...(reason ? { reason } : {}),
+    };
+  }
+  const status = typeof e.code === 'number' ? GRPC_STATUS_NAMES[e.code] : undefined;
+  const reason = e.reason ?? e.statusDetails?.find((d) => d.reason)?.reason;
+  return { ...(status ? { status } : {}), message: e.message, ...(reason ? { reason } : {}) };
+}
+
+function parseBody(data: unknown): GoogleErrorBody | undefined {
+  if (data && typeof data === 'object') return data as GoogleErrorBody;
+  if (typeof data !== 'string' || !data.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(data) as GoogleErrorBody;
+  } catch {
+    return undefined;
+  }
+}

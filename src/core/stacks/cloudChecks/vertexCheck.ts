@@ -1,0 +1,64 @@
+// Vertex AI's cheapest authenticated read: ListCustomJobs with page size 1 in the operator's
+// project and region, through the official client (see operators/vertex/vertexClient.ts for where
+// it connects and which credentials it uses).
+import {
+  createJobServiceClient,
+  googleApiFailure,
+  vertexConnection,
+  vertexParent,
+} from '../../operators/vertex/vertexClient';
+import type { ConnectionResult } from '../connectionTest';
+
+export async function checkVertex(config: Readonly<Record<string, unknown>>): Promise<ConnectionResult> {
+  let connection;
+  try {
+    connection = vertexConnection(config);
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+  if (!connection.project || !connection.region) {
+    return { ok: false, message: "Set the Vertex AI operator's project and region first." };
+  }
+  const parent = vertexParent(connection);
+  let client;
+  try {
+    client = await createJobServiceClient(connection);
+    await client.listCustomJobs({ parent, pageSize: 1 }, { autoPaginate: false, timeout: 20_000, maxRetries: 1 });
+    return {
+      ok: true,
+      message: `Vertex AI answers in ${connection.region} and the credentials may list custom jobs of ${connection.project}.`,
+    };
+  } catch (error) {
+    return { ok: false, message: explain(error, connection.project, connection.region) };
+  } finally {
+    // Closing waits for the transport, which never came up when the credentials were missing.
+    await client?.close().catch(() => undefined);
+  }
+}
+
+function explain(error: unknown, project: string, region: string): string {
+  const failure = googleApiFailure(error);
+  const detail = failure.message;
+  if (/Could not load the default credentials|Unable to detect a Project Id/.test(detail)) {
+    return 'No Google Cloud credentials found: run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS, or set the operator\'s service account key file.';
+  }
+  if ((error as { code?: unknown }).code === 'ENOENT') return `The service account key file cannot be read: ${detail}`;
+  switch (failure.status) {
+    case 'UNAUTHENTICATED':
+      return `Google Cloud rejected the credentials (expired, revoked or not a key Google knows): ${detail}`;
+    case 'PERMISSION_DENIED':
+      if (failure.reason === 'SERVICE_DISABLED') {
+        return `The Vertex AI API is not enabled in project ${project}: enable aiplatform.googleapis.com, then try again. ${detail}`;
+      }
+      return `Permission denied: the identity may not list custom jobs in ${project}/${region} (needs aiplatform.customJobs.list, e.g. the Vertex AI User role), or the project does not exist. ${detail}`;
+    case 'INVALID_ARGUMENT':
+    case 'NOT_FOUND':
+      return `Vertex AI rejected projects/${project}/locations/${region}: check the project ID and the region. ${detail}`;
+    default:
+      if (/ENOTFOUND|getaddrinfo/.test(detail)) {
+        return `Cannot reach Vertex AI in region "${region}": check the region name (or the API endpoint).`;
+      }
+      if (/ECONNREFUSED/.test(detail)) return `Nothing answers at the Vertex AI endpoint: ${detail}`;
+      return `Vertex AI answered ${failure.status ?? 'an error'}: ${detail}`;
+  }
+}
