@@ -27,6 +27,8 @@ export const LAZY_PACKAGES = {
   // Only the job service: the package's index would pull in every Vertex client and 60 MB of
   // generated protobuf code.
   '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',
+  '@azure/identity': 'azure-identity',
+  '@azure/arm-machinelearning': 'azure-ml',
 };
 
 /** WebAssembly files the bundles load at run time (src/core/python/pythonParser.ts finds them here). */

@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import { startFakeSageMaker } from '../fakes/fakeSageMaker';
 import { startFakeVertex } from '../fakes/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
+import { startFakeAzure } from '../fakes/fakeAzure';
+import { makeTestCertificate } from '../fakes/selfSignedCert';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -66,13 +68,22 @@ test('stepops stacks --json prints the default stack', async () => {
   assert.equal(stacks[0]?.orchestrator.flavor, 'embedded');
 });
 
-test('the Docker client is a separate bundle, loaded by the CLI on first use', async () => {
-  const extension = await readFile(path.join(out, 'extension.js'), 'utf8');
-  const cliBundle = await readFile(path.join(out, 'cli.js'), 'utf8');
-  for (const bundle of [extension, cliBundle]) {
-    assert.ok(!bundle.includes('docker-modem'), 'main bundles must not contain the Docker client');
+test('heavy SDKs are separate bundles, loaded by the CLI on first use', async () => {
+  // The build's metafile lists what went into each bundle.
+  const meta = JSON.parse(await readFile(path.join(out, 'meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  }[];
+  const heavy =
+    /node_modules\/(dockerode|docker-modem|web-tree-sitter|@aws-sdk|@smithy|@google-cloud|google-gax|google-auth-library|@azure\/(identity|msal-node|arm-machinelearning|core-rest-pipeline))\//;
+  for (const bundle of ['extension.js', 'cli.js']) {
+    const [, output] = meta.flatMap((m) => Object.entries(m.outputs)).find(([file]) => file.endsWith(`/${bundle}`))!;
+    const included = Object.keys(output.inputs).filter((input) => heavy.test(input));
+    assert.deepEqual(included, [], `${bundle} must reach heavy SDKs through their vendor bundles`);
   }
-  assert.match(cliBundle, /require\("\.\/vendor\/dockerode\.js"\)/);
+  const cliBundle = await readFile(path.join(out, 'cli.js'), 'utf8');
+  for (const vendor of ['dockerode', 'aws-sagemaker', 'vertex-jobs', 'azure-identity', 'azure-ml']) {
+    assert.match(cliBundle, new RegExp(`require\\("\\./vendor/${vendor}\\.js"\\)`));
+  }
   assert.ok((await stat(path.join(out, 'vendor', 'dockerode.js'))).size > 100_000);
   // doctor loads the vendor bundle whether or not an engine runs here; a broken lazy path would
   // crash with "Cannot find module" instead of printing a verdict.
@@ -185,8 +196,26 @@ test('the cloud SDKs work from their vendor bundles: connection tests from the b
     [{ id: 'stepops-bundle-test', apiEnabled: true, grants: { [account.email]: ['aiplatform.customJobs.list'] } }],
     [account],
   );
+  const tenant = '11111111-1111-4111-8111-111111111111';
+  const subscription = '33333333-3333-4333-8333-333333333333';
+  const app = { clientId: 'aaaaaaaa-0000-4000-8000-000000000001', secret: 'bundle-app-secret' };
+  const certificate = await makeTestCertificate(home);
+  const azure = await startFakeAzure(
+    certificate,
+    [{ id: tenant, apps: [app] }],
+    [
+      {
+        id: subscription,
+        tenantId: tenant,
+        resourceGroups: [{ name: 'rg', location: 'northeurope', workspaces: ['bundle-ws'] }],
+        roleAssignments: [{ clientId: app.clientId, scope: `/subscriptions/${subscription}`, actions: ['*'] }],
+      },
+    ],
+  );
   const env = {
     ...process.env,
+    NODE_EXTRA_CA_CERTS: certificate.caFile,
+    STEPOPS_SECRET_AML_SERVICE_PRINCIPAL_SECRET: app.secret,
     STEPOPS_HOME: home,
     HOME: home,
     AWS_ENDPOINT_URL_SAGEMAKER: sageMaker.endpoint,
@@ -239,7 +268,27 @@ test('the cloud SDKs work from their vendor bundles: connection tests from the b
       'ok: Vertex AI answers in us-central1 and the credentials may list custom jobs of stepops-bundle-test.\n',
     );
     assert.equal(vertex.requests.length, 1);
+
+    const registered = await register(
+      'azureml',
+      'aml',
+      `subscription_id=${subscription}`,
+      'resource_group=rg',
+      'workspace_name=bundle-ws',
+      `tenant_id=${tenant}`,
+      `service_principal_id=${app.clientId}`,
+      `resource_manager_endpoint=${azure.resourceManager}`,
+      `authority_host=${azure.authorityHost}`,
+    );
+    assert.equal(registered.code, 0, registered.stderr);
+    const aml = await bundled('components', 'test', 'step_operator', 'aml');
+    assert.deepEqual(aml, {
+      code: 0,
+      stdout: 'ok: Azure ML workspace bundle-ws (northeurope) answers and the credentials may read it.\n',
+      stderr: '',
+    });
   } finally {
+    await azure.close();
     await sageMaker.close();
     await vertex.close();
     await rm(home, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dockerEngineAnswers } from '../images/dockerEngine';
 import { registryBaseUrl } from '../images/registryClient';
+import { checkAzureMl } from './cloudChecks/azuremlCheck';
 import { checkSageMaker } from './cloudChecks/sagemakerCheck';
 import { checkVertex } from './cloudChecks/vertexCheck';
 import type { StackComponent } from './model';
@@ -46,6 +47,8 @@ export async function testConnection(
       return checkSageMaker(component.config);
     case 'step_operator/vertex':
       return checkVertex(component.config);
+    case 'step_operator/azureml':
+      return checkAzureMl(component.config, secret);
     case 'orchestrator/embedded':
       return { ok: true, message: 'The embedded orchestrator runs inside stepops.' };
     default:

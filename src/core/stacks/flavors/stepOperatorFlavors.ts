@@ -394,6 +394,20 @@ export const AZUREML: FlavorSpec = {
       kind: 'secret',
       description: 'Service principal secret; kept in the secret store.',
     },
+    {
+      name: 'resource_manager_endpoint',
+      label: 'Resource Manager endpoint',
+      kind: 'string',
+      description: 'Azure Resource Manager for a sovereign cloud or Azure Stack; leave empty for the public cloud.',
+      placeholder: 'https://management.azure.com',
+    },
+    {
+      name: 'authority_host',
+      label: 'Entra ID authority host',
+      kind: 'string',
+      description: 'Sign-in authority for a sovereign cloud or Azure Stack; leave empty for the public cloud.',
+      placeholder: 'https://login.microsoftonline.com',
+    },
   ],
 };
 

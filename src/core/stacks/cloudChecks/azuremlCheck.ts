@@ -1,0 +1,84 @@
+// Azure ML's cheapest authenticated read: get the operator's workspace from Resource Manager
+// (see operators/azureml/azuremlClient.ts for the endpoint and the credential used).
+import {
+  azureMlConnection,
+  createAzureCredential,
+  createWorkspacesClient,
+} from '../../operators/azureml/azuremlClient';
+import type { ConnectionResult, SecretLookup } from '../connectionTest';
+
+export async function checkAzureMl(
+  config: Readonly<Record<string, unknown>>,
+  secret: SecretLookup,
+): Promise<ConnectionResult> {
+  const connection = await azureMlConnection(config, secret);
+  if ('problem' in connection) return { ok: false, message: connection.problem };
+  const { workspace, resourceGroup, subscriptionId } = connection;
+  try {
+    const client = await createWorkspacesClient(connection, await createAzureCredential(connection));
+    const found = await client.workspaces.get(resourceGroup, workspace, { requestOptions: { timeout: 30_000 } });
+    return {
+      ok: true,
+      message: `Azure ML workspace ${workspace} (${found.location ?? 'unknown region'}) answers and the credentials may read it.`,
+    };
+  } catch (error) {
+    return { ok: false, message: explain(error as AzureError, workspace, resourceGroup, subscriptionId) };
+  }
+}
+
+interface AzureError extends Error {
+  /** RestError: the HTTP status and Resource Manager's error code. */
+  statusCode?: number;
+  code?: string;
+  /** AuthenticationError (Entra ID): its OAuth error response. */
+  errorResponse?: { error?: string; errorDescription?: string; error_codes?: number[] };
+}
+
+function explain(error: AzureError, workspace: string, resourceGroup: string, subscription: string): string {
+  const firstLine = (text: string) => text.split(/\r?\n/)[0]!.trim();
+  // MSAL first reads the tenant's OpenID metadata; Entra ID refuses it for a tenant it does not know.
+  if (/endpoints_resolution_error/.test(error.message)) {
+    return 'Microsoft Entra ID refused the sign-in: the tenant ID is wrong (its sign-in endpoints cannot be resolved), or the authority host is.';
+  }
+  if (error.name === 'CredentialUnavailableError' || error.name === 'AggregateAuthenticationError') {
+    return 'No Azure credentials found: run "az login", or set the operator\'s tenant ID, client ID and client secret (a service principal).';
+  }
+  // Entra ID refusals arrive as AuthenticationError or, from MSAL, AuthenticationRequiredError; both
+  // carry the AADSTS code that says which part of the sign-in was wrong.
+  const aadCode = /AADSTS(\d+)/.exec(error.errorResponse?.errorDescription ?? error.message)?.[1];
+  if (aadCode || error.name === 'AuthenticationError') {
+    const text = error.errorResponse?.errorDescription ?? error.message;
+    const description = firstLine(text.slice(Math.max(0, text.indexOf('AADSTS'))));
+    const code = aadCode;
+    const hint =
+      code === '700016'
+        ? 'the client ID is not an application in that tenant'
+        : code === '7000215' || code === '7000222'
+          ? 'the client secret is wrong or expired'
+          : 'the service principal was refused';
+    return `Microsoft Entra ID refused the sign-in: ${hint}. ${description}`;
+  }
+  const detail = firstLine(error.message);
+  switch (error.code) {
+    case 'AuthenticationFailed':
+    case 'InvalidAuthenticationToken':
+    case 'InvalidAuthenticationTokenAudience':
+    case 'InvalidAuthenticationTokenTenant':
+    case 'ExpiredAuthenticationToken':
+      return `Azure Resource Manager rejected the token (${error.code}): ${detail}`;
+    case 'AuthorizationFailed':
+      return `Permission denied: the identity may not read workspace ${workspace} (needs Microsoft.MachineLearningServices/workspaces/read, e.g. the AzureML Data Scientist role). ${detail}`;
+    case 'SubscriptionNotFound':
+      return `Subscription ${subscription} was not found, or this identity cannot see it. ${detail}`;
+    case 'ResourceGroupNotFound':
+      return `Resource group ${resourceGroup} was not found in subscription ${subscription}. ${detail}`;
+    case 'ResourceNotFound':
+      return `Workspace ${workspace} was not found in resource group ${resourceGroup}. ${detail}`;
+    default:
+      if (/ENOTFOUND|getaddrinfo/.test(error.message) || error.code === 'ENOTFOUND') {
+        return `Cannot reach Azure Resource Manager: check the network and the Resource Manager endpoint. ${detail}`;
+      }
+      if (error.code === 'ECONNREFUSED') return `Nothing answers at the Resource Manager endpoint: ${detail}`;
+      return `Azure answered ${error.code ?? error.name}${error.statusCode ? ` (${error.statusCode})` : ''}: ${detail}`;
+  }
+}

@@ -1,0 +1,345 @@
+// A strict stand-in for the two Azure services stepops signs in and reads through: Microsoft
+// Entra ID (the OpenID metadata and the client-credentials token endpoint MSAL calls) and Azure
+// Resource Manager (Azure ML workspaces, for now). Both speak TLS, because Microsoft's identity
+// library refuses anything else; the tests trust the throwaway CA through NODE_EXTRA_CA_CERTS.
+// Tokens are signed by the fake and carry tenant, app and audience, so Resource Manager rejects
+// what Azure rejects: a token for another audience or tenant, an expired one, a principal without
+// a role assignment on the scope, and names that do not exist, in Azure's error shapes.
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TestCertificate } from './selfSignedCert';
+
+export interface FakeApp {
+  readonly clientId: string;
+  readonly secret: string;
+}
+
+export interface FakeTenant {
+  readonly id: string;
+  readonly apps: readonly FakeApp[];
+}
+
+export interface FakeRoleAssignment {
+  readonly clientId: string;
+  /** A resource id prefix, e.g. /subscriptions/S/resourceGroups/G. */
+  readonly scope: string;
+  /** Allowed actions, e.g. Microsoft.MachineLearningServices/workspaces/read, or "*". */
+  readonly actions: readonly string[];
+}
+
+export interface FakeSubscription {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly resourceGroups: readonly { name: string; location: string; workspaces: readonly string[] }[];
+  readonly roleAssignments: readonly FakeRoleAssignment[];
+}
+
+export interface FakeAzure {
+  readonly authorityHost: string;
+  readonly resourceManager: string;
+  readonly requests: { service: 'login' | 'arm'; method: string; path: string }[];
+  close(): Promise<void>;
+}
+
+/** Resource Manager API versions of Microsoft.MachineLearningServices this fake serves. */
+const ML_API_VERSIONS = ['2022-10-01', '2023-04-01', '2024-04-01'];
+
+type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+
+export async function startFakeAzure(
+  certificate: TestCertificate,
+  tenants: readonly FakeTenant[],
+  subscriptions: readonly FakeSubscription[],
+): Promise<FakeAzure> {
+  const requests: FakeAzure['requests'] = [];
+  const signingKey = randomBytes(32);
+  const serve = (service: 'login' | 'arm', handle: (req: IncomingMessage, body: string) => Reply) =>
+    https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        requests.push({ service, method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
+        const reply = handle(req, Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+        res.end(JSON.stringify(reply.body));
+      });
+    });
+  const login = serve('login', handleLogin);
+  const arm = serve('arm', handleArm);
+  const listen = async (server: https.Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const authorityHost = await listen(login);
+  const resourceManager = await listen(arm);
+
+  // --- Entra ID -------------------------------------------------------------------------------
+
+  function aadError(status: number, error: string, code: number, description: string): Reply {
+    return {
+      status,
+      body: {
+        error,
+        error_description: `AADSTS${code}: ${description}\r\nTrace ID: ${randomUUID()}\r\nCorrelation ID: ${randomUUID()}\r\nTimestamp: ${new Date().toISOString()}`,
+        error_codes: [code],
+        timestamp: new Date().toISOString(),
+        trace_id: randomUUID(),
+        correlation_id: randomUUID(),
+      },
+    };
+  }
+
+  function handleLogin(req: IncomingMessage, body: string): Reply {
+    const url = new URL(req.url ?? '/', authorityHost);
+    const [, tenantId, ...rest] = url.pathname.split('/');
+    const tenant = tenants.find((t) => t.id === tenantId);
+    const route = rest.join('/');
+    if (!tenant) {
+      return aadError(
+        400,
+        'invalid_tenant',
+        90002,
+        `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
+    }
+    const base = `${authorityHost}/${tenant.id}`;
+    if (req.method === 'GET' && route === 'v2.0/.well-known/openid-configuration') {
+      return {
+        status: 200,
+        body: {
+          token_endpoint: `${base}/oauth2/v2.0/token`,
+          token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+          jwks_uri: `${authorityHost}/${tenant.id}/discovery/v2.0/keys`,
+          response_modes_supported: ['query', 'fragment', 'form_post'],
+          subject_types_supported: ['pairwise'],
+          id_token_signing_alg_values_supported: ['RS256'],
+          response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+          scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+          issuer: `${base}/v2.0`,
+          authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+          device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+          end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+          tenant_region_scope: 'EU',
+          cloud_instance_name: 'stepops.test',
+        },
+      };
+    }
+    if (req.method === 'POST' && route === 'oauth2/v2.0/token') return issueToken(tenant, new URLSearchParams(body));
+    return aadError(404, 'invalid_request', 900561, `The endpoint ${url.pathname} does not exist.`);
+  }
+
+  function issueToken(tenant: FakeTenant, form: URLSearchParams): Reply {
+    if (form.get('grant_type') !== 'client_credentials') {
+      return aadError(
+        400,
+        'unsupported_grant_type',
+        70003,
+        `The app requested an unsupported grant type '${form.get('grant_type')}'.`,
+      );
+    }
+    const clientId = form.get('client_id') ?? '';
+    const app = tenant.apps.find((a) => a.clientId === clientId);
+    if (!app) {
+      return aadError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${tenant.id}'.`,
+      );
+    }
+    const secret = Buffer.from(form.get('client_secret') ?? '');
+    const expected = Buffer.from(app.secret);
+    if (secret.length !== expected.length || !timingSafeEqual(secret, expected)) {
+      return aadError(
+        401,
+        'invalid_client',
+        7000215,
+        'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+      );
+    }
+    const scope = form.get('scope') ?? '';
+    const resource = scope.split(' ').find((s) => s.endsWith('/.default'));
+    if (!resource) {
+      return aadError(
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
+      );
+    }
+    const audience = resource.slice(0, -'/.default'.length);
+    if (audience !== resourceManager) {
+      return aadError(
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${audience} was not found in the tenant named ${tenant.id}.`,
+      );
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      aud: audience,
+      tid: tenant.id,
+      appid: clientId,
+      oid: objectIdOf(clientId),
+      iat: now,
+      exp: now + 3599,
+    };
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: sign(claims) },
+    };
+  }
+
+  function sign(claims: object): string {
+    const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'HS256' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    const signature = createHmac('sha256', signingKey).update(`${header}.${payload}`).digest('base64url');
+    return `${header}.${payload}.${signature}`;
+  }
+
+  // --- Resource Manager -----------------------------------------------------------------------
+
+  const armError = (status: number, code: string, message: string, headers?: Record<string, string>): Reply => ({
+    status,
+    body: { error: { code, message } },
+    ...(headers ? { headers } : {}),
+  });
+  const unauthenticated = (code: string, message: string) =>
+    armError(401, code, message, {
+      'www-authenticate': `Bearer authorization_uri="${authorityHost}/", error="invalid_token", error_description="${message}"`,
+    });
+
+  interface TokenClaims {
+    aud: string;
+    tid: string;
+    appid: string;
+    oid: string;
+    exp: number;
+  }
+
+  function verify(token: string): TokenClaims | undefined {
+    const [header, payload, signature] = token.split('.');
+    if (!header || !payload || !signature) return undefined;
+    const expected = createHmac('sha256', signingKey).update(`${header}.${payload}`).digest('base64url');
+    if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected)))
+      return undefined;
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
+  }
+
+  const WORKSPACE =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)$/i;
+
+  function handleArm(req: IncomingMessage): Reply {
+    const url = new URL(req.url ?? '/', resourceManager);
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (!bearer)
+      return unauthenticated('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+    const claims = verify(bearer);
+    if (!claims) return unauthenticated('InvalidAuthenticationToken', 'The access token is invalid.');
+    if (claims.exp <= Date.now() / 1000) {
+      return unauthenticated(
+        'ExpiredAuthenticationToken',
+        'The access token expiry UTC time is earlier than current UTC time.',
+      );
+    }
+    if (claims.aud !== resourceManager) {
+      return unauthenticated(
+        'InvalidAuthenticationTokenAudience',
+        `The access token has been obtained for wrong audience or resource '${claims.aud}'. It should exactly match with one of the allowed audiences '${resourceManager}/','${resourceManager}'.`,
+      );
+    }
+    const apiVersion = url.searchParams.get('api-version');
+    if (!apiVersion) {
+      return armError(
+        400,
+        'MissingApiVersionParameter',
+        'The api-version query parameter (?api-version=) is required for all requests.',
+      );
+    }
+    const match = WORKSPACE.exec(url.pathname);
+    if (!match || req.method !== 'GET') {
+      return armError(404, 'NotFound', `The fake Resource Manager does not serve ${req.method} ${url.pathname}.`);
+    }
+    if (!ML_API_VERSIONS.includes(apiVersion)) {
+      return armError(
+        400,
+        'NoRegisteredProviderFound',
+        `No registered resource provider found for API version '${apiVersion}' and type 'workspaces'. The supported api-versions are '${ML_API_VERSIONS.join(', ')}'.`,
+      );
+    }
+    const [, subscriptionId, groupName, workspaceName] = match as unknown as [string, string, string, string];
+    const subscription = subscriptions.find((s) => s.id.toLowerCase() === subscriptionId.toLowerCase());
+    if (!subscription)
+      return armError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
+    if (subscription.tenantId !== claims.tid) {
+      return unauthenticated(
+        'InvalidAuthenticationTokenTenant',
+        `The access token is from the wrong issuer '${authorityHost}/${claims.tid}/'. It must match the tenant '${authorityHost}/${subscription.tenantId}/' associated with this subscription. Please use the authority (URL) '${authorityHost}/${subscription.tenantId}' to get the token.`,
+      );
+    }
+    const action = 'Microsoft.MachineLearningServices/workspaces/read';
+    const scope = url.pathname;
+    const allowed = subscription.roleAssignments.some(
+      (r) =>
+        r.clientId === claims.appid &&
+        scope.toLowerCase().startsWith(r.scope.toLowerCase()) &&
+        (r.actions.includes('*') || r.actions.includes(action)),
+    );
+    if (!allowed) {
+      return armError(
+        403,
+        'AuthorizationFailed',
+        `The client '${claims.appid}' with object id '${claims.oid}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      );
+    }
+    const group = subscription.resourceGroups.find((g) => g.name.toLowerCase() === groupName.toLowerCase());
+    if (!group) return armError(404, 'ResourceGroupNotFound', `Resource group '${groupName}' could not be found.`);
+    const workspace = group.workspaces.find((w) => w.toLowerCase() === workspaceName.toLowerCase());
+    if (!workspace) {
+      return armError(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.MachineLearningServices/workspaces/${workspaceName}' under resource group '${groupName}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
+    }
+    return {
+      status: 200,
+      body: {
+        id: `/subscriptions/${subscription.id}/resourceGroups/${group.name}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`,
+        name: workspace,
+        type: 'Microsoft.MachineLearningServices/workspaces',
+        location: group.location,
+        sku: { name: 'Basic', tier: 'Basic' },
+        identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: subscription.tenantId },
+        properties: {
+          workspaceId: randomUUID(),
+          friendlyName: workspace,
+          provisioningState: 'Succeeded',
+          discoveryUrl: `${resourceManager}/discovery`,
+          publicNetworkAccess: 'Enabled',
+        },
+      },
+    };
+  }
+
+  const close = (server: https.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+  return {
+    authorityHost,
+    resourceManager,
+    requests,
+    close: async () => {
+      login.closeAllConnections();
+      arm.closeAllConnections();
+      await Promise.all([close(login), close(arm)]);
+    },
+  };
+}
+
+/** A stable object id per app, as Entra ID gives each service principal one. */
+function objectIdOf(clientId: string): string {
+  const hex = createHmac('sha256', 'object-id').update(clientId).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
