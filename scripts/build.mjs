@@ -29,6 +29,7 @@ export const LAZY_PACKAGES = {
   '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',
   '@azure/identity': 'azure-identity',
   '@azure/arm-machinelearning': 'azure-ml',
+  '@azure/storage-blob': 'azure-storage',
 };
 
 /** WebAssembly files the bundles load at run time (src/core/python/pythonParser.ts finds them here). */

@@ -4,6 +4,8 @@
 #   - dockerd on /var/run/docker.sock, with no bridge network and no iptables changes
 #     (these machines have no bridge; builds and containers use host or none networking)
 #   - an OCI registry (CNCF distribution) on 127.0.0.1:$STEPOPS_REGISTRY_PORT
+#   - Azurite (Microsoft's Azure Storage emulator, blob service) on 127.0.0.1:$STEPOPS_AZURITE_PORT,
+#     with one storage account whose key is generated here on first start
 #   - base images, built once and then cached in the engine:
 #       stepops-test/python:3.11  Debian bookworm minbase + python3 (debootstrap, ~90 s once)
 #       stepops-test/busybox:1    busybox-static (2 MB)
@@ -16,6 +18,8 @@ port="${STEPOPS_REGISTRY_PORT:-5555}"
 auth_port="${STEPOPS_AUTH_REGISTRY_PORT:-5556}"
 AUTH_USER=stepops
 AUTH_PASSWORD=stepops-test-only
+azurite_port="${STEPOPS_AZURITE_PORT:-10000}"
+AZURITE_ACCOUNT=stepopstest
 mkdir -p "$state"
 log() { echo "services: $*" >&2; }
 
@@ -72,6 +76,24 @@ start_auth_registry() {
     path: $state/htpasswd"
 }
 
+# Any HTTP answer means the blob service is up (an unsigned request gets 403).
+azurite_answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$azurite_port/$AZURITE_ACCOUNT?comp=list")" != 000 ]; }
+
+start_azurite() {
+  local key_file="$state/azurite.key"
+  if azurite_answers && [ -s "$key_file" ]; then log "azurite already answering on 127.0.0.1:$azurite_port"; return; fi
+  pkill -f "azurite-blob.*--blobPort $azurite_port" || true
+  [ -x "$here/node_modules/.bin/azurite-blob" ] || { log "azurite missing: run npm ci first"; exit 1; }
+  # The account exists only in this emulator; its key is random, made once per state folder.
+  [ -s "$key_file" ] || node -e "process.stdout.write(require('crypto').randomBytes(64).toString('base64'))" >"$key_file"
+  log "starting azurite on 127.0.0.1:$azurite_port (log: $state/azurite.log)"
+  AZURITE_ACCOUNTS="$AZURITE_ACCOUNT:$(cat "$key_file")" setsid nohup "$here/node_modules/.bin/azurite-blob" \
+    --blobHost 127.0.0.1 --blobPort "$azurite_port" --inMemoryPersistence \
+    --disableTelemetry --loose --skipApiVersionCheck >"$state/azurite.log" 2>&1 </dev/null &
+  for _ in $(seq 1 40); do azurite_answers && return; sleep 0.25; done
+  log "azurite did not answer within 10 s"; tail -20 "$state/azurite.log" >&2; exit 1
+}
+
 debian_mirror() {
   local uri
   uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
@@ -112,7 +134,8 @@ build_base_images() {
 stop_all() {
   pkill -f "docker-registry serve $state/registry.yml" || true
   pkill -f "docker-registry serve $state/auth-registry.yml" || true
-  log "registry stopped (dockerd is left running: other work may use it)"
+  pkill -f "azurite-blob.*--blobPort $azurite_port" || true
+  log "registries and azurite stopped (dockerd is left running: other work may use it)"
 }
 
 case "${1:-start}" in
@@ -120,6 +143,7 @@ case "${1:-start}" in
     start_dockerd
     start_registry
     start_auth_registry
+    start_azurite
     build_base_images
     echo "STEPOPS_REGISTRY=127.0.0.1:$port"
     echo "STEPOPS_REGISTRY_DATA=$state/registry-data"
@@ -129,6 +153,9 @@ case "${1:-start}" in
     echo "STEPOPS_PYTHON_IMAGE=stepops-test/python:3.11"
     echo "STEPOPS_PYTHON_PIP_IMAGE=stepops-test/python-pip:3.11"
     echo "STEPOPS_BUSYBOX_IMAGE=stepops-test/busybox:1"
+    echo "STEPOPS_AZURITE_ACCOUNT=$AZURITE_ACCOUNT"
+    echo "STEPOPS_AZURITE_KEY=$(cat "$state/azurite.key")"
+    echo "STEPOPS_AZURITE_BLOB_ENDPOINT=http://127.0.0.1:$azurite_port/$AZURITE_ACCOUNT"
     ;;
   docker) start_dockerd ;;
   stop) stop_all ;;

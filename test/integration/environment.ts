@@ -12,6 +12,8 @@ export interface IntegrationEnvironment {
   readonly pythonPipImage: string;
   /** A registry that demands Basic auth, and its (test-only) account. */
   readonly authRegistry: { readonly host: string; readonly username: string; readonly password: string };
+  /** Azurite's blob service and its one storage account (key made by scripts/services.sh). */
+  readonly azurite: { readonly account: string; readonly key: string; readonly blobEndpoint: string };
 }
 
 export function integrationEnvironment(): IntegrationEnvironment {
@@ -33,6 +35,11 @@ export function integrationEnvironment(): IntegrationEnvironment {
       host: read('STEPOPS_AUTH_REGISTRY'),
       username: read('STEPOPS_AUTH_REGISTRY_USER'),
       password: read('STEPOPS_AUTH_REGISTRY_PASSWORD'),
+    },
+    azurite: {
+      account: read('STEPOPS_AZURITE_ACCOUNT'),
+      key: read('STEPOPS_AZURITE_KEY'),
+      blobEndpoint: read('STEPOPS_AZURITE_BLOB_ENDPOINT'),
     },
   };
 }

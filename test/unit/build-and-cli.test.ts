@@ -74,14 +74,14 @@ test('heavy SDKs are separate bundles, loaded by the CLI on first use', async ()
     outputs: Record<string, { inputs: Record<string, unknown> }>;
   }[];
   const heavy =
-    /node_modules\/(dockerode|docker-modem|web-tree-sitter|@aws-sdk|@smithy|@google-cloud|google-gax|google-auth-library|@azure\/(identity|msal-node|arm-machinelearning|core-rest-pipeline))\//;
+    /node_modules\/(dockerode|docker-modem|web-tree-sitter|@aws-sdk|@smithy|@google-cloud|google-gax|google-auth-library|@azure\/(identity|msal-node|arm-machinelearning|core-rest-pipeline|storage-blob))\//;
   for (const bundle of ['extension.js', 'cli.js']) {
     const [, output] = meta.flatMap((m) => Object.entries(m.outputs)).find(([file]) => file.endsWith(`/${bundle}`))!;
     const included = Object.keys(output.inputs).filter((input) => heavy.test(input));
     assert.deepEqual(included, [], `${bundle} must reach heavy SDKs through their vendor bundles`);
   }
   const cliBundle = await readFile(path.join(out, 'cli.js'), 'utf8');
-  for (const vendor of ['dockerode', 'aws-sagemaker', 'vertex-jobs', 'azure-identity', 'azure-ml']) {
+  for (const vendor of ['dockerode', 'aws-sagemaker', 'vertex-jobs', 'azure-identity', 'azure-ml', 'azure-storage']) {
     assert.match(cliBundle, new RegExp(`require\\("\\./vendor/${vendor}\\.js"\\)`));
   }
   assert.ok((await stat(path.join(out, 'vendor', 'dockerode.js'))).size > 100_000);

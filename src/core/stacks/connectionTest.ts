@@ -5,6 +5,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dockerEngineAnswers } from '../images/dockerEngine';
 import { registryBaseUrl } from '../images/registryClient';
+import { checkAzureBlob } from './cloudChecks/azureBlobCheck';
 import { checkAzureMl } from './cloudChecks/azuremlCheck';
 import { checkSageMaker } from './cloudChecks/sagemakerCheck';
 import { checkVertex } from './cloudChecks/vertexCheck';
@@ -43,6 +44,8 @@ export async function testConnection(
       );
     case 'artifact_store/local':
       return probeFolder(String(config.path));
+    case 'artifact_store/azure':
+      return checkAzureBlob(component.config, secret);
     case 'step_operator/sagemaker':
       return checkSageMaker(component.config);
     case 'step_operator/vertex':

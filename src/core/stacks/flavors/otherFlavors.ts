@@ -148,12 +148,39 @@ export const GCS_ARTIFACT_STORE = bucketStore(
   /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/,
   'gs://bucket/prefix',
 );
-export const AZURE_ARTIFACT_STORE = bucketStore(
+const azureBlobStore = bucketStore(
   'azure',
   'Azure Blob Storage',
   /^(az|abfs):\/\/[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9](\/.*)?$/,
   'az://container/prefix',
 );
+export const AZURE_ARTIFACT_STORE: FlavorSpec = {
+  ...azureBlobStore,
+  summary: ['path', 'account_name'],
+  fields: [
+    ...azureBlobStore.fields,
+    {
+      name: 'account_name',
+      label: 'Storage account',
+      kind: 'string',
+      description: 'Storage account that holds the container (not needed with a connection string).',
+      pattern: { regex: /^[a-z0-9]{3,24}$/, message: 'storage account names are 3-24 lowercase letters and digits' },
+    },
+    {
+      name: 'account_key',
+      label: 'Account key',
+      kind: 'secret',
+      description: 'Storage account key; kept in the secret store. Leave empty to sign in with your Azure login.',
+    },
+    {
+      name: 'connection_string',
+      label: 'Connection string',
+      kind: 'secret',
+      description:
+        'A storage connection string instead of account and key (e.g. for Azurite); kept in the secret store.',
+    },
+  ],
+};
 
 export const EMBEDDED_ORCHESTRATOR: FlavorSpec = {
   type: 'orchestrator',

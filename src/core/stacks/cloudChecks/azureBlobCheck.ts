@@ -1,0 +1,85 @@
+// An Azure Blob artifact store is usable when stepops can write to it: the check writes a small
+// probe blob under the store's prefix and deletes it, through the official storage client. The
+// account is reached with a connection string, or by name with an account key or the Azure login.
+import type { ConnectionResult, SecretLookup } from '../connectionTest';
+
+/** `az://container/prefix` (or abfs://) split into its parts. */
+export function parseAzurePath(path: string): { container: string; prefix: string } {
+  const match = /^(?:az|abfs):\/\/([^/]+)\/?(.*)$/.exec(path.trim());
+  if (!match) throw new Error(`"${path}" is not an az://container/prefix path`);
+  return { container: match[1]!, prefix: match[2]!.replace(/\/+$/, '') };
+}
+
+// The return type is inferred: the package ships separate ESM and CommonJS declarations, and the
+// dynamic import below sees the ESM ones.
+async function blobService(config: Readonly<Record<string, unknown>>, secret: SecretLookup) {
+  const storage = await import('@azure/storage-blob');
+  const connectionString = await secret('connection_string');
+  if (connectionString) {
+    try {
+      return storage.BlobServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 2 } });
+    } catch (error) {
+      return { problem: `The stored connection string is not valid: ${(error as Error).message}` } as const;
+    }
+  }
+  const account = typeof config.account_name === 'string' ? config.account_name.trim() : '';
+  if (!account) {
+    return { problem: 'Set the storage account name, or store a connection string for the artifact store.' } as const;
+  }
+  const url = `https://${account}.blob.core.windows.net`;
+  const key = await secret('account_key');
+  if (key) return new storage.BlobServiceClient(url, new storage.StorageSharedKeyCredential(account, key));
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return new storage.BlobServiceClient(url, new DefaultAzureCredential());
+}
+
+export async function checkAzureBlob(
+  config: Readonly<Record<string, unknown>>,
+  secret: SecretLookup,
+): Promise<ConnectionResult> {
+  let location;
+  try {
+    location = parseAzurePath(String(config.path ?? ''));
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+  const service = await blobService(config, secret);
+  if ('problem' in service) return { ok: false, message: service.problem };
+  const probeName = [location.prefix, `.stepops-probe-${process.pid}-${Date.now()}`].filter(Boolean).join('/');
+  const where = `${service.accountName}/${location.container}`;
+  try {
+    const blob = service.getContainerClient(location.container).getBlockBlobClient(probeName);
+    await blob.upload('ok', 2, { abortSignal: AbortSignal.timeout(30_000) });
+    await blob.delete({ abortSignal: AbortSignal.timeout(30_000) });
+    return { ok: true, message: `${where} is writable${location.prefix ? ` under ${location.prefix}/` : ''}.` };
+  } catch (error) {
+    return { ok: false, message: explain(error as Error & { code?: string; statusCode?: number }, where) };
+  }
+}
+
+function explain(error: Error & { code?: string; statusCode?: number }, where: string): string {
+  const detail = error.message.split(/\r?\n/)[0]!;
+  // A bad signature is AuthenticationFailed on Azure and AuthorizationFailure on Azurite; both say
+  // the server "failed to authenticate the request".
+  const code = /failed to authenticate the request/i.test(error.message) ? 'AuthenticationFailed' : error.code;
+  switch (code) {
+    case 'ContainerNotFound':
+      return `The container of ${where} does not exist: create it, or fix the path.`;
+    case 'AuthenticationFailed':
+      return `Azure Storage rejected the credentials for ${where}: check the account key or connection string.`;
+    case 'AuthorizationPermissionMismatch':
+    case 'AuthorizationFailure':
+      return `Permission denied on ${where}: the identity needs Storage Blob Data Contributor (or a key with write access). ${detail}`;
+    case 'InvalidResourceName':
+      return `Azure Storage rejected the name of ${where}: ${detail}`;
+    default:
+      if (error.code === 'ENOTFOUND' || /ENOTFOUND|getaddrinfo/.test(error.message)) {
+        return `Cannot reach the storage account of ${where}: check the account name.`;
+      }
+      if (error.code === 'ECONNREFUSED') return `Nothing answers at the storage endpoint of ${where}: ${detail}`;
+      if (error.name === 'CredentialUnavailableError' || error.name === 'AggregateAuthenticationError') {
+        return 'No Azure credentials found: run "az login", or store an account key or connection string for the artifact store.';
+      }
+      return `Azure Storage answered ${error.code ?? error.name}${error.statusCode ? ` (${error.statusCode})` : ''}: ${detail}`;
+  }
+}
