@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import {
   FIRST_LOAD_MS,
@@ -28,6 +30,8 @@ import {
   waitUntil,
   withFailureScreenshot,
 } from './workbench';
+import { startFakeVertex } from '../fakes/fakeVertex';
+import { makeServiceAccount } from '../fakes/googleServiceAccounts';
 
 const env = e2eEnv();
 const TEST_TIMEOUT = 3 * FIRST_LOAD_MS;
@@ -422,6 +426,71 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
       await openViewContainer(p, 'Step Operators', FIRST_LOAD_MS);
       await expectStackRows('after reloading the window');
       await screenshot(p, env, 'wizard-after-reload');
+    }),
+  );
+
+  it(
+    "tests a Vertex AI operator's connection from the command palette, through the real SDK in the extension host",
+    { timeout: TEST_TIMEOUT },
+    step('test-connection', async () => {
+      const p = ui();
+      const home = process.env.STEPOPS_HOME;
+      assert.ok(home, 'scripts/e2e.sh sets STEPOPS_HOME for the extension and the tests');
+      const project = 'stepops-e2e-project';
+      const account = makeServiceAccount('e2e', project);
+      const vertex = await startFakeVertex(
+        'europe-west4',
+        [{ id: project, apiEnabled: true, grants: { [account.email]: ['aiplatform.customJobs.list'] } }],
+        [account],
+      );
+      try {
+        const keyFile = path.join(home, 'vertex-e2e-key.json');
+        await writeFile(keyFile, JSON.stringify(account.keyFile));
+        // Registered from a terminal: the extension picks up the shared stacks file by itself.
+        await promisify(execFile)(process.execPath, [
+          path.resolve(__dirname, '../../dist/cli.js'),
+          'components',
+          'register',
+          'step_operator',
+          'vertex',
+          'vertex-e2e',
+          ...[
+            'project=' + project,
+            'region=europe-west4',
+            `api_endpoint=${vertex.endpoint}`,
+            `service_account_path=${keyFile}`,
+          ].flatMap((s) => ['--set', s]),
+        ]);
+        await openViewContainer(p, 'Step Operators');
+        const stacksPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Stacks');
+        await waitUntil(
+          async () => (await treeRows(stacksPane)).some((r) => r.label === 'All components'),
+          STEP_MS,
+          () => 'the Stacks tree to list "All components"',
+        );
+        await runCommand(p, 'Step Operators: Test Connection');
+        await p
+          .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'vertex-e2e' })
+          .first()
+          .click();
+        const toast = p.locator('.notifications-toasts .notification-toast', {
+          hasText: `vertex-e2e: Vertex AI answers in europe-west4 and the credentials may list custom jobs of ${project}.`,
+        });
+        await toast.waitFor({ timeout: STEP_MS }).catch(async () => {
+          const shown = await p
+            .locator('.notifications-toasts')
+            .innerText()
+            .catch(() => '');
+          throw new Error(`the success notification did not appear; notifications: ${JSON.stringify(shown)}`);
+        });
+        await screenshot(p, env, 'test-connection');
+        assert.deepEqual(
+          vertex.requests.map((r) => `${r.method} ${r.path}?pageSize=${r.query.pageSize}`),
+          [`GET /v1/projects/${project}/locations/europe-west4/customJobs?pageSize=1`],
+        );
+      } finally {
+        await vertex.close();
+      }
     }),
   );
 

@@ -48,6 +48,34 @@ export function registerStackCommands(
     return picked?.label;
   };
 
+  /** The tree's component, or (from the palette) one the user picks; `registeredOnly` leaves out built-ins. */
+  const componentOf = async (
+    target: StackTreeTarget | undefined,
+    placeHolder: string,
+    registeredOnly = false,
+  ): Promise<StackComponent | undefined> => {
+    if (target?.kind === 'component') return target.component;
+    const catalog = await stacks.catalog();
+    const all = new Map<string, StackComponent>();
+    for (const c of catalog.components) all.set(`${c.type}/${c.name}`, c);
+    if (!registeredOnly) {
+      for (const stack of catalog.stacks) {
+        const parts = [stack.orchestrator, stack.artifactStore, stack.containerRegistry, ...stack.stepOperators];
+        for (const c of parts) if (c && !all.has(`${c.type}/${c.name}`)) all.set(`${c.type}/${c.name}`, c);
+      }
+    }
+    if (all.size === 0) throw new Error('No components are registered yet: register one first.');
+    const picked = await vscode.window.showQuickPick(
+      [...all.values()].map((component) => ({
+        label: component.name,
+        description: `${componentTypeLabel(component.type)} · ${findFlavor(component.type, component.flavor)?.displayName ?? component.flavor}`,
+        component,
+      })),
+      { placeHolder, matchOnDescription: true },
+    );
+    return picked?.component;
+  };
+
   const definitionOf = async (name: string): Promise<StackDefinition | undefined> =>
     (await stacks.catalog()).definitions.find((d) => d.name === name);
 
@@ -97,8 +125,8 @@ export function registerStackCommands(
     vscode.commands.registerCommand(
       'stepops.testConnection',
       guarded(async (target?: StackTreeTarget) => {
-        if (target?.kind !== 'component') return;
-        const { component } = target;
+        const component = await componentOf(target, 'Test the connection of which component?');
+        if (!component) return;
         const result = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: `Testing ${component.name}...`, cancellable: false },
           () =>
@@ -167,8 +195,8 @@ export function registerStackCommands(
     vscode.commands.registerCommand(
       'stepops.deleteComponent',
       guarded(async (target?: StackTreeTarget) => {
-        if (target?.kind !== 'component') return;
-        const { component } = target;
+        const component = await componentOf(target, 'Delete which component?', true);
+        if (!component) return;
         const answer = await vscode.window.showWarningMessage(
           `Delete ${componentTypeLabel(component.type).toLowerCase()} "${component.name}"?`,
           { modal: true, detail: 'Its stored secrets are deleted too.' },
