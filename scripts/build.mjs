@@ -24,6 +24,7 @@ export const LAZY_PACKAGES = {
   dockerode: 'dockerode',
   'web-tree-sitter': 'web-tree-sitter',
   '@aws-sdk/client-sagemaker': 'aws-sagemaker',
+  '@aws-sdk/client-ecr': 'aws-ecr',
   // Only the job service: the package's index would pull in every Vertex client and 60 MB of
   // generated protobuf code.
   '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',

@@ -81,7 +81,15 @@ test('heavy SDKs are separate bundles, loaded by the CLI on first use', async ()
     assert.deepEqual(included, [], `${bundle} must reach heavy SDKs through their vendor bundles`);
   }
   const cliBundle = await readFile(path.join(out, 'cli.js'), 'utf8');
-  for (const vendor of ['dockerode', 'aws-sagemaker', 'vertex-jobs', 'azure-identity', 'azure-ml', 'azure-storage']) {
+  for (const vendor of [
+    'dockerode',
+    'aws-sagemaker',
+    'aws-ecr',
+    'vertex-jobs',
+    'azure-identity',
+    'azure-ml',
+    'azure-storage',
+  ]) {
     assert.match(cliBundle, new RegExp(`require\\("\\./vendor/${vendor}\\.js"\\)`));
   }
   assert.ok((await stat(path.join(out, 'vendor', 'dockerode.js'))).size > 100_000);

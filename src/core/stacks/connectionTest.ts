@@ -7,6 +7,7 @@ import { dockerEngineAnswers } from '../images/dockerEngine';
 import { registryBaseUrl } from '../images/registryClient';
 import { checkAzureBlob } from './cloudChecks/azureBlobCheck';
 import { checkAzureMl } from './cloudChecks/azuremlCheck';
+import { checkEcr } from './cloudChecks/ecrCheck';
 import { checkSageMaker } from './cloudChecks/sagemakerCheck';
 import { checkVertex } from './cloudChecks/vertexCheck';
 import type { StackComponent } from './model';
@@ -42,6 +43,8 @@ export async function testConnection(
         await secret('password'),
         timeoutMs,
       );
+    case 'container_registry/aws':
+      return checkEcr(component.config, timeoutMs);
     case 'artifact_store/local':
       return probeFolder(String(config.path));
     case 'artifact_store/azure':
@@ -63,15 +66,19 @@ export async function testConnection(
   }
 }
 
-/** GET /v2/ (the OCI distribution API's version check), anonymously or with Basic auth. */
+/**
+ * GET /v2/ (the OCI distribution API's version check), anonymously or with Basic auth. The base
+ * URL is the registry host's unless a login names another (ECR's proxy endpoint).
+ */
 export async function pingRegistry(
   uri: string,
   username: string | undefined,
   password: string | undefined,
   timeoutMs: number,
+  baseUrl?: string,
 ): Promise<ConnectionResult> {
   const host = uri.split('/')[0]!;
-  const url = `${registryBaseUrl(host)}/v2/`;
+  const url = `${(baseUrl ?? registryBaseUrl(host)).replace(/\/+$/, '')}/v2/`;
   const headers: Record<string, string> = {};
   if (username) headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
   let response: Response;

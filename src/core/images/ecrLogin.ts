@@ -1,0 +1,42 @@
+// An ECR push needs a registry login made from AWS credentials: GetAuthorizationToken returns a
+// base64 "user:password" pair valid for 12 hours and the endpoint to log in to, which is what
+// `aws ecr get-login-password | docker login` does. Credentials and the endpoint come from the
+// AWS SDK's own chain and settings (AWS_ENDPOINT_URL_ECR and friends).
+import type { RegistryCredentials } from './registryAuth';
+
+const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
+
+/** Account and region of an ECR registry host, or undefined when it is not one. */
+export function parseEcrHost(host: string): { account: string; region: string } | undefined {
+  const match = ECR_HOST.exec(host);
+  return match ? { account: match[1]!, region: match[2]! } : undefined;
+}
+
+export interface EcrLogin {
+  readonly credentials: RegistryCredentials;
+  /** The URL to log in to, as ECR names it (https://ACCOUNT.dkr.ecr.REGION.amazonaws.com). */
+  readonly proxyEndpoint: string;
+  readonly expiresAt?: Date;
+}
+
+export async function ecrLogin(registryUri: string): Promise<EcrLogin> {
+  const host = registryUri.split('/')[0]!;
+  const parsed = parseEcrHost(host);
+  if (!parsed) throw new Error(`"${host}" is not an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com)`);
+  const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
+  const client = new ECRClient({ region: parsed.region, maxAttempts: 2 });
+  try {
+    const answer = await client.send(new GetAuthorizationTokenCommand({}));
+    const data = answer.authorizationData?.[0];
+    const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (!data?.proxyEndpoint || colon <= 0) throw new Error('ECR returned no usable authorization token');
+    return {
+      credentials: { serveraddress: host, username: decoded.slice(0, colon), password: decoded.slice(colon + 1) },
+      proxyEndpoint: data.proxyEndpoint,
+      ...(data.expiresAt ? { expiresAt: data.expiresAt } : {}),
+    };
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,32 @@
+// What an AWS SDK failure means for the user, for every AWS call a connection test makes.
+
+export interface AwsCall {
+  /** The service as users know it: "SageMaker", "ECR". */
+  readonly service: string;
+  /** The IAM action the call needs, e.g. "sagemaker:ListTrainingJobs". */
+  readonly action: string;
+  readonly region: string;
+}
+
+export function explainAwsError(error: Error & { code?: string }, call: AwsCall): string {
+  switch (error.name) {
+    case 'CredentialsProviderError':
+      return 'No AWS credentials found: configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).';
+    case 'UnrecognizedClientException':
+    case 'InvalidClientTokenId':
+      return `AWS does not recognise the access key: ${error.message}`;
+    case 'InvalidSignatureException':
+    case 'SignatureDoesNotMatch':
+      return `AWS rejected the request signature (a wrong secret key, or a key for another region): ${error.message}`;
+    case 'AccessDeniedException':
+      return `Permission denied: the identity may not call ${call.action} in ${call.region}. ${error.message}`;
+    case 'ExpiredTokenException':
+      return `The AWS session token has expired: log in again. ${error.message}`;
+    default:
+      if (error.code === 'ENOTFOUND' || /getaddrinfo|ENOTFOUND/.test(error.message)) {
+        return `Cannot reach ${call.service} in region "${call.region}": check the region name.`;
+      }
+      if (error.code === 'ECONNREFUSED') return `Nothing answers at the ${call.service} endpoint: ${error.message}`;
+      return `${call.service} answered ${error.name}: ${error.message}`;
+  }
+}

@@ -1,0 +1,169 @@
+// The parts every strict AWS fake shares: the awsJson1_1 protocol (POST / with X-Amz-Target), a
+// SigV4 signature verified with the request's own signed headers (an unknown key, a wrong secret
+// or a signature for another region or service fail as AWS fails them), and IAM-style
+// permissions per identity ("service:Operation"). Each service fake adds its operations.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  return data instanceof ArrayBuffer
+    ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** SHA-256 (or HMAC-SHA-256 with a key), in the shape the signer takes. */
+class Sha256 {
+  private readonly hash;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(toBytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+export interface FakeAccount {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Actions the identity may call, e.g. "sagemaker:ListTrainingJobs". */
+  readonly allowed: readonly string[];
+}
+
+export type AwsReply = [status: number, body: unknown];
+
+export interface AwsJsonServiceSpec {
+  /** The SigV4 signing name, which is also the IAM action prefix: "sagemaker", "ecr". */
+  readonly service: string;
+  /** X-Amz-Target prefix: "SageMaker", "AmazonEC2ContainerRegistry_V20150921". */
+  readonly targetPrefix: string;
+  readonly region: string;
+  readonly accounts: readonly FakeAccount[];
+  /** Operation name -> handler, called once the caller is authenticated and permitted. */
+  readonly operations: Readonly<Record<string, (input: Record<string, unknown>, account: FakeAccount) => AwsReply>>;
+}
+
+export interface FakeAwsService {
+  readonly endpoint: string;
+  readonly requests: { target: string; body: unknown }[];
+  close(): Promise<void>;
+}
+
+export const awsError = (status: number, type: string, message: string): AwsReply => [
+  status,
+  { __type: type, message },
+];
+
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
+
+export async function startFakeAwsJsonService(spec: AwsJsonServiceSpec): Promise<FakeAwsService> {
+  const { region, accounts } = spec;
+  const requests: FakeAwsService['requests'] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void handle(req, Buffer.concat(chunks).toString('utf8')).then(([status, body]) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(body));
+      });
+    });
+  });
+  const fail = awsError;
+
+  async function handle(req: http.IncomingMessage, body: string): Promise<AwsReply> {
+    if (req.method !== 'POST' || req.url !== '/') return fail(404, 'UnknownOperationException', 'Unknown operation');
+    if (req.headers['content-type'] !== 'application/x-amz-json-1.1') {
+      return fail(400, 'SerializationException', 'Content-Type must be application/x-amz-json-1.1');
+    }
+    const match = AUTH.exec(String(req.headers.authorization ?? ''));
+    if (!match) return fail(400, 'MissingAuthenticationTokenException', 'Request is missing Authentication Token');
+    const [, keyId, , scopeRegion, service, signedHeaders, signature] = match;
+    const account = accounts.find((a) => a.accessKeyId === keyId);
+    if (!account)
+      return fail(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (service !== spec.service || scopeRegion !== region) {
+      return fail(
+        403,
+        'InvalidSignatureException',
+        `Credential should be scoped to a valid region, not '${scopeRegion}'.`,
+      );
+    }
+    if (!(await signatureMatches(req, body, signedHeaders!, signature!, account))) {
+      return fail(
+        403,
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided.',
+      );
+    }
+    const target = String(req.headers['x-amz-target'] ?? '');
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      return fail(400, 'SerializationException', 'Malformed JSON');
+    }
+    requests.push({ target, body: input });
+    const operation = target.startsWith(`${spec.targetPrefix}.`) ? target.slice(spec.targetPrefix.length + 1) : '';
+    const handler = spec.operations[operation];
+    if (!handler) return fail(400, 'UnknownOperationException', `Unknown operation ${target}`);
+    const action = `${spec.service}:${operation}`;
+    if (!account.allowed.includes(action)) {
+      return fail(
+        400,
+        'AccessDeniedException',
+        `User: arn:aws:iam::123456789012:user/${keyId} is not authorized to perform: ${action}`,
+      );
+    }
+    return handler(input, account);
+  }
+
+  async function signatureMatches(
+    req: http.IncomingMessage,
+    body: string,
+    signedHeaders: string,
+    signature: string,
+    account: FakeAccount,
+  ): Promise<boolean> {
+    const headers: Record<string, string> = {};
+    for (const name of signedHeaders.split(';')) headers[name] = String(req.headers[name] ?? '');
+    const amzDate = headers['x-amz-date'] ?? '';
+    const signingDate = new Date(
+      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+    );
+    const signer = new SignatureV4({
+      service: spec.service,
+      region,
+      credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey },
+      sha256: Sha256,
+    });
+    const [hostname, port] = (headers.host ?? '').split(':');
+    const signed = await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: hostname ?? '',
+        ...(port ? { port: Number(port) } : {}),
+        path: '/',
+        query: {},
+        headers,
+        body,
+      },
+      { signingDate },
+    );
+    return String(signed.headers.authorization ?? '').endsWith(`Signature=${signature}`);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
