@@ -25,6 +25,7 @@ export const LAZY_PACKAGES = {
   'web-tree-sitter': 'web-tree-sitter',
   '@aws-sdk/client-sagemaker': 'aws-sagemaker',
   '@aws-sdk/client-ecr': 'aws-ecr',
+  '@aws-sdk/client-s3': 'aws-s3',
   // Only the job service: the package's index would pull in every Vertex client and 60 MB of
   // generated protobuf code.
   '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',

@@ -4,29 +4,7 @@
 // permissions per identity ("service:Operation"). Each service fake adds its operations.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash, createHmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
-
-function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof data === 'string') return data;
-  return data instanceof ArrayBuffer
-    ? new Uint8Array(data)
-    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/** SHA-256 (or HMAC-SHA-256 with a key), in the shape the signer takes. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
+import { parseSigV4, sigV4Matches } from './sigv4';
 
 export interface FakeAccount {
   readonly accessKeyId: string;
@@ -59,9 +37,6 @@ export const awsError = (status: number, type: string, message: string): AwsRepl
   { __type: type, message },
 ];
 
-const AUTH =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
-
 export async function startFakeAwsJsonService(spec: AwsJsonServiceSpec): Promise<FakeAwsService> {
   const { region, accounts } = spec;
   const requests: FakeAwsService['requests'] = [];
@@ -82,20 +57,20 @@ export async function startFakeAwsJsonService(spec: AwsJsonServiceSpec): Promise
     if (req.headers['content-type'] !== 'application/x-amz-json-1.1') {
       return fail(400, 'SerializationException', 'Content-Type must be application/x-amz-json-1.1');
     }
-    const match = AUTH.exec(String(req.headers.authorization ?? ''));
-    if (!match) return fail(400, 'MissingAuthenticationTokenException', 'Request is missing Authentication Token');
-    const [, keyId, , scopeRegion, service, signedHeaders, signature] = match;
+    const auth = parseSigV4(req.headers.authorization);
+    if (!auth) return fail(400, 'MissingAuthenticationTokenException', 'Request is missing Authentication Token');
+    const keyId = auth.keyId;
     const account = accounts.find((a) => a.accessKeyId === keyId);
     if (!account)
       return fail(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
-    if (service !== spec.service || scopeRegion !== region) {
+    if (auth.service !== spec.service || auth.region !== region) {
       return fail(
         403,
         'InvalidSignatureException',
-        `Credential should be scoped to a valid region, not '${scopeRegion}'.`,
+        `Credential should be scoped to a valid region, not '${auth.region}'.`,
       );
     }
-    if (!(await signatureMatches(req, body, signedHeaders!, signature!, account))) {
+    if (!(await sigV4Matches(req, body, auth, account))) {
       return fail(
         403,
         'InvalidSignatureException',
@@ -122,42 +97,6 @@ export async function startFakeAwsJsonService(spec: AwsJsonServiceSpec): Promise
       );
     }
     return handler(input, account);
-  }
-
-  async function signatureMatches(
-    req: http.IncomingMessage,
-    body: string,
-    signedHeaders: string,
-    signature: string,
-    account: FakeAccount,
-  ): Promise<boolean> {
-    const headers: Record<string, string> = {};
-    for (const name of signedHeaders.split(';')) headers[name] = String(req.headers[name] ?? '');
-    const amzDate = headers['x-amz-date'] ?? '';
-    const signingDate = new Date(
-      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
-    );
-    const signer = new SignatureV4({
-      service: spec.service,
-      region,
-      credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey },
-      sha256: Sha256,
-    });
-    const [hostname, port] = (headers.host ?? '').split(':');
-    const signed = await signer.sign(
-      {
-        method: 'POST',
-        protocol: 'http:',
-        hostname: hostname ?? '',
-        ...(port ? { port: Number(port) } : {}),
-        path: '/',
-        query: {},
-        headers,
-        body,
-      },
-      { signingDate },
-    );
-    return String(signed.headers.authorization ?? '').endsWith(`Signature=${signature}`);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

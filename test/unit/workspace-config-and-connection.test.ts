@@ -112,11 +112,11 @@ test('connection tests by flavor use the stored secret, and say when a flavor ha
     );
   }
   const cloud = await testConnection(
-    { name: 's3', type: 'artifact_store', flavor: 's3', config: { path: 's3://bucket/prefix' } },
+    { name: 'gcs', type: 'artifact_store', flavor: 'gcp', config: { path: 'gs://bucket/prefix' } },
     async () => undefined,
   );
   assert.equal(cloud.unsupported, true);
-  assert.match(cloud.message, /^Testing s3 artifact stores needs/);
+  assert.match(cloud.message, /^Testing gcp artifact stores needs/);
 });
 
 test('form text becomes typed values and back', () => {

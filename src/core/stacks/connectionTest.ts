@@ -8,6 +8,7 @@ import { registryBaseUrl } from '../images/registryClient';
 import { checkAzureBlob } from './cloudChecks/azureBlobCheck';
 import { checkAzureMl } from './cloudChecks/azuremlCheck';
 import { checkEcr } from './cloudChecks/ecrCheck';
+import { checkS3 } from './cloudChecks/s3Check';
 import { checkSageMaker } from './cloudChecks/sagemakerCheck';
 import { checkVertex } from './cloudChecks/vertexCheck';
 import type { StackComponent } from './model';
@@ -47,6 +48,8 @@ export async function testConnection(
       return checkEcr(component.config, timeoutMs);
     case 'artifact_store/local':
       return probeFolder(String(config.path));
+    case 'artifact_store/s3':
+      return checkS3(component.config);
     case 'artifact_store/azure':
       return checkAzureBlob(component.config, secret);
     case 'step_operator/sagemaker':
