@@ -29,6 +29,7 @@ export const LAZY_PACKAGES = {
   // Only the job service: the package's index would pull in every Vertex client and 60 MB of
   // generated protobuf code.
   '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',
+  '@google-cloud/storage': 'gcs',
   '@azure/identity': 'azure-identity',
   '@azure/arm-machinelearning': 'azure-ml',
   '@azure/storage-blob': 'azure-storage',

@@ -1,6 +1,7 @@
 // "Test connection": the cheapest real request that proves a component is reachable and its
-// credentials work. Cloud components get theirs with their operator (they need the cloud SDKs);
-// until then the answer says so rather than pretending.
+// credentials work, through each cloud's official SDK (loaded on first use). Artifact Registry
+// and ACR logins need a registry token exchange that arrives with their operators; until then the
+// answer says so rather than pretending.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dockerEngineAnswers } from '../images/dockerEngine';
@@ -8,9 +9,11 @@ import { registryBaseUrl } from '../images/registryClient';
 import { checkAzureBlob } from './cloudChecks/azureBlobCheck';
 import { checkAzureMl } from './cloudChecks/azuremlCheck';
 import { checkEcr } from './cloudChecks/ecrCheck';
+import { checkGcs } from './cloudChecks/gcsCheck';
 import { checkS3 } from './cloudChecks/s3Check';
 import { checkSageMaker } from './cloudChecks/sagemakerCheck';
 import { checkVertex } from './cloudChecks/vertexCheck';
+import { findFlavor } from './flavors/flavorCatalog';
 import type { StackComponent } from './model';
 
 export interface ConnectionResult {
@@ -50,6 +53,8 @@ export async function testConnection(
       return probeFolder(String(config.path));
     case 'artifact_store/s3':
       return checkS3(component.config);
+    case 'artifact_store/gcp':
+      return checkGcs(component.config);
     case 'artifact_store/azure':
       return checkAzureBlob(component.config, secret);
     case 'step_operator/sagemaker':
@@ -64,7 +69,7 @@ export async function testConnection(
       return {
         ok: false,
         unsupported: true,
-        message: `Testing ${component.flavor} ${component.type.replace('_', ' ')}s needs the cloud SDK that arrives with its operator in a coming release.`,
+        message: `Test connection is not available for ${findFlavor(component.type, component.flavor)?.displayName ?? component.flavor} yet: its login (a registry token exchange) arrives with that cloud's step operator in a coming release.`,
       };
   }
 }
