@@ -2,7 +2,7 @@
 // for real (the same schema as the stacks file); the checks here only make mistakes visible while
 // typing.
 import { element } from './dom';
-import type { FieldView, FormProblem, FormView, WebviewMessage } from './protocol';
+import type { ConnectionResultView, FieldView, FormProblem, FormView, WebviewMessage } from './protocol';
 
 interface FormState {
   readonly form: FormView;
@@ -11,6 +11,8 @@ interface FormState {
   readonly groups: Map<string, HTMLElement>;
   nameInput: HTMLElement & { value: string };
   submit: HTMLElement;
+  test: HTMLElement;
+  connection: HTMLElement;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -45,14 +47,22 @@ export function renderForm(root: HTMLElement, form: FormView, post: (message: We
   helpers.set('', problems);
   const submit = element('vscode-button', form.submitLabel);
   submit.id = 'submit';
+  // Tries the values as typed (secrets typed here, else the stored ones) without saving them.
+  const test = element('vscode-button', 'Test Connection');
+  test.id = 'test-connection';
+  test.setAttribute('secondary', '');
   const cancel = element('vscode-button', 'Cancel');
   cancel.setAttribute('secondary', '');
   const actions = element('div');
   actions.className = 'actions';
-  actions.append(submit, cancel);
-  root.append(container, problems, actions);
+  actions.append(submit, test, cancel);
+  const connection = element('div');
+  connection.id = 'connection-result';
+  connection.setAttribute('role', 'status');
+  connection.setAttribute('aria-live', 'polite');
+  root.append(container, problems, actions, connection);
 
-  state = { form, inputs, helpers, groups, nameInput, submit };
+  state = { form, inputs, helpers, groups, nameInput, submit, test, connection };
   const collect = (): { name: string; values: Record<string, string> } => ({
     name: nameInput.value.trim(),
     values: Object.fromEntries([...inputs].map(([key, input]) => [key, readValue(input)])),
@@ -70,6 +80,10 @@ export function renderForm(root: HTMLElement, form: FormView, post: (message: We
   submit.addEventListener('click', () => {
     if (submit.hasAttribute('disabled')) return;
     post({ type: 'submit', ...collect() });
+  });
+  test.addEventListener('click', () => {
+    if (test.hasAttribute('disabled')) return;
+    post({ type: 'testConnection', ...collect() });
   });
   cancel.addEventListener('click', () => post({ type: 'cancel' }));
   root.addEventListener('keydown', (event) => {
@@ -93,6 +107,13 @@ export function showProblems(problems: readonly FormProblem[]): void {
 
 export function setBusy(busy: boolean): void {
   state?.submit.toggleAttribute('disabled', busy);
+}
+
+export function showConnectionResult(result: ConnectionResultView): void {
+  if (!state) return;
+  state.test.toggleAttribute('disabled', result.state === 'testing');
+  state.connection.textContent = result.message;
+  state.connection.className = result.state;
 }
 
 function defaultHelp(field: string): string | undefined {

@@ -16,7 +16,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { renderForm, setBusy, showProblems } from './componentForm';
+import { renderForm, setBusy, showConnectionResult, showProblems } from './componentForm';
 import type { HostMessage, WebviewMessage } from './protocol';
 import { renderStack } from './stackView';
 
@@ -40,6 +40,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'busy':
       setBusy(message.busy);
+      break;
+    case 'connectionResult':
+      showConnectionResult(message.result);
       break;
   }
 });

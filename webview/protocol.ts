@@ -45,13 +45,24 @@ export type HostMessage =
   | { readonly type: 'showStack'; readonly stack: StackView }
   | { readonly type: 'showForm'; readonly form: FormView }
   | { readonly type: 'problems'; readonly problems: readonly FormProblem[] }
-  | { readonly type: 'busy'; readonly busy: boolean };
+  | { readonly type: 'busy'; readonly busy: boolean }
+  | { readonly type: 'connectionResult'; readonly result: ConnectionResultView };
+
+/** The form's "Test Connection" outcome. */
+export interface ConnectionResultView {
+  readonly state: 'testing' | 'ok' | 'failed' | 'unavailable';
+  readonly message: string;
+}
 
 /** Webview -> extension. */
 export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'setActive'; readonly stackName: string }
-  | { readonly type: 'validate' | 'submit'; readonly name: string; readonly values: Readonly<Record<string, string>> }
+  | {
+      readonly type: 'validate' | 'submit' | 'testConnection';
+      readonly name: string;
+      readonly values: Readonly<Record<string, string>>;
+    }
   | { readonly type: 'cancel' };
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -93,7 +104,8 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
         ? { type: 'setActive', stackName: raw.stackName }
         : undefined;
     case 'validate':
-    case 'submit': {
+    case 'submit':
+    case 'testConnection': {
       if (!hasExactly(raw, ['type', 'name', 'values'])) return undefined;
       if (typeof raw.name !== 'string' || raw.name.length > 64) return undefined;
       const values = parseValues(raw.values);

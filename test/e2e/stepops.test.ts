@@ -7,9 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import {
   FIRST_LOAD_MS,
@@ -430,8 +428,8 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
   );
 
   it(
-    "tests a Vertex AI operator's connection from the command palette, through the real SDK in the extension host",
-    { timeout: TEST_TIMEOUT },
+    "tests a Vertex AI operator's connection from its form before registering it, then from the palette",
+    { timeout: 2 * TEST_TIMEOUT },
     step('test-connection', async () => {
       const p = ui();
       const home = process.env.STEPOPS_HOME;
@@ -443,39 +441,53 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
         [{ id: project, apiEnabled: true, grants: { [account.email]: ['aiplatform.customJobs.list'] } }],
         [account],
       );
+      const expected = `Vertex AI answers in europe-west4 and the credentials may list custom jobs of ${project}.`;
       try {
         const keyFile = path.join(home, 'vertex-e2e-key.json');
         await writeFile(keyFile, JSON.stringify(account.keyFile));
-        // Registered from a terminal: the extension picks up the shared stacks file by itself.
-        await promisify(execFile)(process.execPath, [
-          path.resolve(__dirname, '../../dist/cli.js'),
-          'components',
-          'register',
-          'step_operator',
-          'vertex',
-          'vertex-e2e',
-          ...[
-            'project=' + project,
-            'region=europe-west4',
-            `api_endpoint=${vertex.endpoint}`,
-            `service_account_path=${keyFile}`,
-          ].flatMap((s) => ['--set', s]),
-        ]);
-        await openViewContainer(p, 'Step Operators');
-        const stacksPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Stacks');
-        await waitUntil(
-          async () => (await treeRows(stacksPane)).some((r) => r.label === 'All components'),
-          STEP_MS,
-          () => 'the Stacks tree to list "All components"',
-        );
+
+        // The form tries the values as typed, before anything is saved.
+        await runCommand(p, 'Step Operators: Register Stack Component...');
+        await quickPickRow(p, 'Step operator').click();
+        await p
+          .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Vertex AI' })
+          .first()
+          .click();
+        await p.locator('.tabs-container .tab[aria-label^="Register Vertex AI step operator"]').waitFor();
+        const form = p.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+        const type = async (field: string, text: string): Promise<void> => {
+          const input = form.locator(`#field-${field} input`);
+          await input.fill('');
+          await input.pressSequentially(text);
+        };
+        await type('name', 'vertex-e2e');
+        await type('project', project);
+        await type('region', 'europe-west4');
+        await type('service_account_path', keyFile);
+        await type('api_endpoint', vertex.endpoint);
+        await form.locator('#test-connection').click();
+        const result = form.locator('#connection-result.ok', { hasText: expected });
+        await result.waitFor({ timeout: STEP_MS }).catch(async () => {
+          const shown = await form
+            .locator('#connection-result')
+            .innerText()
+            .catch(() => '');
+          throw new Error(`the form should report the connection; it says ${JSON.stringify(shown)}`);
+        });
+        await screenshot(p, env, 'form-test-connection');
+        assert.equal(vertex.requests.length, 1, 'the form test makes one ListCustomJobs call');
+        await form.locator('#submit').click();
+        await p
+          .locator('.notifications-toasts .notification-toast', { hasText: 'Registered step operator "vertex-e2e"' })
+          .waitFor();
+
+        // Registered: the palette's Test Connection asks which component, then reports.
         await runCommand(p, 'Step Operators: Test Connection');
         await p
           .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'vertex-e2e' })
           .first()
           .click();
-        const toast = p.locator('.notifications-toasts .notification-toast', {
-          hasText: `vertex-e2e: Vertex AI answers in europe-west4 and the credentials may list custom jobs of ${project}.`,
-        });
+        const toast = p.locator('.notifications-toasts .notification-toast', { hasText: `vertex-e2e: ${expected}` });
         await toast.waitFor({ timeout: STEP_MS }).catch(async () => {
           const shown = await p
             .locator('.notifications-toasts')
@@ -486,7 +498,7 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
         await screenshot(p, env, 'test-connection');
         assert.deepEqual(
           vertex.requests.map((r) => `${r.method} ${r.path}?pageSize=${r.query.pageSize}`),
-          [`GET /v1/projects/${project}/locations/europe-west4/customJobs?pageSize=1`],
+          Array(2).fill(`GET /v1/projects/${project}/locations/europe-west4/customJobs?pageSize=1`),
         );
       } finally {
         await vertex.close();

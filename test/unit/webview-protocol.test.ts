@@ -8,6 +8,13 @@ test('accepts the messages the webview sends', () => {
     type: 'setActive',
     stackName: 'gpu-stack_2.1',
   });
+  for (const type of ['validate', 'submit', 'testConnection'] as const) {
+    assert.deepEqual(parseWebviewMessage({ type, name: 'vx', values: { project: 'p', region: 'europe-west4' } }), {
+      type,
+      name: 'vx',
+      values: { project: 'p', region: 'europe-west4' },
+    });
+  }
 });
 
 test('rejects anything else: unknown types, extra keys, bad names, non-objects', () => {
@@ -26,6 +33,12 @@ test('rejects anything else: unknown types, extra keys, bad names, non-objects',
     { type: 'setActive', stackName: '../../etc/passwd' },
     { type: 'setActive', stackName: 'x'.repeat(65) },
     { type: 'setActive', stackName: 'ok', more: 1 },
+    { type: 'testConnection', name: 'vx' },
+    { type: 'testConnection', name: 'vx', values: { Project: 'p' } },
+    { type: 'testConnection', name: 'vx', values: { project: 1 } },
+    { type: 'testConnection', name: 'vx', values: { project: 'x'.repeat(20_001) } },
+    { type: 'testConnection', name: 'x'.repeat(65), values: {} },
+    { type: 'testConnection', name: 'vx', values: {}, secret: 'leak' },
   ]) {
     assert.equal(parseWebviewMessage(raw), undefined, `should reject ${JSON.stringify(raw)}`);
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { testConnection } from '../../core/stacks/connectionTest';
 import {
   type ComponentConfig,
   type FlavorSpec,
@@ -88,6 +89,9 @@ export class ComponentFormPanel {
         return;
       case 'submit':
         await this.submit(message.name, message.values);
+        return;
+      case 'testConnection':
+        await this.testConnection(message.name, message.values);
         return;
       default:
         return;
@@ -186,6 +190,41 @@ export class ComponentFormPanel {
     } finally {
       if (!this.disposed) await this.post({ type: 'busy', busy: false });
     }
+  }
+
+  /** Tries the values as typed, before anything is saved: typed secrets, else the stored ones. */
+  private async testConnection(name: string, values: Readonly<Record<string, string>>): Promise<void> {
+    const { problems, config, secretValues } = await this.check(name || 'unnamed', values);
+    const blocking = problems.filter((p) => p.field !== 'name');
+    if (blocking.length > 0) {
+      await this.post({ type: 'problems', problems });
+      await this.post({
+        type: 'connectionResult',
+        result: { state: 'failed', message: 'Fix the fields marked above first.' },
+      });
+      return;
+    }
+    await this.post({ type: 'connectionResult', result: { state: 'testing', message: 'Testing the connection...' } });
+    const component: StackComponent = {
+      name: name || 'unnamed',
+      type: this.spec.type,
+      flavor: this.spec.flavor,
+      config,
+    };
+    const previous = this.previous;
+    const result = await testConnection(component, async (field) =>
+      secretValues[field] !== undefined
+        ? secretValues[field]
+        : previous
+          ? this.secrets.get(previous.type, previous.name, field)
+          : undefined,
+    ).catch((error: unknown) => ({ ok: false, unsupported: false, message: (error as Error).message }));
+    this.output.info(
+      `Test connection (form) ${component.type}/${component.name}: ${result.ok ? 'ok' : 'failed'}: ${result.message}`,
+    );
+    if (this.disposed) return;
+    const state = result.ok ? 'ok' : result.unsupported ? 'unavailable' : 'failed';
+    await this.post({ type: 'connectionResult', result: { state, message: result.message } });
   }
 
   private async post(message: HostMessage): Promise<void> {
