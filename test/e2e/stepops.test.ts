@@ -428,7 +428,7 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
   );
 
   it(
-    "tests a Vertex AI operator's connection from its form before registering it, then from the palette",
+    "tests a Vertex AI operator's connection from its form before registering it, then from the notification and the palette",
     { timeout: 2 * TEST_TIMEOUT },
     step('test-connection', async () => {
       const p = ui();
@@ -477,9 +477,17 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
         await screenshot(p, env, 'form-test-connection');
         assert.equal(vertex.requests.length, 1, 'the form test makes one ListCustomJobs call');
         await form.locator('#submit').click();
+        const registered = p.locator('.notifications-toasts .notification-toast', {
+          hasText: 'Registered step operator "vertex-e2e"',
+        });
+        await registered.waitFor();
+        // The registration notification offers the test too.
+        await registered.getByRole('button', { name: 'Test Connection' }).click();
         await p
-          .locator('.notifications-toasts .notification-toast', { hasText: 'Registered step operator "vertex-e2e"' })
-          .waitFor();
+          .locator('.notifications-toasts .notification-toast', { hasText: `vertex-e2e: ${expected}` })
+          .first()
+          .waitFor({ timeout: STEP_MS });
+        await p.keyboard.press('Escape');
 
         // Registered: the palette's Test Connection asks which component, then reports.
         await runCommand(p, 'Step Operators: Test Connection');
@@ -487,18 +495,19 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
           .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'vertex-e2e' })
           .first()
           .click();
-        const toast = p.locator('.notifications-toasts .notification-toast', { hasText: `vertex-e2e: ${expected}` });
-        await toast.waitFor({ timeout: STEP_MS }).catch(async () => {
-          const shown = await p
-            .locator('.notifications-toasts')
-            .innerText()
-            .catch(() => '');
-          throw new Error(`the success notification did not appear; notifications: ${JSON.stringify(shown)}`);
-        });
+        await waitUntil(
+          async () => vertex.requests.length === 3,
+          STEP_MS,
+          () => `the palette's test to call Vertex AI a third time; calls: ${vertex.requests.length}`,
+        );
+        await p
+          .locator('.notifications-toasts .notification-toast', { hasText: `vertex-e2e: ${expected}` })
+          .first()
+          .waitFor({ timeout: STEP_MS });
         await screenshot(p, env, 'test-connection');
         assert.deepEqual(
           vertex.requests.map((r) => `${r.method} ${r.path}?pageSize=${r.query.pageSize}`),
-          Array(2).fill(`GET /v1/projects/${project}/locations/europe-west4/customJobs?pageSize=1`),
+          Array(3).fill(`GET /v1/projects/${project}/locations/europe-west4/customJobs?pageSize=1`),
         );
       } finally {
         await vertex.close();

@@ -279,10 +279,18 @@ function stackEntry(definition: StackDefinition): Record<string, unknown> {
 
 /** After registering a step operator, offer to put it into the active stack or a new one. */
 export async function offerToAddToStack(stacks: StackState, component: StackComponent): Promise<void> {
+  const TEST = 'Test Connection';
+  const testIt = () =>
+    vscode.commands.executeCommand('stepops.testConnection', {
+      kind: 'component',
+      component,
+    } satisfies StackTreeTarget);
   if (component.type !== 'step_operator') {
-    void vscode.window.showInformationMessage(
+    const choice = await vscode.window.showInformationMessage(
       `Registered ${componentTypeLabel(component.type).toLowerCase()} "${component.name}".`,
+      TEST,
     );
+    if (choice === TEST) await testIt();
     return;
   }
   const active = stacks.activeStackName();
@@ -292,6 +300,7 @@ export async function offerToAddToStack(stacks: StackState, component: StackComp
     `Registered step operator "${component.name}". Steps run on it once a stack has it.`,
     ...(addToActive ? [addToActive] : []),
     'New Stack with It',
+    TEST,
   );
   if (choice === addToActive && definition) {
     await stacks.store.putStack({ ...definition, step_operators: [...definition.step_operators, component.name] });
@@ -300,5 +309,7 @@ export async function offerToAddToStack(stacks: StackState, component: StackComp
     const name = `${component.name}-stack`;
     await stacks.store.putStack({ name, orchestrator: 'embedded', step_operators: [component.name] });
     await stacks.setActive(name);
+  } else if (choice === TEST) {
+    await testIt();
   }
 }
