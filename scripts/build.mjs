@@ -30,6 +30,7 @@ export const LAZY_PACKAGES = {
   // generated protobuf code.
   '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',
   '@google-cloud/storage': 'gcs',
+  'google-auth-library': 'google-auth',
   '@azure/identity': 'azure-identity',
   '@azure/arm-machinelearning': 'azure-ml',
   '@azure/storage-blob': 'azure-storage',

@@ -39,6 +39,10 @@ export interface FakeSubscription {
 export interface FakeAzure {
   readonly authorityHost: string;
   readonly resourceManager: string;
+  /** A Resource Manager token as Entra ID would issue it to an app (for fakes of other services). */
+  issueToken(tenantId: string, clientId: string): string;
+  /** The claims of a token this fake issued, when its signature holds. */
+  claimsOf(token: string): { aud: string; tid: string; appid: string; oid: string; exp: number } | undefined;
   readonly requests: { service: 'login' | 'arm'; method: string; path: string }[];
   close(): Promise<void>;
 }
@@ -329,6 +333,18 @@ export async function startFakeAzure(
   return {
     authorityHost,
     resourceManager,
+    issueToken: (tenantId, clientId) => {
+      const now = Math.floor(Date.now() / 1000);
+      return sign({
+        aud: resourceManager,
+        tid: tenantId,
+        appid: clientId,
+        oid: objectIdOf(clientId),
+        iat: now,
+        exp: now + 3599,
+      });
+    },
+    claimsOf: verify,
     requests,
     close: async () => {
       login.closeAllConnections();

@@ -112,14 +112,11 @@ test('connection tests by flavor use the stored secret, and say when a flavor ha
     );
   }
   const cloud = await testConnection(
-    { name: 'acr', type: 'container_registry', flavor: 'azure', config: { uri: 'stepopsregistry.azurecr.io' } },
+    { name: 'k8s', type: 'step_operator', flavor: 'kubernetes', config: {} },
     async () => undefined,
   );
   assert.equal(cloud.unsupported, true);
-  assert.equal(
-    cloud.message,
-    "Test connection is not available for Azure Container Registry yet: its login (a registry token exchange) arrives with that cloud's step operator in a coming release.",
-  );
+  assert.equal(cloud.message, 'stepops has no connection test for the "kubernetes" flavor.');
 });
 
 test('form text becomes typed values and back', () => {

@@ -1,13 +1,13 @@
 // "Test connection": the cheapest real request that proves a component is reachable and its
-// credentials work, through each cloud's official SDK (loaded on first use). Artifact Registry
-// and ACR logins need a registry token exchange that arrives with their operators; until then the
-// answer says so rather than pretending.
+// credentials work, through each cloud's official SDK (loaded on first use). A flavor without a
+// test says so rather than pretending.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dockerEngineAnswers } from '../images/dockerEngine';
 import { registryBaseUrl } from '../images/registryClient';
 import { checkAzureBlob } from './cloudChecks/azureBlobCheck';
 import { checkAzureMl } from './cloudChecks/azuremlCheck';
+import { checkAcr, checkArtifactRegistry } from './cloudChecks/cloudRegistryChecks';
 import { checkEcr } from './cloudChecks/ecrCheck';
 import { checkGcs } from './cloudChecks/gcsCheck';
 import { checkS3 } from './cloudChecks/s3Check';
@@ -49,6 +49,10 @@ export async function testConnection(
       );
     case 'container_registry/aws':
       return checkEcr(component.config, timeoutMs);
+    case 'container_registry/gcp':
+      return checkArtifactRegistry(component.config, timeoutMs);
+    case 'container_registry/azure':
+      return checkAcr(component.config, timeoutMs);
     case 'artifact_store/local':
       return probeFolder(String(config.path));
     case 'artifact_store/s3':
@@ -69,7 +73,7 @@ export async function testConnection(
       return {
         ok: false,
         unsupported: true,
-        message: `Test connection is not available for ${findFlavor(component.type, component.flavor)?.displayName ?? component.flavor} yet: its login (a registry token exchange) arrives with that cloud's step operator in a coming release.`,
+        message: `stepops has no connection test for ${findFlavor(component.type, component.flavor)?.displayName ?? `the "${component.flavor}" flavor`}.`,
       };
   }
 }
