@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import type { TokenCredential } from '@azure/identity';
-import { checkAcr, checkArtifactRegistry } from '../../src/core/stacks/cloudChecks/cloudRegistryChecks';
+import { checkAcr, checkArtifactRegistry } from '../../src/core/stacks/connectionChecks/cloudRegistryChecks';
 import { type FakeAzure, startFakeAzure } from '../fakes/fakeAzure';
 import { type FakeRegistry, startFakeAcr, startFakeArtifactRegistry } from '../fakes/fakeCloudRegistries';
 import { type FakeSts, startFakeSts } from '../fakes/fakeGoogleSts';

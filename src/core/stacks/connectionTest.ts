@@ -4,15 +4,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dockerEngineAnswers } from '../images/dockerEngine';
-import { registryBaseUrl } from '../images/registryClient';
-import { checkAzureBlob } from './cloudChecks/azureBlobCheck';
-import { checkAzureMl } from './cloudChecks/azuremlCheck';
-import { checkAcr, checkArtifactRegistry } from './cloudChecks/cloudRegistryChecks';
-import { checkEcr } from './cloudChecks/ecrCheck';
-import { checkGcs } from './cloudChecks/gcsCheck';
-import { checkS3 } from './cloudChecks/s3Check';
-import { checkSageMaker } from './cloudChecks/sagemakerCheck';
-import { checkVertex } from './cloudChecks/vertexCheck';
+import { checkAzureBlob } from './connectionChecks/azureBlobCheck';
+import { checkAzureMl } from './connectionChecks/azuremlCheck';
+import { checkAcr, checkArtifactRegistry } from './connectionChecks/cloudRegistryChecks';
+import { checkEcr } from './connectionChecks/ecrCheck';
+import { checkGcs } from './connectionChecks/gcsCheck';
+import { checkS3 } from './connectionChecks/s3Check';
+import { checkSageMaker } from './connectionChecks/sagemakerCheck';
+import { pingRegistry } from './connectionChecks/registryPing';
+import { checkVertex } from './connectionChecks/vertexCheck';
 import { findFlavor } from './flavors/flavorCatalog';
 import type { StackComponent } from './model';
 
@@ -24,6 +24,8 @@ export interface ConnectionResult {
 }
 
 export type SecretLookup = (field: string) => Promise<string | undefined>;
+
+export { pingRegistry };
 
 export async function testConnection(
   component: StackComponent,
@@ -76,51 +78,6 @@ export async function testConnection(
         message: `stepops has no connection test for ${findFlavor(component.type, component.flavor)?.displayName ?? `the "${component.flavor}" flavor`}.`,
       };
   }
-}
-
-/**
- * GET /v2/ (the OCI distribution API's version check), anonymously or with Basic auth. The base
- * URL is the registry host's unless a login names another (ECR's proxy endpoint).
- */
-export async function pingRegistry(
-  uri: string,
-  username: string | undefined,
-  password: string | undefined,
-  timeoutMs: number,
-  baseUrl?: string,
-): Promise<ConnectionResult> {
-  const host = uri.split('/')[0]!;
-  const url = `${(baseUrl ?? registryBaseUrl(host)).replace(/\/+$/, '')}/v2/`;
-  const headers: Record<string, string> = {};
-  if (username) headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    return {
-      ok: false,
-      message: `Cannot reach ${url} (${reason}). Check the registry address and that it is running.`,
-    };
-  }
-  await response.body?.cancel();
-  if (response.ok)
-    return {
-      ok: true,
-      message: `${host} answers the registry API${username ? ` and accepts ${username}'s credentials` : ''}.`,
-    };
-  if (response.status === 401) {
-    return {
-      ok: false,
-      message: username
-        ? `${host} rejected the credentials of "${username}" (401). Check the username and the stored password.`
-        : `${host} needs credentials (401). Edit the registry and set a username and password.`,
-    };
-  }
-  if (response.status === 403)
-    return { ok: false, message: `${host} refused access (403): the account lacks permission.` };
-  return { ok: false, message: `${host} answered ${response.status} ${response.statusText} to ${url}.` };
 }
 
 async function probeFolder(folder: string): Promise<ConnectionResult> {

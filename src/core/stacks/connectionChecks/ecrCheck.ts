@@ -1,7 +1,8 @@
 // An ECR registry is usable when ECR issues a login from the AWS credentials and the registry
 // accepts it: GetAuthorizationToken, then the registry API's version check with that login.
 import { ecrLogin, parseEcrHost } from '../../images/ecrLogin';
-import { type ConnectionResult, pingRegistry } from '../connectionTest';
+import type { ConnectionResult } from '../connectionTest';
+import { pingRegistry } from './registryPing';
 import { explainAwsError } from './awsErrors';
 
 export async function checkEcr(

@@ -3,7 +3,8 @@
 // reached at their own host; `baseUrl` exists for callers that reach them through another address.
 import type { TokenCredential } from '@azure/identity';
 import { acrLogin, artifactRegistryLogin } from '../../images/cloudRegistryLogins';
-import { type ConnectionResult, pingRegistry } from '../connectionTest';
+import type { ConnectionResult } from '../connectionTest';
+import { pingRegistry } from './registryPing';
 
 export async function checkArtifactRegistry(
   config: Readonly<Record<string, unknown>>,
