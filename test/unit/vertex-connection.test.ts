@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { testConnection } from '../../src/core/stacks/connectionTest';
@@ -123,4 +124,28 @@ test("the endpoint is the region's own unless api_endpoint overrides it", () => 
     protocol: 'http',
   });
   assert.throws(() => vertexEndpoint('us-central1', 'ftp://x'), /must be an https:\/\//);
+});
+
+test('an endpoint that never answers gets an answer within the deadline', async () => {
+  const sockets: net.Socket[] = [];
+  const silent = net.createServer((socket) => sockets.push(socket)); // accepts connections, never replies
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as net.AddressInfo).port;
+  try {
+    const started = Date.now();
+    const result = await testConnection(
+      operator({ service_account_path: keyPath.runner, api_endpoint: `http://127.0.0.1:${port}` }),
+      noSecret,
+      200,
+    );
+    assert.deepEqual(result, {
+      ok: false,
+      message: 'No answer within 1.2 s: check the network, the endpoint and any proxy settings.',
+    });
+    assert.ok(Date.now() - started < 5000, 'the deadline, not the SDK, ended the test');
+  } finally {
+    // Hang up on the client, whose own call is still waiting, so nothing outlives the test.
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  }
 });

@@ -27,11 +27,36 @@ export type SecretLookup = (field: string) => Promise<string | undefined>;
 
 export { pingRegistry };
 
+/**
+ * Runs the flavor's check. `timeoutMs` bounds each network wait stepops controls; the whole test
+ * is bounded by six times that, because some SDKs wait on an unanswering endpoint indefinitely
+ * (the AWS SDK sets no request timeout) and a test must always come back with an answer.
+ */
 export async function testConnection(
   component: StackComponent,
   secret: SecretLookup,
   timeoutMs = 10_000,
 ): Promise<ConnectionResult> {
+  const deadlineMs = 6 * timeoutMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<ConnectionResult>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          ok: false,
+          message: `No answer within ${deadlineMs / 1000} s: check the network, the endpoint and any proxy settings.`,
+        }),
+      deadlineMs,
+    );
+  });
+  try {
+    return await Promise.race([runCheck(component, secret, timeoutMs), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runCheck(component: StackComponent, secret: SecretLookup, timeoutMs: number): Promise<ConnectionResult> {
   const config = component.config as Record<string, unknown>;
   switch (`${component.type}/${component.flavor}`) {
     case 'step_operator/local_docker':
