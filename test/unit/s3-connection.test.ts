@@ -3,6 +3,7 @@
 // deleted, a bucket in another region is found by following S3's answer, and refusals are named.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
+import { parseBucketPath } from '../../src/core/stacks/connectionChecks/bucketProbe';
 import { testConnection } from '../../src/core/stacks/connectionTest';
 import { type FakeS3, startFakeS3 } from '../fakes/fakeS3';
 
@@ -74,4 +75,17 @@ test('says precisely what is wrong: no bucket, no permission, unknown key, wrong
   assert.match(await message(), /^AWS does not recognise the access key/);
   useKey({ ...WRITER, secretAccessKey: 'wrong' });
   assert.match(await message(), /^AWS rejected the request signature/);
+});
+
+test('store paths: the scheme must match the store, the prefix loses its slashes', () => {
+  assert.deepEqual(parseBucketPath('s3://artifacts/team/runs/', ['s3']), {
+    bucket: 'artifacts',
+    prefix: 'team/runs',
+    display: 's3://artifacts/team/runs',
+  });
+  assert.deepEqual(parseBucketPath('abfs://box', ['az', 'abfs']), { bucket: 'box', prefix: '', display: 'abfs://box' });
+  assert.throws(
+    () => parseBucketPath('gs://artifacts', ['s3']),
+    /"gs:\/\/artifacts" is not a s3:\/\/bucket\/prefix path/,
+  );
 });

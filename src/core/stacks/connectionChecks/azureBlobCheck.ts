@@ -2,13 +2,7 @@
 // probe blob under the store's prefix and deletes it, through the official storage client. The
 // account is reached with a connection string, or by name with an account key or the Azure login.
 import type { ConnectionResult, SecretLookup } from '../connectionTest';
-
-/** `az://container/prefix` (or abfs://) split into its parts. */
-export function parseAzurePath(path: string): { container: string; prefix: string } {
-  const match = /^(?:az|abfs):\/\/([^/]+)\/?(.*)$/.exec(path.trim());
-  if (!match) throw new Error(`"${path}" is not an az://container/prefix path`);
-  return { container: match[1]!, prefix: match[2]!.replace(/\/+$/, '') };
-}
+import { parseBucketPath, probeObjectName } from './bucketProbe';
 
 // The return type is inferred: the package ships separate ESM and CommonJS declarations, and the
 // dynamic import below sees the ESM ones.
@@ -39,16 +33,16 @@ export async function checkAzureBlob(
 ): Promise<ConnectionResult> {
   let location;
   try {
-    location = parseAzurePath(String(config.path ?? ''));
+    location = parseBucketPath(String(config.path ?? ''), ['az', 'abfs']);
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }
   const service = await blobService(config, secret);
   if ('problem' in service) return { ok: false, message: service.problem };
-  const probeName = [location.prefix, `.stepops-probe-${process.pid}-${Date.now()}`].filter(Boolean).join('/');
-  const where = `${service.accountName}/${location.container}`;
+  const probeName = probeObjectName(location.prefix);
+  const where = `${service.accountName}/${location.bucket}`;
   try {
-    const blob = service.getContainerClient(location.container).getBlockBlobClient(probeName);
+    const blob = service.getContainerClient(location.bucket).getBlockBlobClient(probeName);
     await blob.upload('ok', 2, { abortSignal: AbortSignal.timeout(30_000) });
     await blob.delete({ abortSignal: AbortSignal.timeout(30_000) });
     return { ok: true, message: `${where} is writable${location.prefix ? ` under ${location.prefix}/` : ''}.` };

@@ -4,24 +4,19 @@
 // metadata server). The client's own STORAGE_EMULATOR_HOST setting redirects it; stepops then
 // still authenticates, so a stand-in that checks credentials (as GCS does) sees them.
 import type { ConnectionResult } from '../connectionTest';
-
-export function parseGcsPath(path: string): { bucket: string; prefix: string } {
-  const match = /^gs:\/\/([^/]+)\/?(.*)$/.exec(path.trim());
-  if (!match) throw new Error(`"${path}" is not a gs://bucket/prefix path`);
-  return { bucket: match[1]!, prefix: match[2]!.replace(/\/+$/, '') };
-}
+import { parseBucketPath, probeObjectName } from './bucketProbe';
 
 export async function checkGcs(config: Readonly<Record<string, unknown>>): Promise<ConnectionResult> {
   let location;
   try {
-    location = parseGcsPath(String(config.path ?? ''));
+    location = parseBucketPath(String(config.path ?? ''), ['gs']);
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }
   const { Storage } = await import('@google-cloud/storage');
   const storage = new Storage({ useAuthWithCustomEndpoint: true, retryOptions: { maxRetries: 1 } });
-  const name = [location.prefix, `.stepops-probe-${process.pid}-${Date.now()}`].filter(Boolean).join('/');
-  const where = `gs://${location.bucket}${location.prefix ? `/${location.prefix}` : ''}`;
+  const name = probeObjectName(location.prefix);
+  const where = location.display;
   try {
     const file = storage.bucket(location.bucket).file(name);
     await file.save('ok', { resumable: false, timeout: 30_000 });

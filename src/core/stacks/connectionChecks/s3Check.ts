@@ -4,25 +4,20 @@
 // S3's own redirects, so the store needs no region field.
 import type { ConnectionResult } from '../connectionTest';
 import { explainAwsError } from './awsErrors';
-
-export function parseS3Path(path: string): { bucket: string; prefix: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(path.trim());
-  if (!match) throw new Error(`"${path}" is not an s3://bucket/prefix path`);
-  return { bucket: match[1]!, prefix: match[2]!.replace(/\/+$/, '') };
-}
+import { parseBucketPath, probeObjectName } from './bucketProbe';
 
 export async function checkS3(config: Readonly<Record<string, unknown>>): Promise<ConnectionResult> {
   let location;
   try {
-    location = parseS3Path(String(config.path ?? ''));
+    location = parseBucketPath(String(config.path ?? ''), ['s3']);
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }
   const { S3Client, PutObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const client = new S3Client({ region, followRegionRedirects: true, maxAttempts: 2 });
-  const key = [location.prefix, `.stepops-probe-${process.pid}-${Date.now()}`].filter(Boolean).join('/');
-  const where = `s3://${location.bucket}${location.prefix ? `/${location.prefix}` : ''}`;
+  const key = probeObjectName(location.prefix);
+  const where = location.display;
   try {
     await client.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, Body: 'ok' }));
     await client.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: key }));
