@@ -79,10 +79,28 @@ start_auth_registry() {
 # Any HTTP answer means the blob service is up (an unsigned request gets 403).
 azurite_answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$azurite_port/$AZURITE_ACCOUNT?comp=list")" != 000 ]; }
 
+# A signed request (list containers) with the key in $1 succeeds.
+azurite_accepts_key() {
+  azurite_answers || return 1
+  (cd "$here" && STEPOPS_AZURITE_KEY=$(cat "$1") node -e "
+    const { BlobServiceClient, StorageSharedKeyCredential } = require('@azure/storage-blob');
+    const account = '$AZURITE_ACCOUNT';
+    const service = new BlobServiceClient('http://127.0.0.1:$azurite_port/' + account,
+      new StorageSharedKeyCredential(account, process.env.STEPOPS_AZURITE_KEY), { retryOptions: { maxTries: 1 } });
+    service.listContainers().next().then(() => process.exit(0), () => process.exit(1));
+  ") >/dev/null 2>&1
+}
+
 start_azurite() {
   local key_file="$state/azurite.key"
-  if azurite_answers && [ -s "$key_file" ]; then log "azurite already answering on 127.0.0.1:$azurite_port"; return; fi
+  # A running Azurite is kept only if it knows this folder's key (another checkout may have
+  # started it with its own); otherwise it is restarted with ours.
+  if [ -s "$key_file" ] && azurite_accepts_key "$key_file"; then
+    log "azurite already answering on 127.0.0.1:$azurite_port"
+    return
+  fi
   pkill -f "azurite-blob.*--blobPort $azurite_port" || true
+  for _ in $(seq 1 20); do azurite_answers || break; sleep 0.25; done
   [ -x "$here/node_modules/.bin/azurite-blob" ] || { log "azurite missing: run npm ci first"; exit 1; }
   # The account exists only in this emulator; its key is random, made once per state folder.
   [ -s "$key_file" ] || node -e "process.stdout.write(require('crypto').randomBytes(64).toString('base64'))" >"$key_file"
