@@ -60,6 +60,26 @@ def flow(ratio: float = 0.8, label="churned"):
   );
 });
 
+test("literals are Python's: words inside strings stay, tuples, underscores and escaped quotes work", () => {
+  const calls = plan(`${STEPS}
+@pipeline
+def flow():
+    split(("None left", 'True story', "it's"), ratio=1_000.5)
+    fit([], [], label='say "hi"', tags=[{'k': [1, -2]}])
+`);
+  assert.deepEqual(
+    calls.map((c) => c.parameters),
+    [
+      { rows: ['None left', 'True story', "it's"], ratio: 1000.5 },
+      { train: [], test: [], label: 'say "hi"', tags: [{ k: [1, -2] }] },
+    ],
+  );
+  assert.throws(
+    () => plan(`${STEPS}\n@pipeline\ndef flow():\n    split([1, compute()])\n`),
+    /argument rows of split\(\) is "\[1, compute\(\)\]", which is computed at run time/,
+  );
+});
+
 test('what cannot be known statically is refused with the argument that made it so', () => {
   assert.throws(
     () => plan(`${STEPS}\n@pipeline\ndef flow():\n    split(load_from_disk())\n`),

@@ -140,9 +140,9 @@ async def fetch(url: str, /, retries: int = 3, *args, timeout: float = 1.5, verb
     assert.equal(step.isAsync, true);
     assert.deepEqual(step.parameters, [
       { name: 'url', kind: 'positional', annotation: 'str' },
-      { name: 'retries', kind: 'positional', annotation: 'int', defaultValue: '3' },
+      { name: 'retries', kind: 'positional', annotation: 'int', defaultValue: '3', defaultLiteral: 3 },
       { name: 'args', kind: 'var-positional' },
-      { name: 'timeout', kind: 'keyword-only', annotation: 'float', defaultValue: '1.5' },
+      { name: 'timeout', kind: 'keyword-only', annotation: 'float', defaultValue: '1.5', defaultLiteral: 1.5 },
       { name: 'verbose', kind: 'keyword-only' },
       { name: 'kwargs', kind: 'var-keyword', annotation: 'Any' },
     ]);
@@ -371,16 +371,26 @@ def training(epochs: int = 3, run_eval: bool = True):
       ],
     );
     assert.deepEqual(pipeline.calls[1]!.inputs, [
-      { parameter: 0, expression: 'rows', fromCall: { index: 0 } },
-      { parameter: 'ratio', expression: '0.8' },
+      { parameter: 0, expression: 'rows', value: { $expression: 'rows' }, fromCall: { index: 0 } },
+      { parameter: 'ratio', expression: '0.8', value: 0.8 },
     ]);
     assert.deepEqual(pipeline.calls[2]!.inputs, [
-      { parameter: 0, expression: 'train_rows', fromCall: { index: 1, output: 0 } },
-      { parameter: 'epochs', expression: 'epochs', fromPipelineParameter: 'epochs' },
+      {
+        parameter: 0,
+        expression: 'train_rows',
+        value: { $expression: 'train_rows' },
+        fromCall: { index: 1, output: 0 },
+      },
+      { parameter: 'epochs', expression: 'epochs', value: { $expression: 'epochs' }, fromPipelineParameter: 'epochs' },
     ]);
     assert.deepEqual(pipeline.calls[3]!.inputs, [
-      { parameter: 0, expression: 'model', fromCall: { index: 2 } },
-      { parameter: 'test_rows', expression: 'test_rows', fromCall: { index: 1, output: 1 } },
+      { parameter: 0, expression: 'model', value: { $expression: 'model' }, fromCall: { index: 2 } },
+      {
+        parameter: 'test_rows',
+        expression: 'test_rows',
+        value: { $expression: 'test_rows' },
+        fromCall: { index: 1, output: 1 },
+      },
     ]);
     assert.deepEqual(
       model.steps.map((s) => s.name),

@@ -5,7 +5,7 @@
 // that are earlier outputs, pipeline parameters or literals. Anything computed at run time is
 // refused with the argument that made it so.
 import path from 'node:path';
-import type { DiscoveredPipeline, DiscoveredStep } from '../python/model';
+import type { DiscoveredPipeline, DiscoveredStep, LiteralValue } from '../python/model';
 import type { LocatedStep } from '../python/stepIndex';
 import type { RunRecord } from '../runs/runRecord';
 import type { Stack } from '../stacks/model';
@@ -41,7 +41,11 @@ export function planPipeline(input: PipelinePlanInput): PlannedCall[] {
   const pipelineParameters: Record<string, unknown> = {};
   for (const parameter of input.pipeline.parameters) {
     if (parameter.defaultValue !== undefined)
-      pipelineParameters[parameter.name] = literal(parameter.defaultValue, `the default of ${parameter.name}`);
+      pipelineParameters[parameter.name] = literal(
+        parameter.defaultLiteral,
+        parameter.defaultValue,
+        `the default of ${parameter.name}`,
+      );
   }
   Object.assign(pipelineParameters, input.parameters ?? {});
   if (input.pipeline.calls.length === 0)
@@ -73,7 +77,12 @@ export function planPipeline(input: PipelinePlanInput): PlannedCall[] {
           );
         }
         parameters[parameterName] = pipelineParameters[argument.fromPipelineParameter];
-      } else parameters[parameterName] = literal(argument.expression, `argument ${parameterName} of ${name}()`);
+      } else
+        parameters[parameterName] = literal(
+          argument.value,
+          argument.expression,
+          `argument ${parameterName} of ${name}()`,
+        );
     }
     const operator = operatorFor(step.step, input);
     return { step, parameters, upstream, ...operator };
@@ -109,21 +118,20 @@ function operatorFor(step: DiscoveredStep, input: PipelinePlanInput): { operator
   return { note: `${step.name} asks for "${wanted}"; running it locally instead.` };
 }
 
-/** The value of a Python literal as JSON sees it: numbers, strings, True/False/None, lists, dicts. */
-function literal(expression: string, what: string): unknown {
-  const json = expression
-    .trim()
-    .replace(/\bTrue\b/g, 'true')
-    .replace(/\bFalse\b/g, 'false')
-    .replace(/\bNone\b/g, 'null')
-    .replace(/'([^'\\]*)'/g, '"$1"');
-  try {
-    return JSON.parse(json);
-  } catch {
+/** A literal the parser evaluated; anything computed at run time (a `$expression` anywhere) is refused. */
+function literal(value: LiteralValue | undefined, expression: string, what: string): unknown {
+  if (value === undefined || containsExpression(value)) {
     throw new RunPlanError(
       `${what} is "${expression}", which is computed at run time; the embedded orchestrator runs pipelines whose arguments are step outputs, pipeline parameters or literals.`,
     );
   }
+  return value;
+}
+
+function containsExpression(value: LiteralValue): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(containsExpression);
+  return '$expression' in value || Object.values(value).some(containsExpression);
 }
 
 export interface PipelineRunResult {

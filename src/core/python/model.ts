@@ -27,6 +27,8 @@ export interface StepParameter {
   readonly annotation?: string;
   /** Default value source text, e.g. "300" or "str(DATA)". */
   readonly defaultValue?: string;
+  /** The default's value when it is a literal (else `{ $expression }`), evaluated by the parser. */
+  readonly defaultLiteral?: LiteralValue;
   readonly kind: 'positional' | 'keyword-only' | 'var-positional' | 'var-keyword';
 }
 
@@ -76,6 +78,8 @@ export interface StepCallInput {
   readonly parameter: string | number;
   /** Source text of the argument. */
   readonly expression: string;
+  /** Its value when it is a literal (else `{ $expression }`), evaluated by the parser. */
+  readonly value: LiteralValue;
   /** When the argument is (an output of) an earlier step call in the same pipeline. */
   readonly fromCall?: { readonly index: number; readonly output?: number };
   /** When the argument is one of the pipeline's own parameters. */

@@ -4,7 +4,7 @@
 import type { ImportedName } from './imports';
 import type { StepCall, StepCallInput } from './model';
 import type { SyntaxNode } from './pythonParser';
-import { keywordArguments, positionalArguments, rangeOf } from './syntax';
+import { keywordArguments, literalValue, positionalArguments, rangeOf } from './syntax';
 
 export interface PipelineScope {
   /** Steps defined in the same file. */
@@ -78,7 +78,7 @@ export function pipelineCalls(body: SyntaxNode | null, scope: PipelineScope): St
   };
 
   const describeInput = (parameter: string | number, node: SyntaxNode): StepCallInput => {
-    const base = { parameter, expression: node.text };
+    const base = { parameter, expression: node.text, value: literalValue(node) };
     if (node.type !== 'identifier') return base;
     const producer = producers.get(node.text);
     if (producer) return { ...base, fromCall: producer };

@@ -177,12 +177,13 @@ export function parametersOf(parameters: SyntaxNode | null): StepParameter[] {
         const name = child.childForFieldName('name')?.text;
         if (!name) break;
         const annotation = child.childForFieldName('type')?.text;
-        const defaultValue = child.childForFieldName('value')?.text;
+        const defaultNode = child.childForFieldName('value');
+        const defaultValue = defaultNode?.text;
         result.push({
           name,
           kind: keywordOnly ? 'keyword-only' : 'positional',
           ...(annotation !== undefined ? { annotation } : {}),
-          ...(defaultValue !== undefined ? { defaultValue } : {}),
+          ...(defaultNode ? { defaultValue, defaultLiteral: literalValue(defaultNode) } : {}),
         });
         break;
       }
