@@ -1,7 +1,7 @@
 // `stepops`: the same engine as the extension, from a terminal.
 import { parseArgs } from 'node:util';
 import { connectDocker } from '../core/images/dockerClient';
-import { DEFAULT_DOCKER_SOCKET } from '../core/images/dockerEngine';
+import { describeDockerEndpoint } from '../core/images/dockerEngine';
 import { STEPOPS_VERSION } from '../core/version';
 import { cancelCommand, logsCommand, runCommand, runsCommand } from './runCommands';
 import { componentsCommand, stacksCommand } from './stackCommands';
@@ -17,10 +17,9 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Check what running steps needs on this machine (Docker engine)',
     async run(args) {
       parseArgs({ args, options: {} });
-      const socketPath = process.env.DOCKER_HOST ? undefined : DEFAULT_DOCKER_SOCKET;
-      const where = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_SOCKET;
+      const where = describeDockerEndpoint();
       try {
-        const docker = await connectDocker(socketPath ? { socketPath } : {});
+        const docker = await connectDocker();
         const version = await docker.version();
         process.stdout.write(`Docker engine: ${version.Version} (API ${version.ApiVersion}) at ${where}\n`);
         return 0;

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { dockerEngineAnswers } from '../../src/core/images/dockerEngine';
+import { dockerEndpoint, dockerEngineAnswers } from '../../src/core/images/dockerEngine';
 
 let dir: string;
 const servers: http.Server[] = [];
@@ -47,4 +47,23 @@ test('false when the socket is missing, the answer is an error, or nothing answe
   const started = Date.now();
   assert.equal(await dockerEngineAnswers(silent, 200), false);
   assert.ok(Date.now() - started < 2000, 'gives up near its timeout');
+});
+
+test('without a socket path it asks where DOCKER_HOST points, as Docker clients do', async () => {
+  const socket = await serve('host.sock', (req, res) => {
+    res.statusCode = req.url === '/_ping' ? 200 : 404;
+    res.end('OK');
+  });
+  const saved = process.env.DOCKER_HOST;
+  try {
+    process.env.DOCKER_HOST = `unix://${socket}`;
+    assert.equal(await dockerEngineAnswers(), true);
+    process.env.DOCKER_HOST = `unix://${path.join(dir, 'missing.sock')}`;
+    assert.equal(await dockerEngineAnswers(), false);
+  } finally {
+    if (saved === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = saved;
+  }
+  assert.deepEqual(dockerEndpoint('tcp://10.0.0.5:2376'), { host: '10.0.0.5', port: 2376 });
+  assert.deepEqual(dockerEndpoint(''), { socketPath: '/var/run/docker.sock' });
 });

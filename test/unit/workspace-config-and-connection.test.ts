@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile, mkdir, chmod } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -97,20 +97,15 @@ test('connection tests by flavor use the stored secret, and say when a flavor ha
     ).ok,
     true,
   );
-  const readOnly = path.join(dir, 'read-only');
-  await mkdir(readOnly);
-  await chmod(readOnly, 0o500);
-  if (process.getuid?.() !== 0) {
-    assert.equal(
-      (
-        await testConnection(
-          { name: 'l', type: 'artifact_store', flavor: 'local', config: { path: readOnly } },
-          async () => undefined,
-        )
-      ).ok,
-      false,
-    );
-  }
+  // A folder under a regular file cannot be created, even by root (CI runs as root).
+  const blocker = path.join(dir, 'not-a-folder');
+  await writeFile(blocker, '');
+  const unwritable = await testConnection(
+    { name: 'l', type: 'artifact_store', flavor: 'local', config: { path: path.join(blocker, 'store') } },
+    async () => undefined,
+  );
+  assert.equal(unwritable.ok, false);
+  assert.match(unwritable.message, /^Cannot write to .*not-a-folder\/store: ENOTDIR/);
   const cloud = await testConnection(
     { name: 'k8s', type: 'step_operator', flavor: 'kubernetes', config: {} },
     async () => undefined,

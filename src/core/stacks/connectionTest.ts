@@ -3,7 +3,7 @@
 // test says so rather than pretending.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { dockerEngineAnswers } from '../images/dockerEngine';
+import { describeDockerEndpoint, dockerEngineAnswers } from '../images/dockerEngine';
 import { checkAzureBlob } from './connectionChecks/azureBlobCheck';
 import { checkAzureMl } from './connectionChecks/azuremlCheck';
 import { checkAcr, checkArtifactRegistry } from './connectionChecks/cloudRegistryChecks';
@@ -61,11 +61,10 @@ async function runCheck(component: StackComponent, secret: SecretLookup, timeout
   switch (`${component.type}/${component.flavor}`) {
     case 'step_operator/local_docker':
       return (await dockerEngineAnswers(undefined, timeoutMs))
-        ? { ok: true, message: 'The Docker engine answers.' }
+        ? { ok: true, message: `The Docker engine answers at ${describeDockerEndpoint()}.` }
         : {
             ok: false,
-            message:
-              'No Docker engine answers on /var/run/docker.sock. Start Docker (or set DOCKER_HOST) and try again.',
+            message: `No Docker engine answers at ${describeDockerEndpoint()}. Start Docker (or set DOCKER_HOST) and try again.`,
           };
     case 'container_registry/default':
       return pingRegistry(
