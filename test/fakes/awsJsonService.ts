@@ -2,8 +2,8 @@
 // SigV4 signature verified with the request's own signed headers (an unknown key, a wrong secret
 // or a signature for another region or service fail as AWS fails them), and IAM-style
 // permissions per identity ("service:Operation"). Each service fake adds its operations.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { startLoopbackServer } from './loopbackServer';
 import { parseSigV4, sigV4Matches } from './sigv4';
 
 export interface FakeAccount {
@@ -40,15 +40,9 @@ export const awsError = (status: number, type: string, message: string): AwsRepl
 export async function startFakeAwsJsonService(spec: AwsJsonServiceSpec): Promise<FakeAwsService> {
   const { region, accounts } = spec;
   const requests: FakeAwsService['requests'] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void handle(req, Buffer.concat(chunks).toString('utf8')).then(([status, body]) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(body));
-      });
-    });
+  const server = await startLoopbackServer(async (req, body) => {
+    const [status, reply] = await handle(req, body.toString('utf8'));
+    return { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/x-amz-json-1.1' } };
   });
   const fail = awsError;
 
@@ -99,10 +93,9 @@ export async function startFakeAwsJsonService(spec: AwsJsonServiceSpec): Promise
     return handler(input, account);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: server.url,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => server.close(),
   };
 }

@@ -7,8 +7,7 @@
 // a role assignment on the scope, and names that do not exist, in Azure's error shapes.
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { startLoopbackServer } from './loopbackServer';
 import type { TestCertificate } from './selfSignedCert';
 
 export interface FakeApp {
@@ -60,24 +59,19 @@ export async function startFakeAzure(
   const requests: FakeAzure['requests'] = [];
   const signingKey = randomBytes(32);
   const serve = (service: 'login' | 'arm', handle: (req: IncomingMessage, body: string) => Reply) =>
-    https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        requests.push({ service, method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
-        const reply = handle(req, Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-        res.end(JSON.stringify(reply.body));
-      });
-    });
-  const login = serve('login', handleLogin);
-  const arm = serve('arm', handleArm);
-  const listen = async (server: https.Server) => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  };
-  const authorityHost = await listen(login);
-  const resourceManager = await listen(arm);
+    startLoopbackServer((req, body) => {
+      requests.push({ service, method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
+      const reply = handle(req, body.toString('utf8'));
+      return {
+        ...reply,
+        body: JSON.stringify(reply.body),
+        headers: { 'content-type': 'application/json; charset=utf-8', ...reply.headers },
+      };
+    }, certificate);
+  const login = await serve('login', handleLogin);
+  const arm = await serve('arm', handleArm);
+  const authorityHost = login.url;
+  const resourceManager = arm.url;
 
   // --- Entra ID -------------------------------------------------------------------------------
 
@@ -289,7 +283,9 @@ export async function startFakeAzure(
     const allowed = subscription.roleAssignments.some(
       (r) =>
         r.clientId === claims.appid &&
-        scope.toLowerCase().startsWith(r.scope.toLowerCase()) &&
+        // A role on a scope covers it and everything under it, not siblings sharing a prefix.
+        (scope.toLowerCase() === r.scope.toLowerCase() ||
+          scope.toLowerCase().startsWith(`${r.scope.toLowerCase()}/`)) &&
         (r.actions.includes('*') || r.actions.includes(action)),
     );
     if (!allowed) {
@@ -329,7 +325,6 @@ export async function startFakeAzure(
     };
   }
 
-  const close = (server: https.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
   return {
     authorityHost,
     resourceManager,
@@ -347,9 +342,7 @@ export async function startFakeAzure(
     claimsOf: verify,
     requests,
     close: async () => {
-      login.closeAllConnections();
-      arm.closeAllConnections();
-      await Promise.all([close(login), close(arm)]);
+      await Promise.all([login.close(), arm.close()]);
     },
   };
 }

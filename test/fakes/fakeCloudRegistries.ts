@@ -6,8 +6,8 @@
 //     refresh token whose app holds a role on the registry (AcrPull, AcrPush, Owner...).
 // Unauthenticated answers carry the registries' challenge headers and error bodies.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { startLoopbackServer } from './loopbackServer';
 
 export interface FakeRegistry {
   readonly baseUrl: string;
@@ -19,26 +19,16 @@ type Handler = (req: http.IncomingMessage, body: string) => [number, unknown, Re
 
 async function serve(handler: Handler): Promise<FakeRegistry> {
   const requests: FakeRegistry['requests'] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
-      const [status, body, headers] = handler(req, Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'docker-distribution-api-version': 'registry/2.0',
-        ...headers,
-      });
-      res.end(JSON.stringify(body));
-    });
+  const server = await startLoopbackServer((req, body) => {
+    requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
+    const [status, reply, headers] = handler(req, body.toString('utf8'));
+    return {
+      status,
+      body: JSON.stringify(reply),
+      headers: { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0', ...headers },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return { baseUrl: server.url, requests, close: () => server.close() };
 }
 
 function basic(req: http.IncomingMessage): { user: string; password: string } | undefined {

@@ -5,8 +5,8 @@
 // well-formed multipart/related; answers carry the object's real MD5 and CRC32C (which the client
 // checks against what it sent), and errors come in the API's JSON shape.
 import { createHash, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { startLoopbackServer } from './loopbackServer';
 
 export interface FakeBucket {
   /** IAM: permissions per principal, e.g. { 'principal://...': ['storage.objects.create'] }. */
@@ -34,14 +34,11 @@ export async function startFakeGcs(
 ): Promise<FakeGcs> {
   const objects = new Map<string, Buffer>();
   const requests: FakeGcs['requests'] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const [status, body] = handle(req, Buffer.concat(chunks));
-      res.writeHead(status, status === 204 ? {} : { 'content-type': 'application/json; charset=UTF-8' });
-      res.end(status === 204 ? undefined : JSON.stringify(body));
-    });
+  const server = await startLoopbackServer((req, body) => {
+    const [status, reply] = handle(req, body);
+    return status === 204
+      ? { status }
+      : { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/json; charset=UTF-8' } };
   });
 
   function handle(req: http.IncomingMessage, body: Buffer): Reply {
@@ -135,13 +132,7 @@ export async function startFakeGcs(
     return [204, undefined];
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    objects,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return { endpoint: server.url, objects, requests, close: () => server.close() };
 }
 
 /** CRC32C (Castagnoli), big-endian and base64, as Cloud Storage reports it. */

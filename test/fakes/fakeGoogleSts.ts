@@ -6,8 +6,8 @@
 // token it issued stands for, so the service fakes can check it. It also answers the Resource
 // Manager project lookup the library makes with such a credential.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { startLoopbackServer } from './loopbackServer';
 import { CLOUD_PLATFORM_SCOPE } from './googleServiceAccounts';
 
 export interface FakePoolProvider {
@@ -31,14 +31,9 @@ const SUBJECT_TOKEN_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:p
 
 export async function startFakeSts(providers: readonly FakePoolProvider[]): Promise<FakeSts> {
   const issued = new Map<string, { principal: string; expires: number }>();
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const [status, body] = exchange(req, Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    });
+  const server = await startLoopbackServer((req, body) => {
+    const [status, reply] = exchange(req, body.toString('utf8'));
+    return { status, body: reply as object };
   });
 
   const refuse = (error: string, description: string): [number, unknown] => [
@@ -125,8 +120,7 @@ export async function startFakeSts(providers: readonly FakePoolProvider[]): Prom
     return entry && entry.expires > Date.now() ? entry.principal : undefined;
   };
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const tokenUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/token`;
+  const tokenUrl = `${server.url}/v1/token`;
   return {
     tokenUrl,
     principalOf,
@@ -138,6 +132,6 @@ export async function startFakeSts(providers: readonly FakePoolProvider[]): Prom
       cloud_resource_manager_url: `${tokenUrl.replace(/\/v1\/token$/, '')}/v1/projects/`,
       credential_source: { file: subjectTokenFile },
     }),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => server.close(),
   };
 }

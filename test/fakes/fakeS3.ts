@@ -5,9 +5,9 @@
 // one with a redirect naming the region, as S3 does, so clients can follow it), IAM-style permissions per identity
 // and bucket, and answers in S3's XML error shapes.
 import { createHash, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { crc32 } from 'node:zlib';
+import { startLoopbackServer } from './loopbackServer';
 import { parseSigV4, sigV4Matches } from './sigv4';
 
 export interface FakeS3Account {
@@ -33,19 +33,10 @@ export async function startFakeS3(
 ): Promise<FakeS3> {
   const objects = new Map<string, Buffer>();
   const requests: FakeS3['requests'] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void handle(req, Buffer.concat(chunks)).then((reply) => {
-        res.writeHead(reply.status, {
-          'x-amz-request-id': randomUUID(),
-          ...(reply.body ? { 'content-type': 'application/xml' } : {}),
-          ...reply.headers,
-        });
-        res.end(reply.body);
-      });
-    });
+  const server = await startLoopbackServer(async (req, body) => {
+    const reply = await handle(req, body);
+    const headers = { 'x-amz-request-id': randomUUID(), ...(reply.body ? { 'content-type': 'application/xml' } : {}) };
+    return { ...reply, headers: { ...headers, ...reply.headers } };
   });
 
   const error = (status: number, code: string, message: string, extra: Record<string, string> = {}): Reply => ({
@@ -73,6 +64,13 @@ export async function startFakeS3(
       return error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
         AWSAccessKeyId: auth.keyId,
       });
+    }
+    if (auth.service !== 's3') {
+      return error(
+        403,
+        'SignatureDoesNotMatch',
+        `Credential should be scoped to the s3 service, not '${auth.service}'.`,
+      );
     }
     if (auth.region !== bucket.region) {
       // What another region's endpoint answers: the bucket's region, for the client to retry there.
@@ -129,11 +127,5 @@ export async function startFakeS3(
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    objects,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return { endpoint: server.url, objects, requests, close: () => server.close() };
 }

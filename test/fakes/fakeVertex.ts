@@ -4,8 +4,8 @@
 // lifetime, scope), checks the project's API enablement and the caller's IAM permission, validates
 // the parent and the paging parameters, and answers with google.rpc error bodies. Started on a
 // loopback port by the tests.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { startLoopbackServer } from './loopbackServer';
 import { type FakeServiceAccount, verifySelfSignedJwt } from './googleServiceAccounts';
 
 export interface FakeGoogleProject {
@@ -52,13 +52,9 @@ export async function startFakeVertex(
   accounts: readonly FakeServiceAccount[],
 ): Promise<FakeVertex> {
   const requests: FakeVertex['requests'] = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const [status, body] = handle(req);
-      res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
-      res.end(JSON.stringify(body));
-    });
+  const server = await startLoopbackServer((req) => {
+    const [status, body] = handle(req);
+    return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json; charset=UTF-8' } };
   });
 
   function handle(req: http.IncomingMessage): Reply {
@@ -138,11 +134,5 @@ export async function startFakeVertex(
     return [200, {}];
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return { endpoint: server.url, requests, close: () => server.close() };
 }
