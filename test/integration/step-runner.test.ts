@@ -133,15 +133,41 @@ test('cancel stops the container and marks the run cancelled', async () => {
       if (e.type === 'state' && e.record.state === 'running') running = e.record;
     },
   });
-  while (!running) await new Promise((resolve) => setTimeout(resolve, 50));
+  await Promise.race([
+    (async () => {
+      while (!running) await new Promise((resolve) => setTimeout(resolve, 50));
+    })(),
+    done.then((r) => assert.fail(`the run ended (${r.state}) before it was running`)),
+  ]);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const started = Date.now();
-  await runner.cancel(running.id);
+  const job = running!;
+  await runner.cancel(job.id);
   const record = await done;
   assert.equal(record.state, 'cancelled');
   assert.ok(Date.now() - started < 5_000, 'the runtime stops on SIGTERM at once, not after the 10 s stop timeout');
-  const container = await (await connectDocker()).getContainer(running.job!.jobId).inspect();
+  const container = await (await connectDocker()).getContainer(job.job!.jobId).inspect();
   assert.equal(container.State.Running, false);
+});
+
+test('cancel before the job exists (while the image is prepared) ends the run without starting it', async () => {
+  let id: string | undefined;
+  const states: string[] = [];
+  const record = await runner.run(request('slow'), {
+    onEvent: (e) => {
+      if (e.type !== 'state') return;
+      states.push(e.record.state);
+      if (e.record.state === 'hashing') {
+        id = e.record.id;
+        void runner.cancel(id);
+      }
+    },
+  });
+  assert.equal(record.state, 'cancelled', JSON.stringify(record.failure));
+  assert.equal(record.failure?.reason, 'Cancelled before the job started.');
+  assert.equal(record.job, undefined, 'no container was started');
+  assert.ok(!states.includes('running'), states.join(' -> '));
+  assert.equal((await store.get(id!))?.state, 'cancelled');
 });
 
 test('reattaching from the stored record resumes the logs with nothing lost or repeated', async () => {

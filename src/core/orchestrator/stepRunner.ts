@@ -64,6 +64,9 @@ export function moduleOf(file: string): string {
 }
 
 export class StepRunner {
+  /** Runs of this process that have no job yet (hashing, building, pushing, submitting): cancel aborts them. */
+  private readonly starting = new Map<string, AbortController>();
+
   constructor(private readonly deps: RunnerDependencies) {}
 
   /** Starts a run and follows it to the end; the record is on disk before anything else happens. */
@@ -94,11 +97,18 @@ export class StepRunner {
       return next;
     };
     record = await save(record);
+    // Until a job exists, cancelling means aborting the build: by the caller's signal, or by
+    // cancel(id) from this process (the Runs view, the CLI's Ctrl+C).
+    const beforeJob = new AbortController();
+    this.starting.set(id, beforeJob);
+    const signal = options.signal ? AbortSignal.any([options.signal, beforeJob.signal]) : beforeJob.signal;
     try {
       const docker = await this.deps.docker();
-      const image = await this.buildImage(docker, request, options, async (state) => {
+      const image = await this.buildImage(docker, request, { ...options, signal }, async (state) => {
         if (record.state !== state) record = await save(withState(record, state));
       });
+      // A reused image takes no time to "build": honour a cancel that came meanwhile.
+      signal.throwIfAborted();
       record = await save(withState(record, 'submitting', { image: summarize(image) }));
       const runFolder = path.join(this.deps.artifactRoot, id);
       await mkdir(path.join(runFolder, 'outputs'), { recursive: true });
@@ -125,18 +135,22 @@ export class StepRunner {
           settings: request.operator.config,
           volumes: [{ hostPath: this.deps.artifactRoot, containerPath: CONTAINER_ARTIFACTS }],
         },
-        options.signal ?? new AbortController().signal,
+        signal,
       );
       record = await save(withState(record, 'running', { job: handle }));
+      // Another process may have asked to cancel while this one was still building.
+      if (await this.deps.store.cancelRequested(id)) await operator.cancel(handle);
     } catch (error) {
       return save(
-        withState(record, options.signal?.aborted ? 'cancelled' : 'failed', {
+        withState(record, signal.aborted ? 'cancelled' : 'failed', {
           failure: {
             stage: record.state,
-            reason: options.signal?.aborted ? 'Cancelled before the job started.' : describe(error),
+            reason: signal.aborted ? 'Cancelled before the job started.' : describe(error),
           },
         }),
       );
+    } finally {
+      this.starting.delete(id);
     }
     return this.follow(record, options);
   }
@@ -201,8 +215,13 @@ export class StepRunner {
   /** Records the request and stops the job; a follower (here or elsewhere) records the end. */
   async cancel(id: string): Promise<RunRecord | undefined> {
     const record = await this.deps.store.get(id);
-    if (!record || isFinished(record.state) || !record.job) return record;
+    if (!record || isFinished(record.state)) return record;
     await this.deps.store.requestCancel(id);
+    if (!record.job) {
+      // Still starting: abort it here, or leave the marker for the process that runs it.
+      this.starting.get(id)?.abort();
+      return record;
+    }
     const cancelling = withState(record, 'cancelling');
     await this.deps.store.save(cancelling);
     const operator = await this.deps.operatorFor({
