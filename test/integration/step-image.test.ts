@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
 import type { ImageProgress } from '../../src/core/images/progress';
+import { pushImage } from '../../src/core/images/imagePusher';
 import { type StepImage, ensureStepImage } from '../../src/core/images/stepImage';
 import { integrationEnvironment } from './environment';
 
@@ -129,4 +130,40 @@ test('a code-only change pushes only the code layer', async () => {
   );
   assert.equal(pushedLayers.size, 1, `only the code layer is pushed; pushed ${[...pushedLayers].join(', ')}`);
   assert.ok(existingLayers.size >= 2, `the base and runtime layers are already there (${existingLayers.size})`);
+});
+
+test('a base image the engine lacks is pulled before hashing, so the second run reuses the first', async () => {
+  // The local Python image, pushed to the registry and removed from the engine: a base image the
+  // user has never pulled.
+  const base = `${env.registry}/stepops-it/base-${Date.now().toString(36)}:1`;
+  const [repo, tag] = [base.slice(0, base.lastIndexOf(':')), base.slice(base.lastIndexOf(':') + 1)];
+  await docker.getImage(env.pythonImage).tag({ repo, tag });
+  await pushImage(docker, { reference: base });
+  await docker.getImage(base).remove();
+  const project2 = await mkdtemp(path.join(tmpdir(), 'stepops-pull-'));
+  await cp(path.join(root, 'examples'), project2, { recursive: true });
+  const progress: { phase: string; message: string }[] = [];
+  const repository = `stepops-it/pulled-${Date.now().toString(36)}`;
+  const ensureOn = () =>
+    ensureStepImage(docker, {
+      projectRoot: project2,
+      runtimeRoot: path.join(root, 'runtime'),
+      baseImage: base,
+      registry: env.registry,
+      repository,
+      onProgress: (p) => progress.push(p),
+    });
+  try {
+    const first = await ensureOn();
+    assert.ok(
+      progress.some((p) => p.message === `Pulling the base image ${base}`),
+      'the base image was pulled',
+    );
+    assert.equal(first.built, true);
+    const second = await ensureOn();
+    assert.equal(second.reference, first.reference, 'the same content hashes the same once the base is local');
+    assert.equal(second.built, false);
+  } finally {
+    await rm(project2, { recursive: true, force: true });
+  }
 });

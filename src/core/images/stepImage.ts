@@ -2,7 +2,7 @@
 // local engine) already has the tag, nothing is built or pushed.
 import { type BuildContextInputs, assembleBuildContext, contextTar } from './buildContext';
 import type { DockerClient } from './dockerClient';
-import { buildImage } from './imageBuilder';
+import { buildImage, followStream } from './imageBuilder';
 import { pushImage } from './imagePusher';
 import type { ImageProgress } from './progress';
 import type { RegistryCredentials } from './registryAuth';
@@ -28,11 +28,7 @@ export interface StepImage {
 }
 
 export async function ensureStepImage(docker: DockerClient, request: StepImageRequest): Promise<StepImage> {
-  const baseImageId = await docker
-    .getImage(request.baseImage)
-    .inspect()
-    .then((info) => info.Id)
-    .catch(() => undefined);
+  const baseImageId = await baseImageIdOf(docker, request);
   request.onProgress?.({ phase: 'hash', message: 'Hashing the build context' });
   const context = await assembleBuildContext({ ...request, ...(baseImageId ? { baseImageId } : {}) });
   const tag = context.hash.slice(0, 20);
@@ -76,4 +72,31 @@ export async function ensureStepImage(docker: DockerClient, request: StepImageRe
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
   return { reference, hash: context.hash, built: true, pushed: true, digest: pushed.digest };
+}
+
+/**
+ * The base image's id, pulled first when the engine lacks it: the id is part of the content
+ * hash, so hashing without it would give the first run another tag than every later one (and
+ * rebuild and push the same image twice). A base the engine cannot pull hashes by name; the
+ * build then reports why it cannot be had.
+ */
+async function baseImageIdOf(docker: DockerClient, request: StepImageRequest): Promise<string | undefined> {
+  const inspect = () =>
+    docker
+      .getImage(request.baseImage)
+      .inspect()
+      .then((info) => info.Id)
+      .catch(() => undefined);
+  const local = await inspect();
+  if (local) return local;
+  request.onProgress?.({ phase: 'hash', message: `Pulling the base image ${request.baseImage}` });
+  try {
+    const stream = await docker.pull(request.baseImage, {
+      ...(request.signal ? { abortSignal: request.signal } : {}),
+    });
+    await followStream(docker, stream, () => undefined);
+  } catch {
+    return undefined;
+  }
+  return inspect();
 }
