@@ -237,6 +237,7 @@ async function runPipelineFromCli(
   const stop = interruptHandling(() => {
     if (current) void stepRunner.cancel(current);
   }, detach);
+  const print = printer(out);
   try {
     const result = await runPipeline(
       stepRunner,
@@ -252,7 +253,7 @@ async function runPipelineFromCli(
         },
         onEvent: (event) => {
           if (event.type === 'state') current = event.record.id;
-          printer(out)(event);
+          print(event);
         },
       },
     );
@@ -260,11 +261,7 @@ async function runPipelineFromCli(
     process.stderr.write(
       `stepops: pipeline ${pipeline.name} ${result.outcome} (${result.runs.length}/${plan.length} steps)\n`,
     );
-    return result.outcome === 'succeeded'
-      ? finish(last)
-      : result.outcome === 'cancelled'
-        ? EXIT_CANCELLED
-        : finish(last);
+    return result.outcome === 'cancelled' ? EXIT_CANCELLED : finish(last);
   } finally {
     stop();
   }
@@ -304,11 +301,11 @@ export async function logsCommand(args: string[], out: Out): Promise<number> {
   if (!record) throw new Error(`no run "${id}" in this project; "stepops runs" lists them`);
   if (!values.follow || isFinished(record.state)) {
     // Up to the saved cursor: a follower may have written lines it had not yet recorded.
-    out.write((await store.readLogs(id)).slice(0, record.logBytes ?? undefined));
+    out.write(await store.readLogs(id, record.logBytes));
     return values.follow ? finish(record) : 0;
   }
-  await store.rewindLogs(id, record.logBytes ?? 0);
-  out.write(await store.readLogs(id));
+  // Up to the saved cursor; following then rewinds the file to it and appends from there.
+  out.write(await store.readLogs(id, record.logBytes ?? 0));
   const detach = new AbortController();
   const stop = interruptHandling(() => void stepRunner.cancel(id), detach);
   try {

@@ -56,8 +56,10 @@ export class RunStore {
     if (current !== undefined && current > size) await truncate(file, size);
   }
 
-  async readLogs(id: string): Promise<string> {
-    return readFile(path.join(this.folder, `${id}.log`), 'utf8').catch(() => '');
+  /** The log, or its first `upToBytes` bytes (cut as bytes: the record's cursor counts bytes). */
+  async readLogs(id: string, upToBytes?: number): Promise<string> {
+    const bytes = await readFile(path.join(this.folder, `${id}.log`)).catch(() => Buffer.alloc(0));
+    return (upToBytes === undefined ? bytes : bytes.subarray(0, upToBytes)).toString('utf8');
   }
 
   /**

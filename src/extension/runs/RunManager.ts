@@ -244,11 +244,7 @@ export class RunManager implements vscode.Disposable {
   private async follow(record: RunRecord): Promise<void> {
     const abort = new AbortController();
     this.following.set(record.id, abort);
-    this.channels.show(
-      record,
-      await this.store.readLogs(record.id).then((text) => text.slice(0, record.logBytes ?? 0)),
-      false,
-    );
+    this.channels.show(record, await this.store.readLogs(record.id, record.logBytes ?? 0), false);
     const finished = await this.runner.follow(record, {
       signal: abort.signal,
       onEvent: (e) => this.onEvent(e, record.id),
