@@ -3,7 +3,9 @@
 //     access token the STS fake issued (and still valid);
 //   ACR: /oauth2/exchange trades an Entra ID token for Resource Manager, from the registry's own
 //     tenant, for a refresh token; /v2/ answers 200 only to Basic with the all-zero user and such a
-//     refresh token whose app holds a role on the registry (AcrPull, AcrPush, Owner...).
+//     refresh token whose app holds a role on the registry (AcrPull, AcrPush, Owner...), or to a
+//     token its /oauth2/token service issued for those.
+// Both challenge with a token service on their own address, as the real registries do.
 // Unauthenticated answers carry the registries' challenge headers and error bodies.
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
@@ -45,22 +47,37 @@ const unauthorized = (realm: string, service: string, message: string): [number,
   { 'www-authenticate': `Bearer realm="${realm}",service="${service}"` },
 ];
 
+/** The realm of a registry's token service: on the registry's own address, as the real ones put it. */
+const ownRealm = (req: http.IncomingMessage, pathname: string) => `http://${req.headers.host}${pathname}`;
+
 export function startFakeArtifactRegistry(
   host: string,
   principalOf: (token: string) => string | undefined,
 ): Promise<FakeRegistry> {
-  return serve((req) => {
-    if (req.method !== 'GET' || req.url !== '/v2/')
-      return [404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] }];
+  const issued = new Set<string>();
+  const loggedIn = (req: http.IncomingMessage) => {
     const login = basic(req);
-    if (!login || login.user !== 'oauth2accesstoken' || !principalOf(login.password)) {
-      return unauthorized(
-        `https://${host}/v2/token`,
+    return login?.user === 'oauth2accesstoken' && principalOf(login.password) !== undefined;
+  };
+  return serve((req) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const refuse = () =>
+      unauthorized(
+        ownRealm(req, '/v2/token'),
         host,
         'Unauthenticated request. Unauthenticated requests do not have permission to access this resource.',
       );
+    if (req.method === 'GET' && url.pathname === '/v2/token') {
+      if (url.searchParams.get('service') !== host || !loggedIn(req)) return refuse();
+      const token = randomBytes(24).toString('base64url');
+      issued.add(token);
+      return [200, { token, expires_in: 3600 }];
     }
-    return [200, {}];
+    if (req.method !== 'GET' || url.pathname !== '/v2/') {
+      return [404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] }];
+    }
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    return loggedIn(req) || (bearer && issued.has(bearer)) ? [200, {}] : refuse();
   });
 }
 
@@ -78,9 +95,27 @@ export const ACR_ZERO_USER = '00000000-0000-0000-0000-000000000000';
 
 export function startFakeAcr(options: FakeAcrOptions): Promise<FakeRegistry> {
   const refreshTokens = new Map<string, string>();
-  const realm = `https://${options.host}/oauth2/token`;
+  const accessTokens = new Set<string>();
+  const member = (req: http.IncomingMessage) => {
+    const login = basic(req);
+    const app = login?.user === ACR_ZERO_USER ? refreshTokens.get(login.password) : undefined;
+    return app !== undefined && options.members.includes(app);
+  };
   return serve((req, body) => {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const realm = ownRealm(req, '/oauth2/token');
+    if (req.method === 'GET' && url.pathname === '/oauth2/token') {
+      if (url.searchParams.get('service') !== options.host || !member(req)) {
+        return unauthorized(
+          realm,
+          options.host,
+          'authentication required, visit https://aka.ms/acr/authorization for more information.',
+        );
+      }
+      const token = randomBytes(24).toString('base64url');
+      accessTokens.add(token);
+      return [200, { access_token: token }];
+    }
     if (req.method === 'POST' && url.pathname === '/oauth2/exchange') {
       const form = new URLSearchParams(body);
       if (form.get('grant_type') !== 'access_token') {
@@ -107,9 +142,8 @@ export function startFakeAcr(options: FakeAcrOptions): Promise<FakeRegistry> {
       return [200, { refresh_token: refreshToken }];
     }
     if (req.method === 'GET' && url.pathname === '/v2/') {
-      const login = basic(req);
-      const app = login?.user === ACR_ZERO_USER ? refreshTokens.get(login.password) : undefined;
-      if (!app || !options.members.includes(app)) {
+      const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      if (!member(req) && !(bearer && accessTokens.has(bearer))) {
         return unauthorized(
           realm,
           options.host,

@@ -72,8 +72,37 @@ test('registry ping: anonymous 401, wrong and right credentials, unreachable', a
   const down = await pingRegistry(`127.0.0.1:${closedPort}`, undefined, undefined, 2000);
   assert.equal(
     down.message,
-    `Cannot reach http://127.0.0.1:${closedPort}/v2/ (ECONNREFUSED). Check the registry address and that it is running.`,
+    `Cannot reach 127.0.0.1:${closedPort} (ECONNREFUSED); is the registry address right and the registry running?`,
   );
+});
+
+test('registry ping: a registry that answers Basic credentials with a token challenge (as Docker Hub does)', async () => {
+  const basic = `Basic ${Buffer.from('ci:s3cret').toString('base64')}`;
+  const tokenRegistry = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/token') {
+      // The token service takes the Basic credentials; a login asks for no scope.
+      const ok =
+        req.headers.authorization === basic &&
+        url.searchParams.get('service') === 'reg' &&
+        !url.searchParams.has('scope');
+      res.statusCode = ok ? 200 : 401;
+      res.end(ok ? JSON.stringify({ token: 'tok' }) : '{}');
+      return;
+    }
+    res.statusCode = req.headers.authorization === 'Bearer tok' ? 200 : 401;
+    if (res.statusCode === 401)
+      res.setHeader('WWW-Authenticate', `Bearer realm="http://${req.headers.host}/token",service="reg"`);
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => tokenRegistry.listen(0, '127.0.0.1', resolve));
+  const host = `127.0.0.1:${(tokenRegistry.address() as AddressInfo).port}`;
+  try {
+    assert.equal((await pingRegistry(host, 'ci', 's3cret', 2000)).ok, true);
+    assert.match((await pingRegistry(host, 'ci', 'nope', 2000)).message, /rejected the credentials of "ci" \(401\)/);
+  } finally {
+    tokenRegistry.close();
+  }
 });
 
 test('connection tests by flavor use the stored secret, and say when a flavor has none yet', async () => {

@@ -92,6 +92,34 @@ async function authorizedRequest(
   return response;
 }
 
+/**
+ * GET /v2/ (the API's version check) as `docker login` makes it: Basic credentials up front, and
+ * when the registry answers with a token challenge instead (Docker Hub, GHCR, Harbor), a token
+ * from its token service with the same credentials. Resolves with the final HTTP status; throws
+ * RegistryError when the registry cannot be reached.
+ */
+export async function registryLoginStatus(
+  host: string,
+  options: RegistryRequestOptions & { readonly baseUrl?: string } = {},
+): Promise<number> {
+  const url = `${(options.baseUrl ?? registryBaseUrl(host)).replace(/\/+$/, '')}/v2/`;
+  const basic = basicAuth(options.credentials);
+  const first = await request(url, 'GET', basic ? { Authorization: basic } : {}, options);
+  await first.body?.cancel();
+  const challenge = first.headers.get('www-authenticate') ?? '';
+  if (first.status !== 401 || !/^bearer/i.test(challenge)) return first.status;
+  let token: string;
+  try {
+    token = await bearerToken(challenge, { host, repository: '', tag: '' }, options);
+  } catch (error) {
+    if (error instanceof RegistryError && error.status !== undefined) return error.status;
+    throw error;
+  }
+  const second = await request(url, 'GET', { Authorization: `Bearer ${token}` }, options);
+  await second.body?.cancel();
+  return second.status;
+}
+
 function basicAuth(credentials: RegistryCredentials | undefined): string | undefined {
   if (!credentials?.username) return undefined;
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
@@ -103,7 +131,9 @@ async function bearerToken(challenge: string, ref: ImageReference, options: Regi
   if (!params.realm) throw new RegistryError(`${ref.host} asked for a token without saying where to get it`);
   const url = new URL(params.realm);
   if (params.service) url.searchParams.set('service', params.service);
-  url.searchParams.set('scope', params.scope ?? `repository:${ref.repository}:pull`);
+  // A login (no repository) asks for a token without a scope, as `docker login` does.
+  const scope = params.scope ?? (ref.repository ? `repository:${ref.repository}:pull` : undefined);
+  if (scope) url.searchParams.set('scope', scope);
   const basic = basicAuth(options.credentials);
   const response = await request(url.toString(), 'GET', basic ? { Authorization: basic } : {}, options);
   if (!response.ok)

@@ -1,10 +1,11 @@
 // The OCI distribution API's version check, the registry half of every registry's connection test.
-import { registryBaseUrl } from '../../images/registryClient';
+import { RegistryError, registryLoginStatus } from '../../images/registryClient';
 import type { ConnectionResult } from '../connectionTest';
 
 /**
- * GET /v2/ (the OCI distribution API's version check), anonymously or with Basic auth. The base
- * URL is the registry host's unless a login names another (ECR's proxy endpoint).
+ * Logs in to the registry (see registryLoginStatus: Basic, or a token from its token service) and
+ * says what that means. The base URL is the registry host's unless a login names another (ECR's
+ * proxy endpoint).
  */
 export async function pingRegistry(
   uri: string,
@@ -14,27 +15,24 @@ export async function pingRegistry(
   baseUrl?: string,
 ): Promise<ConnectionResult> {
   const host = uri.split('/')[0]!;
-  const url = `${(baseUrl ?? registryBaseUrl(host)).replace(/\/+$/, '')}/v2/`;
-  const headers: Record<string, string> = {};
-  if (username) headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
-  let response: Response;
+  let status: number;
   try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    status = await registryLoginStatus(host, {
+      timeoutMs,
+      attempts: 1,
+      ...(username ? { credentials: { serveraddress: host, username, password: password ?? '' } } : {}),
+      ...(baseUrl ? { baseUrl } : {}),
+    });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    return {
-      ok: false,
-      message: `Cannot reach ${url} (${reason}). Check the registry address and that it is running.`,
-    };
+    if (!(error instanceof RegistryError)) throw error;
+    return { ok: false, message: error.message.charAt(0).toUpperCase() + error.message.slice(1) };
   }
-  await response.body?.cancel();
-  if (response.ok)
+  if (status >= 200 && status < 300)
     return {
       ok: true,
       message: `${host} answers the registry API${username ? ` and accepts ${username}'s credentials` : ''}.`,
     };
-  if (response.status === 401) {
+  if (status === 401) {
     return {
       ok: false,
       message: username
@@ -42,7 +40,6 @@ export async function pingRegistry(
         : `${host} needs credentials (401). Edit the registry and set a username and password.`,
     };
   }
-  if (response.status === 403)
-    return { ok: false, message: `${host} refused access (403): the account lacks permission.` };
-  return { ok: false, message: `${host} answered ${response.status} ${response.statusText} to ${url}.` };
+  if (status === 403) return { ok: false, message: `${host} refused access (403): the account lacks permission.` };
+  return { ok: false, message: `${host} answered ${status} to its /v2/ version check.` };
 }
