@@ -5,27 +5,18 @@
 //     a registry refresh token, used with the all-zero user (what `az acr login` does).
 // ECR's login lives in ecrLogin.ts (it goes through the AWS SDK).
 import type { TokenCredential } from '@azure/identity';
+import { PUBLIC_RESOURCE_MANAGER } from '../operators/azureml/azuremlClient';
 import type { RegistryCredentials } from './registryAuth';
 
 const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
-export const ACR_REFRESH_TOKEN_USER = '00000000-0000-0000-0000-000000000000';
+/** The user name ACR refresh tokens log in with. */
+const ACR_REFRESH_TOKEN_USER = '00000000-0000-0000-0000-000000000000';
 
 export async function artifactRegistryLogin(host: string): Promise<RegistryCredentials> {
   const { GoogleAuth } = await import('google-auth-library');
   const token = await new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }).getAccessToken();
   if (!token) throw new Error('Google Cloud issued no access token for the registry login');
   return { serveraddress: host, username: 'oauth2accesstoken', password: token };
-}
-
-/** A registry refused the login or the exchange; `status` is its HTTP answer. */
-export class RegistryLoginError extends Error {
-  override name = 'RegistryLoginError';
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -36,7 +27,7 @@ export async function acrLogin(
   host: string,
   credential: TokenCredential,
   baseUrl = `https://${host}`,
-  resourceManager = 'https://management.azure.com',
+  resourceManager = PUBLIC_RESOURCE_MANAGER,
 ): Promise<RegistryCredentials> {
   const aad = await credential.getToken(`${resourceManager}/.default`);
   if (!aad) throw new Error('Microsoft Entra ID issued no token for the registry login');
@@ -49,7 +40,7 @@ export async function acrLogin(
   const body = (await response.json().catch(() => ({}))) as { refresh_token?: string; errors?: { message?: string }[] };
   if (!response.ok || !body.refresh_token) {
     const reason = body.errors?.[0]?.message ?? `${response.status} ${response.statusText}`;
-    throw new RegistryLoginError(`${host} refused to exchange the Entra ID token: ${reason}`, response.status);
+    throw new Error(`${host} refused to exchange the Entra ID token: ${reason}`);
   }
   return { serveraddress: host, username: ACR_REFRESH_TOKEN_USER, password: body.refresh_token };
 }

@@ -6,6 +6,8 @@ export interface AwsCall {
   /** The IAM action the call needs, e.g. "sagemaker:ListTrainingJobs". */
   readonly action: string;
   readonly region: string;
+  /** Where the region came from, when not from the component (S3 stores take AWS_REGION). */
+  readonly regionFrom?: string;
 }
 
 export function explainAwsError(error: Error & { code?: string }, call: AwsCall): string {
@@ -24,7 +26,7 @@ export function explainAwsError(error: Error & { code?: string }, call: AwsCall)
       return `The AWS session token has expired: log in again. ${error.message}`;
     default:
       if (error.code === 'ENOTFOUND' || /getaddrinfo|ENOTFOUND/.test(error.message)) {
-        return `Cannot reach ${call.service} in region "${call.region}": check the region name.`;
+        return `Cannot reach ${call.service} in region "${call.region}": check the ${call.regionFrom ?? 'region name'}.`;
       }
       if (error.code === 'ECONNREFUSED') return `Nothing answers at the ${call.service} endpoint: ${error.message}`;
       return `${call.service} answered ${error.name}: ${error.message}`;

@@ -22,7 +22,8 @@ export async function checkAzureMl(
       message: `Azure ML workspace ${workspace} (${found.location ?? 'unknown region'}) answers and the credentials may read it.`,
     };
   } catch (error) {
-    return { ok: false, message: explain(error as AzureError, workspace, resourceGroup, subscriptionId) };
+    const signIn = connection.servicePrincipal ? 'the service principal' : 'your Azure login';
+    return { ok: false, message: explain(error as AzureError, { workspace, resourceGroup, subscriptionId, signIn }) };
   }
 }
 
@@ -34,7 +35,18 @@ interface AzureError extends Error {
   errorResponse?: { error?: string; errorDescription?: string; error_codes?: number[] };
 }
 
-function explain(error: AzureError, workspace: string, resourceGroup: string, subscription: string): string {
+interface Target {
+  readonly workspace: string;
+  readonly resourceGroup: string;
+  readonly subscriptionId: string;
+  /** Who signed in, as the message names it. */
+  readonly signIn: string;
+}
+
+function explain(
+  error: AzureError,
+  { workspace, resourceGroup, subscriptionId: subscription, signIn }: Target,
+): string {
   const firstLine = (text: string) => text.split(/\r?\n/)[0]!.trim();
   // MSAL first reads the tenant's OpenID metadata; Entra ID refuses it for a tenant it does not know.
   if (/endpoints_resolution_error/.test(error.message)) {
@@ -49,13 +61,12 @@ function explain(error: AzureError, workspace: string, resourceGroup: string, su
   if (aadCode || error.name === 'AuthenticationError') {
     const text = error.errorResponse?.errorDescription ?? error.message;
     const description = firstLine(text.slice(Math.max(0, text.indexOf('AADSTS'))));
-    const code = aadCode;
     const hint =
-      code === '700016'
+      aadCode === '700016'
         ? 'the client ID is not an application in that tenant'
-        : code === '7000215' || code === '7000222'
+        : aadCode === '7000215' || aadCode === '7000222'
           ? 'the client secret is wrong or expired'
-          : 'the service principal was refused';
+          : `${signIn} was refused`;
     return `Microsoft Entra ID refused the sign-in: ${hint}. ${description}`;
   }
   const detail = firstLine(error.message);

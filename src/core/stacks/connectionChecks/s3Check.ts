@@ -38,6 +38,11 @@ function explain(error: Error & { Code?: string }, where: string, region: string
     case 'AccessDenied':
       return `Permission denied: the identity may not write and delete objects in ${where} (needs s3:PutObject and s3:DeleteObject).`;
     default:
-      return explainAwsError(error, { service: 'S3', action: 's3:PutObject', region });
+      return explainAwsError(error, {
+        service: 'S3',
+        action: 's3:PutObject',
+        region,
+        regionFrom: 'network, and AWS_REGION (S3 is reached through it, then follows the bucket)',
+      });
   }
 }
