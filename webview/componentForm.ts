@@ -77,17 +77,18 @@ export function renderForm(root: HTMLElement, form: FormView, post: (message: We
     input.addEventListener('input', onChange);
     input.addEventListener('change', onChange);
   }
-  submit.addEventListener('click', () => {
-    if (submit.hasAttribute('disabled')) return;
-    post({ type: 'submit', ...collect() });
-  });
+  // The button is disabled while a save is in flight; Ctrl+Enter goes through the same check.
+  const submitForm = (): void => {
+    if (!submit.hasAttribute('disabled')) post({ type: 'submit', ...collect() });
+  };
+  submit.addEventListener('click', submitForm);
   test.addEventListener('click', () => {
     if (test.hasAttribute('disabled')) return;
     post({ type: 'testConnection', ...collect() });
   });
   cancel.addEventListener('click', () => post({ type: 'cancel' }));
   root.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) post({ type: 'submit', ...collect() });
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) submitForm();
   });
   updateVisibility();
   nameInput.focus();

@@ -24,6 +24,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export class ComponentFormPanel {
   private readonly panel: vscode.WebviewPanel;
   private disposed = false;
+  /** A save in flight: a second submit (a double click, Ctrl+Enter twice) is ignored. */
+  private saving = false;
 
   private constructor(
     extensionUri: vscode.Uri,
@@ -170,6 +172,8 @@ export class ComponentFormPanel {
   }
 
   private async submit(name: string, values: Readonly<Record<string, string>>): Promise<void> {
+    if (this.saving) return;
+    this.saving = true;
     await this.post({ type: 'busy', busy: true });
     try {
       const { problems, config, secretValues } = await this.check(name, values);
@@ -188,6 +192,7 @@ export class ComponentFormPanel {
     } catch (error) {
       await this.post({ type: 'problems', problems: [{ field: '', message: (error as Error).message }] });
     } finally {
+      this.saving = false;
       if (!this.disposed) await this.post({ type: 'busy', busy: false });
     }
   }
