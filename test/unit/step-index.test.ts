@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { discoverPythonSource } from '../../src/core/python/discovery';
 import { pythonFilesUnder } from '../../src/core/python/pythonFiles';
 import { loadPythonParser } from '../../src/core/python/pythonParser';
 import { StepIndex } from '../../src/core/python/stepIndex';
@@ -70,6 +71,22 @@ test('scans a folder, updates and removes files incrementally, and reports chang
   );
 });
 
+test("an open editor's text wins over the disk until the editor releases the file", async () => {
+  const index = new StepIndex(await loadPythonParser());
+  await index.scan(root, { ignorePatterns: ['excluded/'] });
+  const file = path.join(root, 'a.py');
+  const names = () => index.get(file)?.steps.map((s) => s.name);
+  const unsaved = discoverPythonSource(await loadPythonParser(), STEP('typed_not_saved'));
+  index.recordOpen(file, unsaved);
+  await index.scan(root, { ignorePatterns: ['excluded/'] }); // a rescan reads the old disk text
+  index.update(file, STEP('from_disk'));
+  assert.deepEqual(names(), ['typed_not_saved']);
+  await index.release(file); // closed without saving: the disk's steps again
+  assert.deepEqual(names(), ['a']);
+  index.update(file, STEP('from_disk'));
+  assert.deepEqual(names(), ['from_disk']);
+});
+
 test('scanning yields to the event loop instead of holding it', async () => {
   const many = await mkdtemp(path.join(tmpdir(), 'stepops-many-'));
   try {
@@ -80,7 +97,7 @@ test('scanning yields to the event loop instead of holding it', async () => {
     const index = new StepIndex(await loadPythonParser());
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
-    const result = await index.scan(many, { sliceMs: 8 });
+    const result = await index.scan(many);
     clearInterval(timer);
     assert.equal(index.steps().length, 300 * 40);
     assert.ok(ticks > 5, `timers ran ${ticks} times during the scan`);

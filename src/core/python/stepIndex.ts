@@ -1,6 +1,7 @@
-// The steps and pipelines of a whole workspace, kept current file by file. Scanning yields to the
-// event loop every few milliseconds, so that in the extension host a workspace of thousands of
-// files never blocks typing; a single file is re-discovered synchronously on each edit (a few ms).
+// The steps and pipelines of a whole workspace, kept current file by file. Scanning returns to the
+// event loop with every file read, so that in the extension host a workspace of thousands of files
+// never blocks typing. A file open in an editor is owned by the editor: its unsaved text wins over
+// the disk until the editor releases it.
 import { readFile } from 'node:fs/promises';
 import { discoverPythonSource } from './discovery';
 import type { DiscoveredPipeline, DiscoveredStep, PythonFileModel } from './model';
@@ -38,16 +39,32 @@ export interface ScanResult {
 export class StepIndex {
   private readonly models = new Map<string, PythonFileModel>();
   private readonly listeners = new Set<(file: string) => void>();
+  /** Files whose model comes from an open editor; disk reads leave them alone. */
+  private readonly openInEditor = new Set<string>();
 
   constructor(private readonly parser: PythonParser) {}
 
-  /** Discovers one file's steps from its text on disk (or any text, parsed whole). */
+  /** Discovers one file's steps from its text on disk; a file open in an editor keeps the editor's. */
   update(file: string, text: string): PythonFileModel {
+    if (this.openInEditor.has(file)) return this.models.get(file) ?? EMPTY_MODEL;
     return this.record(file, mayDefineSteps(text) ? discoverPythonSource(this.parser, text) : EMPTY_MODEL);
   }
 
-  /** Stores a model discovered elsewhere (an open editor's IncrementalDocument). */
-  record(file: string, model: PythonFileModel): PythonFileModel {
+  /** Stores the model of a file open in an editor (its IncrementalDocument's), which now owns it. */
+  recordOpen(file: string, model: PythonFileModel): PythonFileModel {
+    this.openInEditor.add(file);
+    return this.record(file, model);
+  }
+
+  /** The editor closed the file: its model comes from the disk again (unsaved edits are gone). */
+  async release(file: string): Promise<void> {
+    if (!this.openInEditor.delete(file)) return;
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) this.remove(file);
+    else this.update(file, text);
+  }
+
+  private record(file: string, model: PythonFileModel): PythonFileModel {
     const previous = this.models.get(file);
     this.models.set(file, model);
     if (previous !== model) this.fire(file);
@@ -60,6 +77,14 @@ export class StepIndex {
 
   get(file: string): PythonFileModel | undefined {
     return this.models.get(file);
+  }
+
+  /** Files that define at least one step or pipeline, sorted. */
+  filesWithSteps(): string[] {
+    return [...this.models]
+      .filter(([, model]) => model.steps.length > 0 || model.pipelines.length > 0)
+      .map(([file]) => file)
+      .sort();
   }
 
   steps(): LocatedStep[] {
@@ -77,14 +102,11 @@ export class StepIndex {
   }
 
   /**
-   * Indexes every Python file under root. Each file read already returns to the event loop; when
-   * files come back-to-back (small files, warm cache) an explicit yield every sliceMs keeps other
-   * work flowing. longestSliceMs is the longest synchronous stretch, which is one file's discovery.
+   * Indexes every Python file under root. Each file read returns to the event loop, so the longest
+   * synchronous stretch (longestSliceMs) is one file's discovery.
    */
-  async scan(root: string, options: PythonFileWalkOptions & { sliceMs?: number } = {}): Promise<ScanResult> {
-    const sliceMs = options.sliceMs ?? 8;
+  async scan(root: string, options: PythonFileWalkOptions = {}): Promise<ScanResult> {
     const started = performance.now();
-    let sinceYield = performance.now();
     let longestSliceMs = 0;
     let files = 0;
     let parsed = 0;
@@ -95,12 +117,7 @@ export class StepIndex {
       const syncStart = performance.now();
       if (mayDefineSteps(text)) parsed++;
       this.update(file, text);
-      const now = performance.now();
-      longestSliceMs = Math.max(longestSliceMs, now - syncStart);
-      if (now - sinceYield >= sliceMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sinceYield = performance.now();
-      }
+      longestSliceMs = Math.max(longestSliceMs, performance.now() - syncStart);
     }
     return { files, parsed, milliseconds: performance.now() - started, longestSliceMs };
   }

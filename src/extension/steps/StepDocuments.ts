@@ -11,11 +11,13 @@ import { EMPTY_MODEL, StepIndex, mayDefineSteps } from '../../core/python/stepIn
  */
 export class StepDocuments {
   private parser: Promise<PythonParser> | undefined;
+  /** The parser once loaded, so that modelFor needs no await between reading and storing an entry. */
+  private loadedParser: PythonParser | undefined;
   private index: StepIndex | undefined;
   private readonly open = new Map<string, { version: number; model: PythonFileModel; tree?: IncrementalDocument }>();
 
   async stepIndex(): Promise<StepIndex> {
-    this.parser ??= loadPythonParser();
+    this.parser ??= loadPythonParser().then((parser) => (this.loadedParser = parser));
     const parser = await this.parser;
     this.index ??= new StepIndex(parser);
     return this.index;
@@ -25,11 +27,12 @@ export class StepDocuments {
   async modelFor(document: vscode.TextDocument): Promise<PythonFileModel> {
     const key = document.uri.toString();
     const index = await this.stepIndex();
+    // No await from here on: two callers on a new document must share one entry (and one tree).
     const entry = this.open.get(key) ?? { version: -1, model: EMPTY_MODEL };
     if (entry.version === document.version) return entry.model;
     const text = document.getText();
     if (mayDefineSteps(text)) {
-      entry.tree ??= new IncrementalDocument(await this.parser!);
+      entry.tree ??= new IncrementalDocument(this.loadedParser!);
       entry.model = entry.tree.update(text);
     } else {
       entry.tree?.dispose();
@@ -38,15 +41,16 @@ export class StepDocuments {
     }
     entry.version = document.version;
     this.open.set(key, entry);
-    if (document.uri.scheme === 'file') index.record(document.uri.fsPath, entry.model);
+    if (document.uri.scheme === 'file') index.recordOpen(document.uri.fsPath, entry.model);
     return entry.model;
   }
 
-  /** Frees a closed document's syntax tree (WebAssembly memory). */
+  /** Frees a closed document's syntax tree (WebAssembly memory); the index reads the disk again. */
   forget(document: vscode.TextDocument): void {
     const key = document.uri.toString();
     this.open.get(key)?.tree?.dispose();
     this.open.delete(key);
+    if (document.uri.scheme === 'file') void this.index?.release(document.uri.fsPath);
   }
 
   async stepAt(document: vscode.TextDocument, position: vscode.Position): Promise<DiscoveredStep | undefined> {

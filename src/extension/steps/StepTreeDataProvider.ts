@@ -34,20 +34,13 @@ export class StepTreeDataProvider implements vscode.TreeDataProvider<Node>, vsco
 
   async getChildren(node?: Node): Promise<Node[]> {
     const index = await this.documents.stepIndex();
-    if (!node) {
-      const files = new Set([...index.steps().map((s) => s.file), ...index.pipelines().map((p) => p.file)]);
-      return [...files].sort().map((file) => ({ kind: 'file', file }));
-    }
+    if (!node) return index.filesWithSteps().map((file) => ({ kind: 'file', file }));
     if (node.kind !== 'file') return [];
+    const { file } = node;
+    const model = index.get(file);
     return [
-      ...index
-        .pipelines()
-        .filter((p) => p.file === node.file)
-        .map((item): Node => ({ kind: 'pipeline', item })),
-      ...index
-        .steps()
-        .filter((s) => s.file === node.file)
-        .map((item): Node => ({ kind: 'step', item })),
+      ...(model?.pipelines ?? []).map((pipeline): Node => ({ kind: 'pipeline', item: { file, pipeline } })),
+      ...(model?.steps ?? []).map((step): Node => ({ kind: 'step', item: { file, step } })),
     ];
   }
 

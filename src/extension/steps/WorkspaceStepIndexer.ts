@@ -57,7 +57,7 @@ export class WorkspaceStepIndexer implements vscode.Disposable {
 
   private async reindexFromDisk(uri: vscode.Uri): Promise<void> {
     if (uri.scheme !== 'file') return;
-    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return;
+    // The index keeps an open editor's model over the disk's (StepIndex.update).
     const text = await readFile(uri.fsPath, 'utf8').catch(() => undefined);
     const index = await this.documents.stepIndex();
     if (text === undefined) index.remove(uri.fsPath);
