@@ -28,6 +28,7 @@ export async function acrLogin(
   credential: TokenCredential,
   baseUrl = `https://${host}`,
   resourceManager = PUBLIC_RESOURCE_MANAGER,
+  timeoutMs = 10_000,
 ): Promise<RegistryCredentials> {
   const aad = await credential.getToken(`${resourceManager}/.default`);
   if (!aad) throw new Error('Microsoft Entra ID issued no token for the registry login');
@@ -35,7 +36,7 @@ export async function acrLogin(
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'access_token', service: host, access_token: aad.token }),
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const body = (await response.json().catch(() => ({}))) as { refresh_token?: string; errors?: { message?: string }[] };
   if (!response.ok || !body.refresh_token) {

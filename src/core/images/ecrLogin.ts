@@ -19,12 +19,16 @@ export interface EcrLogin {
   readonly expiresAt?: Date;
 }
 
-export async function ecrLogin(registryUri: string): Promise<EcrLogin> {
+export async function ecrLogin(registryUri: string, timeoutMs = 10_000): Promise<EcrLogin> {
   const host = registryUri.split('/')[0]!;
   const parsed = parseEcrHost(host);
   if (!parsed) throw new Error(`"${host}" is not an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com)`);
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
-  const client = new ECRClient({ region: parsed.region, maxAttempts: 2 });
+  const client = new ECRClient({
+    region: parsed.region,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+  });
   try {
     const answer = await client.send(new GetAuthorizationTokenCommand({}));
     const data = answer.authorizationData?.[0];

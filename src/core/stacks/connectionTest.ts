@@ -28,9 +28,9 @@ export type SecretLookup = (field: string) => Promise<string | undefined>;
 export { pingRegistry };
 
 /**
- * Runs the flavor's check. `timeoutMs` bounds each network wait stepops controls; the whole test
- * is bounded by six times that, because some SDKs wait on an unanswering endpoint indefinitely
- * (the AWS SDK sets no request timeout) and a test must always come back with an answer.
+ * Runs the flavor's check. `timeoutMs` bounds each request (every check hands it to its SDK); the
+ * whole test, retries and sign-ins included, is bounded by six times that, so that it always
+ * comes back with an answer.
  */
 export async function testConnection(
   component: StackComponent,
@@ -82,17 +82,17 @@ async function runCheck(component: StackComponent, secret: SecretLookup, timeout
     case 'artifact_store/local':
       return probeFolder(String(config.path));
     case 'artifact_store/s3':
-      return checkS3(component.config);
+      return checkS3(component.config, timeoutMs);
     case 'artifact_store/gcp':
-      return checkGcs(component.config);
+      return checkGcs(component.config, timeoutMs);
     case 'artifact_store/azure':
-      return checkAzureBlob(component.config, secret);
+      return checkAzureBlob(component.config, secret, timeoutMs);
     case 'step_operator/sagemaker':
-      return checkSageMaker(component.config);
+      return checkSageMaker(component.config, timeoutMs);
     case 'step_operator/vertex':
-      return checkVertex(component.config);
+      return checkVertex(component.config, timeoutMs);
     case 'step_operator/azureml':
-      return checkAzureMl(component.config, secret);
+      return checkAzureMl(component.config, secret, timeoutMs);
     case 'orchestrator/embedded':
       return { ok: true, message: 'The embedded orchestrator runs inside stepops.' };
     default:

@@ -30,6 +30,7 @@ async function blobService(config: Readonly<Record<string, unknown>>, secret: Se
 export async function checkAzureBlob(
   config: Readonly<Record<string, unknown>>,
   secret: SecretLookup,
+  timeoutMs: number,
 ): Promise<ConnectionResult> {
   let location;
   try {
@@ -43,8 +44,8 @@ export async function checkAzureBlob(
   const where = `${service.accountName}/${location.bucket}`;
   try {
     const blob = service.getContainerClient(location.bucket).getBlockBlobClient(probeName);
-    await blob.upload('ok', 2, { abortSignal: AbortSignal.timeout(30_000) });
-    await blob.delete({ abortSignal: AbortSignal.timeout(30_000) });
+    await blob.upload('ok', 2, { abortSignal: AbortSignal.timeout(timeoutMs) });
+    await blob.delete({ abortSignal: AbortSignal.timeout(timeoutMs) });
     return { ok: true, message: `${where} is writable${location.prefix ? ` under ${location.prefix}/` : ''}.` };
   } catch (error) {
     return { ok: false, message: explain(error as Error & { code?: string; statusCode?: number }, where) };

@@ -10,13 +10,14 @@ import type { ConnectionResult, SecretLookup } from '../connectionTest';
 export async function checkAzureMl(
   config: Readonly<Record<string, unknown>>,
   secret: SecretLookup,
+  timeoutMs: number,
 ): Promise<ConnectionResult> {
   const connection = await azureMlConnection(config, secret);
   if ('problem' in connection) return { ok: false, message: connection.problem };
   const { workspace, resourceGroup, subscriptionId } = connection;
   try {
     const client = await createWorkspacesClient(connection, await createAzureCredential(connection));
-    const found = await client.workspaces.get(resourceGroup, workspace, { requestOptions: { timeout: 30_000 } });
+    const found = await client.workspaces.get(resourceGroup, workspace, { requestOptions: { timeout: timeoutMs } });
     return {
       ok: true,
       message: `Azure ML workspace ${workspace} (${found.location ?? 'unknown region'}) answers and the credentials may read it.`,

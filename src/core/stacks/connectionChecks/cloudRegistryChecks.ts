@@ -43,7 +43,7 @@ export async function checkAcr(
   let login;
   try {
     const credential = reach.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
-    login = await acrLogin(host, credential, reach.baseUrl, reach.resourceManager);
+    login = await acrLogin(host, credential, reach.baseUrl, reach.resourceManager, timeoutMs);
   } catch (error) {
     const e = error as Error;
     if (e.name === 'CredentialUnavailableError' || e.name === 'AggregateAuthenticationError') {

@@ -16,7 +16,7 @@ export async function checkEcr(
     return { ok: false, message: `"${host}" is not an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com).` };
   let login;
   try {
-    login = await ecrLogin(uri);
+    login = await ecrLogin(uri, timeoutMs);
   } catch (error) {
     const message = explainAwsError(error as Error, {
       service: 'ECR',

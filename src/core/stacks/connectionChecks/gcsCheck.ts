@@ -6,7 +6,10 @@
 import type { ConnectionResult } from '../connectionTest';
 import { parseBucketPath, probeObjectName } from './bucketProbe';
 
-export async function checkGcs(config: Readonly<Record<string, unknown>>): Promise<ConnectionResult> {
+export async function checkGcs(
+  config: Readonly<Record<string, unknown>>,
+  timeoutMs: number,
+): Promise<ConnectionResult> {
   let location;
   try {
     location = parseBucketPath(String(config.path ?? ''), ['gs']);
@@ -19,7 +22,7 @@ export async function checkGcs(config: Readonly<Record<string, unknown>>): Promi
   const where = location.display;
   try {
     const file = storage.bucket(location.bucket).file(name);
-    await file.save('ok', { resumable: false, timeout: 30_000 });
+    await file.save('ok', { resumable: false, timeout: timeoutMs });
     await file.delete();
     return { ok: true, message: `${where} is writable.` };
   } catch (error) {

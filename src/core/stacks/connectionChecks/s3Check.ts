@@ -6,7 +6,7 @@ import type { ConnectionResult } from '../connectionTest';
 import { explainAwsError } from './awsErrors';
 import { parseBucketPath, probeObjectName } from './bucketProbe';
 
-export async function checkS3(config: Readonly<Record<string, unknown>>): Promise<ConnectionResult> {
+export async function checkS3(config: Readonly<Record<string, unknown>>, timeoutMs: number): Promise<ConnectionResult> {
   let location;
   try {
     location = parseBucketPath(String(config.path ?? ''), ['s3']);
@@ -15,7 +15,12 @@ export async function checkS3(config: Readonly<Record<string, unknown>>): Promis
   }
   const { S3Client, PutObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const client = new S3Client({ region, followRegionRedirects: true, maxAttempts: 2 });
+  const client = new S3Client({
+    region,
+    followRegionRedirects: true,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+  });
   const key = probeObjectName(location.prefix);
   const where = location.display;
   try {

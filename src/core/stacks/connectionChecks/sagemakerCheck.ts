@@ -5,11 +5,18 @@
 import type { ConnectionResult } from '../connectionTest';
 import { explainAwsError } from './awsErrors';
 
-export async function checkSageMaker(config: Readonly<Record<string, unknown>>): Promise<ConnectionResult> {
+export async function checkSageMaker(
+  config: Readonly<Record<string, unknown>>,
+  timeoutMs: number,
+): Promise<ConnectionResult> {
   const region = String(config.region ?? '');
   if (!region) return { ok: false, message: "Set the SageMaker operator's region first." };
   const { SageMakerClient, ListTrainingJobsCommand } = await import('@aws-sdk/client-sagemaker');
-  const client = new SageMakerClient({ region, maxAttempts: 2 });
+  const client = new SageMakerClient({
+    region,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+  });
   try {
     await client.send(new ListTrainingJobsCommand({ MaxResults: 1 }));
     return { ok: true, message: `SageMaker answers in ${region} and the credentials may list training jobs.` };

@@ -9,7 +9,10 @@ import {
 } from '../../operators/vertex/vertexClient';
 import type { ConnectionResult } from '../connectionTest';
 
-export async function checkVertex(config: Readonly<Record<string, unknown>>): Promise<ConnectionResult> {
+export async function checkVertex(
+  config: Readonly<Record<string, unknown>>,
+  timeoutMs: number,
+): Promise<ConnectionResult> {
   let connection;
   try {
     connection = vertexConnection(config);
@@ -23,7 +26,7 @@ export async function checkVertex(config: Readonly<Record<string, unknown>>): Pr
   let client;
   try {
     client = await createJobServiceClient(connection);
-    await client.listCustomJobs({ parent, pageSize: 1 }, { autoPaginate: false, timeout: 20_000, maxRetries: 1 });
+    await client.listCustomJobs({ parent, pageSize: 1 }, { autoPaginate: false, timeout: timeoutMs, maxRetries: 1 });
     return {
       ok: true,
       message: `Vertex AI answers in ${connection.region} and the credentials may list custom jobs of ${connection.project}.`,
