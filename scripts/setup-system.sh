@@ -7,9 +7,11 @@
 #   busybox-static   a 2 MB base image for fast container tests
 #   chromium         the browser that drives code-server in the E2E tier
 #   libkrb5-dev      code-server compiles kerberos at install time
+#   python3          the step runtime's own tests and the wheel fixtures
+#   make, g++        native modules compiled at install time (code-server's kerberos)
 #   openssl          throwaway TLS certificates for the fakes of TLS-only cloud services (Entra ID)
 set -euo pipefail
-packages=(curl docker.io docker-registry debootstrap busybox-static chromium libkrb5-dev ca-certificates openssl)
+packages=(curl docker.io docker-registry debootstrap busybox-static chromium libkrb5-dev ca-certificates openssl python3 make g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import { StackFileError, StackStore, defaultStacksFile } from '../../src/core/stacks/stackStore';
 
 let dir: string;
@@ -14,7 +14,7 @@ beforeEach(async () => {
   file = path.join(dir, 'stacks.yaml');
   store = new StackStore(file, async () => ({ artifactRoot: '/tmp/artifacts', dockerEngineAvailable: true }));
 });
-after(async () => {
+afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
