@@ -128,6 +128,8 @@ components:
         region: europe-west4
     odd:
       flavor: kubernetes
+    -leading-dash:
+      flavor: local_docker
 `,
   );
   const catalog = await store.read();
@@ -138,6 +140,14 @@ components:
   assert.deepEqual([roleProblem.line, roleProblem.column], [7, 15]);
   const flavorProblem = catalog.diagnostics.find((d) => /unknown step_operator flavor "kubernetes"/.test(d.message));
   assert.deepEqual([flavorProblem?.line, flavorProblem?.column], [15, 15]);
+  assert.ok(
+    catalog.diagnostics.some(
+      (d) =>
+        d.message ===
+        'component name "-leading-dash": names are 1-64 letters, digits, _ . -, starting with a letter or digit',
+    ),
+    JSON.stringify(catalog.diagnostics),
+  );
 });
 
 test('validation rejects bad values before anything is written', async () => {

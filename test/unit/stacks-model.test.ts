@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_STACK_NAME, componentTypeLabel, componentsOf, defaultStack } from '../../src/core/stacks/model';
+import {
+  DEFAULT_STACK_NAME,
+  componentTypeLabel,
+  componentsOf,
+  defaultStack,
+  freeStackName,
+} from '../../src/core/stacks/model';
 
 test('the default stack runs everything locally and offers Docker only when an engine answers', () => {
   const withDocker = defaultStack({ artifactRoot: '/tmp/a', dockerEngineAvailable: true });
@@ -30,4 +36,12 @@ test('components list in sidebar order, registry before step operators', () => {
     ['embedded', 'local', 'ecr', 'local-docker'],
   );
   assert.equal(componentTypeLabel('container_registry'), 'Container registry');
+});
+
+test('a new stack never takes an existing name, nor grows past 64 characters', () => {
+  assert.equal(freeStackName('sm-stack', ['default']), 'sm-stack');
+  assert.equal(freeStackName('sm-stack', ['sm-stack', 'sm-stack-2']), 'sm-stack-3');
+  const long = 'x'.repeat(70);
+  assert.equal(freeStackName(long, []), 'x'.repeat(64));
+  assert.equal(freeStackName(long, ['x'.repeat(64)]), `${'x'.repeat(62)}-2`);
 });

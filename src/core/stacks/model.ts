@@ -68,3 +68,12 @@ const TYPE_LABELS: Record<ComponentType, string> = {
 export function componentTypeLabel(type: ComponentType): string {
   return TYPE_LABELS[type];
 }
+
+/** `base`, or `base-2`, `base-3`... when taken; never an existing stack, never over 64 characters. */
+export function freeStackName(base: string, taken: readonly string[]): string {
+  for (let n = 1; ; n++) {
+    const suffix = n === 1 ? '' : `-${n}`;
+    const name = `${base.slice(0, 64 - suffix.length)}${suffix}`;
+    if (!taken.includes(name)) return name;
+  }
+}

@@ -52,9 +52,8 @@ export interface StackFileContents {
   readonly writable: boolean;
 }
 
-const NAME = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'names are 1-64 letters, digits, _ . -, starting with a letter or digit');
+const NAME_RULE = 'names are 1-64 letters, digits, _ . -, starting with a letter or digit';
+const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, NAME_RULE);
 
 const componentEntry = z.looseObject({
   flavor: z.string().min(1, 'flavor is required'),
@@ -121,7 +120,7 @@ export function parseStackFile(text: string): StackFileContents & { readonly doc
     for (const [name, raw] of Object.entries(entries ?? {})) {
       const path = ['components', type, name];
       if (!NAME.safeParse(name).success) {
-        at(path, `component name "${name}": ${NAME.description ?? 'invalid name'}`);
+        at(path, `component name "${name}": ${NAME_RULE}`);
         continue;
       }
       const entry = componentEntry.safeParse(raw);
@@ -150,7 +149,7 @@ export function parseStackFile(text: string): StackFileContents & { readonly doc
     const path = ['stacks', name];
     const entry = stackEntry.safeParse(raw ?? {});
     if (!NAME.safeParse(name).success || !entry.success) {
-      at(path, entry.success ? `stack name "${name}" is not valid` : entry.error.issues[0]!.message);
+      at(path, entry.success ? `stack name "${name}": ${NAME_RULE}` : entry.error.issues[0]!.message);
       continue;
     }
     stacks.push({

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { stringify } from 'yaml';
 import { testConnection } from '../../core/stacks/connectionTest';
 import { findFlavor } from '../../core/stacks/flavors/flavorCatalog';
-import { type StackComponent, componentTypeLabel } from '../../core/stacks/model';
+import { type StackComponent, componentTypeLabel, freeStackName } from '../../core/stacks/model';
 import type { StackDefinition } from '../../core/stacks/stackFile';
 import { exportZenmlStack, importZenmlStack } from '../../core/stacks/zenmlInterop';
 import type { SecretVault } from './SecretVault';
@@ -261,11 +261,16 @@ export function registerStackCommands(
           }
           await stacks.store.putComponent(component);
         }
-        await stacks.store.putStack(report.stack);
+        // Nor a defined stack: a name already in use gets a suffix.
+        const name = freeStackName(
+          report.stack.name,
+          (await stacks.catalog()).stacks.map((st) => st.name),
+        );
+        await stacks.store.putStack({ ...report.stack, name });
         stacks.refresh();
         for (const note of report.notes) output.warn(`Import of ${report.stackName}: ${note}`);
         void vscode.window.showInformationMessage(
-          `Imported stack "${report.stackName}" with ${report.components.length} component(s)` +
+          `Imported stack "${report.stackName}"${name === report.stack.name ? '' : ` as "${name}" (the name was taken)`} with ${report.components.length} component(s)` +
             (report.notes.length > 0 ? `; ${report.notes.length} note(s) in the Step Operators output.` : '.'),
         );
       }),
@@ -306,7 +311,10 @@ export async function offerToAddToStack(stacks: StackState, component: StackComp
     await stacks.store.putStack({ ...definition, step_operators: [...definition.step_operators, component.name] });
     stacks.refresh();
   } else if (choice === 'New Stack with It') {
-    const name = `${component.name}-stack`;
+    const name = freeStackName(
+      `${component.name}-stack`,
+      (await stacks.catalog()).stacks.map((st) => st.name),
+    );
     await stacks.store.putStack({ name, orchestrator: 'embedded', step_operators: [component.name] });
     await stacks.setActive(name);
   } else if (choice === TEST) {
