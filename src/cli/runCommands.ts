@@ -70,8 +70,7 @@ function printer(out: Out): (event: RunEvent) => void {
   let lastState = '';
   return (event) => {
     if (event.type === 'logs') {
-      // The runtime's closing status line is for stepops, not for the reader.
-      for (const line of event.lines) if (!line.text.startsWith('STEPOPS_STATUS ')) out.write(`${line.text}\n`);
+      for (const line of event.lines) out.write(`${line.text}\n`);
     } else if (event.type === 'state' && event.record.state !== lastState) {
       lastState = event.record.state;
       const extra =

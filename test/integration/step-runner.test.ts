@@ -101,6 +101,12 @@ test('runs a step: record first, then stages, live logs, outputs; then feeds its
   assert.equal(made.step.module, 'pipe.steps');
   assert.deepEqual((await store.get(made.id))?.state, 'succeeded');
   assert.match(await store.readLogs(made.id), /making 5\n/);
+  assert.doesNotMatch(
+    await store.readLogs(made.id),
+    /STEPOPS_STATUS/,
+    "the runtime's status line is not part of the log",
+  );
+  assert.ok(!seen.lines().some((l) => l.startsWith('STEPOPS_STATUS')), 'nor of the streamed lines');
 
   const summed = await runner.run(
     request('total', { inputs: { values: path.join(artifacts, made.id, 'outputs', 'output') } }),

@@ -63,6 +63,9 @@ export function moduleOf(file: string): string {
     .join('.');
 }
 
+/** The runtime's last stdout line (runtime/stepops_runtime/__main__.py). */
+const RUNTIME_STATUS_PREFIX = 'STEPOPS_STATUS ';
+
 export class StepRunner {
   /** Runs of this process that have no job yet (hashing, building, pushing, submitting): cancel aborts them. */
   private readonly starting = new Map<string, AbortController>();
@@ -177,14 +180,17 @@ export class StepRunner {
     await this.deps.store.rewindLogs(record.id, record.logBytes ?? 0);
     try {
       for await (const batch of operator.logs(handle, record.logCursor, options.signal)) {
-        const logBytes = await this.deps.store.appendLogs(record.id, batch.lines);
+        // The runtime's closing status line is for stepops, not for the reader: it stays out of
+        // the log and the events (the outcome comes from the job's status and outputs).
+        const lines = batch.lines.filter((line) => !line.text.startsWith(RUNTIME_STATUS_PREFIX));
+        const logBytes = await this.deps.store.appendLogs(record.id, lines);
         record = { ...record, logCursor: batch.cursor, logBytes };
         if (record.state !== 'cancelling' && (await this.deps.store.cancelRequested(record.id))) {
           record = await save(withState(record, 'cancelling'));
         } else {
           await this.deps.store.save(record);
         }
-        options.onEvent?.({ type: 'logs', lines: batch.lines });
+        if (lines.length > 0) options.onEvent?.({ type: 'logs', lines });
       }
       if (options.signal?.aborted) return record;
       let status: JobStatus = await operator.status(handle);

@@ -27,7 +27,7 @@ export class RunLogChannels implements vscode.Disposable {
     const channel = this.open(record, reveal);
     channel.clear();
     const entry = this.channels.get(record.id)!;
-    const lines = storedLog.split('\n').filter((l) => l !== '' && !l.startsWith('STEPOPS_STATUS '));
+    const lines = storedLog.split('\n').filter((l) => l !== '');
     entry.lines = 0;
     this.append(record.id, lines);
   }

@@ -258,7 +258,7 @@ export class RunManager implements vscode.Disposable {
     if (event.type === 'logs')
       this.channels.append(
         id,
-        event.lines.map((l) => l.text).filter((t) => !t.startsWith('STEPOPS_STATUS ')),
+        event.lines.map((l) => l.text),
       );
     else if (event.type === 'progress') this.channels.append(id, [`[stepops] ${event.message}`]);
     else this.changed.fire();
