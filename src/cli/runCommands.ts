@@ -5,20 +5,16 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectDocker } from '../core/images/dockerClient';
-import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../core/operators/local/localDockerOperator';
-import type { StepOperator } from '../core/operators/stepOperator';
 import { planStepRun, withRegistryCredentials } from '../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../core/orchestrator/pipelineRunner';
 import { parametersFromRunConfig } from '../core/orchestrator/runConfig';
-import { type RunEvent, StepRunner } from '../core/orchestrator/stepRunner';
+import { createProjectRunner } from '../core/orchestrator/projectRunner';
+import type { RunEvent } from '../core/orchestrator/stepRunner';
 import { discoverPythonSource } from '../core/python/discovery';
 import type { DiscoveredPipeline } from '../core/python/model';
 import { loadPythonParser } from '../core/python/pythonParser';
 import { StepIndex } from '../core/python/stepIndex';
 import { type RunRecord, durationMs, isFinished } from '../core/runs/runRecord';
-import { RunStore } from '../core/runs/runStore';
-import type { StackComponent } from '../core/stacks/model';
 import { DEFAULT_STACK_NAME } from '../core/stacks/model';
 import { defaultArtifactRoot } from '../core/stacks/stackStore';
 import { readWorkspaceConfig } from '../core/stacks/workspaceConfig';
@@ -35,24 +31,8 @@ function runtimeRoot(): string {
   return candidates.find((c) => existsSync(path.join(c, 'stepops_runtime', '__main__.py'))) ?? candidates[0]!;
 }
 
-function runner(projectRoot: string): { runner: StepRunner; store: RunStore } {
-  const store = new RunStore(path.join(projectRoot, '.stepops', 'runs'));
-  const docker = connectDocker();
-  const operatorFor = async (component: StackComponent): Promise<StepOperator> => {
-    if (component.flavor !== LOCAL_DOCKER_FLAVOR) throw new Error(`no ${component.flavor} operator in this version`);
-    const network = (component.config as { network_mode?: 'host' | 'none' | 'bridge' }).network_mode;
-    return new LocalDockerOperator(await docker, network ? { networkMode: network } : {});
-  };
-  return {
-    store,
-    runner: new StepRunner({
-      docker: () => docker,
-      store,
-      operatorFor,
-      artifactRoot: defaultArtifactRoot(),
-      runtimeRoot: runtimeRoot(),
-    }),
-  };
+function runner(projectRoot: string): ReturnType<typeof createProjectRunner> {
+  return createProjectRunner({ projectRoot, artifactRoot: defaultArtifactRoot(), runtimeRoot: runtimeRoot() });
 }
 
 function parseParam(assignment: string): [string, unknown] {

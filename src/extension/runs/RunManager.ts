@@ -1,17 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { connectDocker } from '../../core/images/dockerClient';
-import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../../core/operators/local/localDockerOperator';
-import type { StepOperator } from '../../core/operators/stepOperator';
 import { RunPlanError, planStepRun, withRegistryCredentials } from '../../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../../core/orchestrator/pipelineRunner';
-import { type RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
+import { LOCAL_DOCKER_FLAVOR } from '../../core/operators/local/localDockerOperator';
+import { createProjectRunner } from '../../core/orchestrator/projectRunner';
+import type { RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
 import { parametersFromRunConfig } from '../../core/orchestrator/runConfig';
 import { resolveUpstreamInputs } from '../../core/orchestrator/upstreamInputs';
 import type { DiscoveredStep } from '../../core/python/model';
 import { type RunRecord, type RunState, isFinished } from '../../core/runs/runRecord';
-import { RunStore } from '../../core/runs/runStore';
+import type { RunStore } from '../../core/runs/runStore';
 import type { StackComponent } from '../../core/stacks/model';
 import type { RunTarget } from '../../core/stacks/runTargets';
 import type { SecretVault } from '../stacks/SecretVault';
@@ -51,21 +50,7 @@ export class RunManager implements vscode.Disposable {
     private readonly secrets: SecretVault,
     private readonly output: vscode.LogOutputChannel,
   ) {
-    this.store = new RunStore(path.join(projectRoot, '.stepops', 'runs'));
-    let docker: ReturnType<typeof connectDocker> | undefined;
-    const dockerClient = () => (docker ??= connectDocker());
-    this.runner = new StepRunner({
-      docker: dockerClient,
-      store: this.store,
-      artifactRoot,
-      runtimeRoot,
-      operatorFor: async (component: StackComponent): Promise<StepOperator> => {
-        if (component.flavor !== LOCAL_DOCKER_FLAVOR)
-          throw new Error(`no ${component.flavor} operator in this version`);
-        const network = (component.config as { network_mode?: 'host' | 'none' | 'bridge' }).network_mode;
-        return new LocalDockerOperator(await dockerClient(), network ? { networkMode: network } : {});
-      },
-    });
+    ({ runner: this.runner, store: this.store } = createProjectRunner({ projectRoot, artifactRoot, runtimeRoot }));
   }
 
   /** Follows again every run that was still going when the window closed. */
