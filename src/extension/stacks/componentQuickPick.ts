@@ -101,7 +101,8 @@ export async function registerComponentWithQuickPick(
   return component;
 }
 
-async function pickType(): Promise<ComponentType | undefined> {
+/** The kind of component to register; shared by the form and the keyboard paths. */
+export async function pickType(): Promise<ComponentType | undefined> {
   const picked = await vscode.window.showQuickPick(
     REGISTRABLE.map((type) => ({ label: componentTypeLabel(type), type })),
     { title: 'Register a stack component', placeHolder: 'What kind of component?' },
@@ -109,7 +110,8 @@ async function pickType(): Promise<ComponentType | undefined> {
   return picked?.type;
 }
 
-async function pickFlavor(type: ComponentType): Promise<FlavorSpec | undefined> {
+/** The flavor to register; `name` is the component's when it is already known. */
+export async function pickFlavor(type: ComponentType, name?: string): Promise<FlavorSpec | undefined> {
   const picked = await vscode.window.showQuickPick(
     flavorsOf(type).map((spec) => ({
       label: `$(${spec.icon}) ${spec.displayName}`,
@@ -117,7 +119,10 @@ async function pickFlavor(type: ComponentType): Promise<FlavorSpec | undefined> 
       detail: spec.description,
       spec,
     })),
-    { title: `Register a ${componentTypeLabel(type).toLowerCase()}`, placeHolder: 'Which flavor?' },
+    {
+      title: `Register a ${componentTypeLabel(type).toLowerCase()}${name ? ` named "${name}"` : ''}`,
+      placeHolder: 'Which flavor?',
+    },
   );
   return picked?.spec;
 }
