@@ -5,7 +5,7 @@
 // that are earlier outputs, pipeline parameters or literals. Anything computed at run time is
 // refused with the argument that made it so.
 import path from 'node:path';
-import type { DiscoveredPipeline, DiscoveredStep, LiteralValue } from '../python/model';
+import { type DiscoveredPipeline, type DiscoveredStep, type LiteralValue, calledStepName } from '../python/model';
 import type { LocatedStep } from '../python/stepIndex';
 import type { RunRecord } from '../runs/runRecord';
 import type { Stack } from '../stacks/model';
@@ -52,7 +52,7 @@ export function planPipeline(input: PipelinePlanInput): PlannedCall[] {
     throw new RunPlanError(`Pipeline "${input.pipeline.name}" calls no steps that discovery can see.`);
 
   return input.pipeline.calls.map((call, index) => {
-    const name = call.resolved?.kind === 'imported' ? call.resolved.name : call.callee;
+    const name = calledStepName(call);
     const step = findStep(name, call.resolved?.kind === 'imported' ? call.resolved.module : undefined, input);
     const parameters: Record<string, unknown> = {};
     const upstream: PlannedCall['upstream'] = {};

@@ -2,7 +2,7 @@
 // pipeline feeds from another step's output takes that step's latest successful output; what
 // is left has to be asked for.
 import path from 'node:path';
-import type { DiscoveredStep } from '../python/model';
+import { type DiscoveredStep, calledStepName } from '../python/model';
 import type { LocatedPipeline } from '../python/stepIndex';
 import type { RunRecord } from '../runs/runRecord';
 
@@ -54,13 +54,13 @@ function upstreamOf(
 ): { callee: string; output?: number } | undefined {
   for (const { pipeline } of pipelines) {
     for (const call of pipeline.calls) {
-      const calledName = call.resolved?.kind === 'imported' ? call.resolved.name : call.callee;
+      const calledName = calledStepName(call);
       if (calledName !== stepName) continue;
       const input = call.inputs.find((i) => i.parameter === parameter || i.parameter === position);
       if (!input?.fromCall) continue;
       const producer = pipeline.calls[input.fromCall.index];
       if (!producer) continue;
-      const producerName = producer.resolved?.kind === 'imported' ? producer.resolved.name : producer.callee;
+      const producerName = calledStepName(producer);
       return {
         callee: producerName,
         ...(input.fromCall.output !== undefined ? { output: input.fromCall.output } : {}),

@@ -98,6 +98,11 @@ export interface StepCall {
     { readonly kind: 'local' } | { readonly kind: 'imported'; readonly module: string; readonly name: string };
 }
 
+/** The step a call runs, by its own name (an imported step may be called through an alias). */
+export function calledStepName(call: StepCall): string {
+  return call.resolved?.kind === 'imported' ? call.resolved.name : call.callee;
+}
+
 export interface DiscoveredPipeline {
   readonly name: string;
   readonly nameRange: SourceRange;
