@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { connectDocker } from '../src/core/images/dockerClient';
 import { ensureStepImage } from '../src/core/images/stepImage';
-import { LocalDockerOperator } from '../src/core/operators/local/localDockerOperator';
+import { LocalDockerOperator } from '../src/core/clouds/local/docker/localDockerOperator';
 import { StepRunner } from '../src/core/orchestrator/stepRunner';
 import { RunStore } from '../src/core/runs/runStore';
 import { makeWheel } from '../test/fixtures/makeWheel';

@@ -4,7 +4,7 @@
 // registry endpoint, which the fake names as its proxy endpoint).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { ecrLogin } from '../../src/core/images/ecrLogin';
+import { ecrLogin } from '../../src/core/clouds/aws/ecr/ecrLogin';
 import { testConnection } from '../../src/core/stacks/connectionTest';
 import type { FakeAwsService } from '../fakes/awsJsonService';
 import { startFakeEcr } from '../fakes/fakeEcr';

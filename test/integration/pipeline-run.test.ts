@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectDocker } from '../../src/core/images/dockerClient';
-import { LocalDockerOperator } from '../../src/core/operators/local/localDockerOperator';
+import { LocalDockerOperator } from '../../src/core/clouds/local/docker/localDockerOperator';
 import { planPipeline, runPipeline } from '../../src/core/orchestrator/pipelineRunner';
 import { StepRunner } from '../../src/core/orchestrator/stepRunner';
 import { discoverPythonSource } from '../../src/core/python/discovery';

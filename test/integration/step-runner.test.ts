@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectDocker } from '../../src/core/images/dockerClient';
-import { LocalDockerOperator } from '../../src/core/operators/local/localDockerOperator';
+import { LocalDockerOperator } from '../../src/core/clouds/local/docker/localDockerOperator';
 import type { LogLine } from '../../src/core/operators/stepOperator';
 import { type RunEvent, StepRunner, type StepRunRequest } from '../../src/core/orchestrator/stepRunner';
 import type { RunRecord } from '../../src/core/runs/runRecord';

@@ -3,7 +3,7 @@
 // deleted, a bucket in another region is found by following S3's answer, and refusals are named.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { parseBucketPath } from '../../src/core/stacks/connectionChecks/bucketProbe';
+import { parseBucketPath } from '../../src/core/clouds/shared/bucketProbe';
 import { testConnection } from '../../src/core/stacks/connectionTest';
 import { type FakeS3, startFakeS3 } from '../fakes/fakeS3';
 

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { testConnection } from '../../src/core/stacks/connectionTest';
-import { vertexEndpoint } from '../../src/core/operators/vertex/vertexClient';
+import { vertexEndpoint } from '../../src/core/clouds/gcp/vertex/vertexClient';
 import { type FakeVertex, startFakeVertex } from '../fakes/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
 

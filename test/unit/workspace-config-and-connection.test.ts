@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pingRegistry, testConnection } from '../../src/core/stacks/connectionTest';
-import { SAGEMAKER } from '../../src/core/stacks/flavors/stepOperatorFlavors';
+import { SAGEMAKER } from '../../src/core/clouds/aws/flavors';
 import { formatFieldValue, parseFieldInput } from '../../src/core/stacks/flavors/fieldSpec';
 import { readWorkspaceConfig, writeActiveStack } from '../../src/core/stacks/workspaceConfig';
 

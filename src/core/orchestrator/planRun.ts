@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { DiscoveredStep } from '../python/model';
 import { DEFAULT_BASE_IMAGE } from '../stacks/executionSummary';
 import type { Stack, StackComponent } from '../stacks/model';
-import { LOCAL_DOCKER_FLAVOR } from '../operators/local/localDockerOperator';
+import { LOCAL_DOCKER_FLAVOR } from '../clouds/local/docker/localDockerOperator';
 import type { StepRunRequest } from './stepRunner';
 
 /** Operator flavors this version can run jobs on. The cloud ones arrive with their issues. */

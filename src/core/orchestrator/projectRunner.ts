@@ -4,7 +4,7 @@
 // here).
 import path from 'node:path';
 import { type DockerClient, connectDocker } from '../images/dockerClient';
-import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../operators/local/localDockerOperator';
+import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../clouds/local/docker/localDockerOperator';
 import type { StepOperator } from '../operators/stepOperator';
 import { RunStore } from '../runs/runStore';
 import type { StackComponent } from '../stacks/model';

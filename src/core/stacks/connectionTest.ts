@@ -4,15 +4,16 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeDockerEndpoint, dockerEngineAnswers } from '../images/dockerEngine';
-import { checkAzureBlob } from './connectionChecks/azureBlobCheck';
-import { checkAzureMl } from './connectionChecks/azuremlCheck';
-import { checkAcr, checkArtifactRegistry } from './connectionChecks/cloudRegistryChecks';
-import { checkEcr } from './connectionChecks/ecrCheck';
-import { checkGcs } from './connectionChecks/gcsCheck';
-import { checkS3 } from './connectionChecks/s3Check';
-import { checkSageMaker } from './connectionChecks/sagemakerCheck';
+import { checkAzureBlob } from '../clouds/azure/blob/azureBlobCheck';
+import { checkAzureMl } from '../clouds/azure/azureml/azuremlCheck';
+import { checkAcr } from '../clouds/azure/acr/acrCheck';
+import { checkArtifactRegistry } from '../clouds/gcp/artifactRegistry/artifactRegistryCheck';
+import { checkEcr } from '../clouds/aws/ecr/ecrCheck';
+import { checkGcs } from '../clouds/gcp/gcs/gcsCheck';
+import { checkS3 } from '../clouds/aws/s3/s3Check';
+import { checkSageMaker } from '../clouds/aws/sagemaker/sagemakerCheck';
 import { pingRegistry } from './connectionChecks/registryPing';
-import { checkVertex } from './connectionChecks/vertexCheck';
+import { checkVertex } from '../clouds/gcp/vertex/vertexCheck';
 import { findFlavor } from './flavors/flavorCatalog';
 import type { StackComponent } from './model';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { RunPlanError, planStepRun, withRegistryCredentials } from '../../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../../core/orchestrator/pipelineRunner';
-import { LOCAL_DOCKER_FLAVOR } from '../../core/operators/local/localDockerOperator';
+import { LOCAL_DOCKER_FLAVOR } from '../../core/clouds/local/docker/localDockerOperator';
 import { createProjectRunner } from '../../core/orchestrator/projectRunner';
 import type { RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
 import { parametersFromRunConfig } from '../../core/orchestrator/runConfig';

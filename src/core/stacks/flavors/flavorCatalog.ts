@@ -1,20 +1,15 @@
 import type { ComponentType } from '../model';
 import type { FlavorSpec } from './fieldSpec';
-import {
-  ACR,
-  ARTIFACT_REGISTRY,
-  AZURE_ARTIFACT_STORE,
-  ECR,
-  EMBEDDED_ORCHESTRATOR,
-  GCS_ARTIFACT_STORE,
-  LOCAL_ARTIFACT_STORE,
-  OCI_REGISTRY,
-  S3_ARTIFACT_STORE,
-} from './otherFlavors';
-import { STEP_OPERATOR_FLAVORS } from './stepOperatorFlavors';
+import { ACR, AZUREML, AZURE_ARTIFACT_STORE } from '../../clouds/azure/flavors';
+import { ECR, S3_ARTIFACT_STORE, SAGEMAKER } from '../../clouds/aws/flavors';
+import { ARTIFACT_REGISTRY, GCS_ARTIFACT_STORE, VERTEX } from '../../clouds/gcp/flavors';
+import { EMBEDDED_ORCHESTRATOR, LOCAL_ARTIFACT_STORE, LOCAL_DOCKER, OCI_REGISTRY } from '../../clouds/local/flavors';
 
 export const FLAVORS: readonly FlavorSpec[] = [
-  ...STEP_OPERATOR_FLAVORS,
+  SAGEMAKER,
+  VERTEX,
+  AZUREML,
+  LOCAL_DOCKER,
   ECR,
   ARTIFACT_REGISTRY,
   ACR,

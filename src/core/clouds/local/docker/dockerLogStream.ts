@@ -2,7 +2,7 @@
 // big-endian)] + payload, each line prefixed with an RFC 3339 timestamp when asked for.
 // The cursor is "<nanoseconds since epoch>:<lines already seen at that instant>", enough to
 // resume exactly after the last delivered line with `since` (which has one-second precision).
-import type { LogCursor, LogLine } from '../stepOperator';
+import type { LogCursor, LogLine } from '../../../operators/stepOperator';
 
 export interface ParsedCursor {
   readonly nanos: bigint;

@@ -1,13 +1,8 @@
 // Vertex AI's cheapest authenticated read: ListCustomJobs with page size 1 in the operator's
 // project and region, through the official client (see operators/vertex/vertexClient.ts for where
 // it connects and which credentials it uses).
-import {
-  createJobServiceClient,
-  googleApiFailure,
-  vertexConnection,
-  vertexParent,
-} from '../../operators/vertex/vertexClient';
-import type { ConnectionResult } from '../connectionTest';
+import { createJobServiceClient, googleApiFailure, vertexConnection, vertexParent } from './vertexClient';
+import type { ConnectionResult } from '../../../stacks/connectionTest';
 
 export async function checkVertex(
   config: Readonly<Record<string, unknown>>,

@@ -1,8 +1,8 @@
 // An Azure Blob artifact store is usable when stepops can write to it: the check writes a small
 // probe blob under the store's prefix and deletes it, through the official storage client. The
 // account is reached with a connection string, or by name with an account key or the Azure login.
-import type { ConnectionResult, SecretLookup } from '../connectionTest';
-import { parseBucketPath, probeObjectName } from './bucketProbe';
+import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionTest';
+import { parseBucketPath, probeObjectName } from '../../shared/bucketProbe';
 
 // The return type is inferred: the package ships separate ESM and CommonJS declarations, and the
 // dynamic import below sees the ESM ones.

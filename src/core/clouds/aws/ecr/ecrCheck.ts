@@ -1,9 +1,9 @@
 // An ECR registry is usable when ECR issues a login from the AWS credentials and the registry
 // accepts it: GetAuthorizationToken, then the registry API's version check with that login.
-import { ecrLogin, parseEcrHost } from '../../images/ecrLogin';
-import type { ConnectionResult } from '../connectionTest';
-import { pingRegistry } from './registryPing';
-import { explainAwsError } from './awsErrors';
+import { ecrLogin, parseEcrHost } from './ecrLogin';
+import type { ConnectionResult } from '../../../stacks/connectionTest';
+import { pingRegistry } from '../../../stacks/connectionChecks/registryPing';
+import { explainAwsError } from '../errors';
 
 export async function checkEcr(
   config: Readonly<Record<string, unknown>>,

@@ -1,8 +1,16 @@
 // The local Docker step operator: the step's container on this machine's engine. It implements
 // the same contract as the cloud operators, so the orchestrator, reattach and the views treat a
 // local run like any other job.
-import type { DockerClient } from '../../images/dockerClient';
-import type { JobHandle, JobSpec, JobState, JobStatus, LogBatch, LogCursor, StepOperator } from '../stepOperator';
+import type { DockerClient } from '../../../images/dockerClient';
+import type {
+  JobHandle,
+  JobSpec,
+  JobState,
+  JobStatus,
+  LogBatch,
+  LogCursor,
+  StepOperator,
+} from '../../../operators/stepOperator';
 import { DockerLogDecoder, afterCursor, formatCursor, parseCursor } from './dockerLogStream';
 
 export const LOCAL_DOCKER_FLAVOR = 'local_docker';

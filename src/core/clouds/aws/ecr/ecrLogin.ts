@@ -2,7 +2,7 @@
 // base64 "user:password" pair valid for 12 hours and the endpoint to log in to, which is what
 // `aws ecr get-login-password | docker login` does. Credentials and the endpoint come from the
 // AWS SDK's own chain and settings (AWS_ENDPOINT_URL_ECR and friends).
-import type { RegistryCredentials } from './registryAuth';
+import type { RegistryCredentials } from '../../../images/registryAuth';
 
 const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
 

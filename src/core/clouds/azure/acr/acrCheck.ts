@@ -1,37 +1,10 @@
-// Artifact Registry and ACR connection tests: make the registry login the clouds' CLIs make (see
-// images/cloudRegistryLogins.ts), then the registry API's version check with it. Registries are
-// reached at their own host; `baseUrl` exists for callers that reach them through another address.
+// ACR connection test: the login `az acr login` makes (acrLogin.ts), then the registry API's
+// version check with it. The registry is reached at its own host; `reach` exists for callers that
+// reach it through another address or with another credential.
 import type { TokenCredential } from '@azure/identity';
-import { acrLogin, artifactRegistryLogin } from '../../images/cloudRegistryLogins';
-import type { ConnectionResult } from '../connectionTest';
-import { pingRegistry } from './registryPing';
-
-export async function checkArtifactRegistry(
-  config: Readonly<Record<string, unknown>>,
-  timeoutMs: number,
-  baseUrl?: string,
-): Promise<ConnectionResult> {
-  const uri = String(config.uri ?? '');
-  const host = uri.split('/')[0]!;
-  let login;
-  try {
-    login = await artifactRegistryLogin(host);
-  } catch (error) {
-    const message = (error as Error).message.split('\n')[0]!;
-    if (/Could not load the default credentials/.test(message)) {
-      return {
-        ok: false,
-        message:
-          'No Google Cloud credentials found: run "gcloud auth application-default login" or set GOOGLE_APPLICATION_CREDENTIALS.',
-      };
-    }
-    return { ok: false, message: `Google Cloud issued no token for the registry login: ${message}` };
-  }
-  const ping = await pingRegistry(uri, login.username, login.password, timeoutMs, baseUrl);
-  return ping.ok
-    ? { ok: true, message: `${host} accepts a login made from your Google credentials.` }
-    : { ok: false, message: `Google issued a token, but the registry refused it: ${ping.message}` };
-}
+import type { ConnectionResult } from '../../../stacks/connectionTest';
+import { pingRegistry } from '../../../stacks/connectionChecks/registryPing';
+import { acrLogin } from './acrLogin';
 
 export async function checkAcr(
   config: Readonly<Record<string, unknown>>,

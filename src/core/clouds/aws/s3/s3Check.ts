@@ -2,9 +2,9 @@
 // object under the store's prefix and deletes it, through the AWS SDK with its own credential
 // chain and endpoint settings (AWS_ENDPOINT_URL_S3). The bucket's region is found by following
 // S3's own redirects, so the store needs no region field.
-import type { ConnectionResult } from '../connectionTest';
-import { explainAwsError } from './awsErrors';
-import { parseBucketPath, probeObjectName } from './bucketProbe';
+import type { ConnectionResult } from '../../../stacks/connectionTest';
+import { explainAwsError } from '../errors';
+import { parseBucketPath, probeObjectName } from '../../shared/bucketProbe';
 
 export async function checkS3(config: Readonly<Record<string, unknown>>, timeoutMs: number): Promise<ConnectionResult> {
   let location;

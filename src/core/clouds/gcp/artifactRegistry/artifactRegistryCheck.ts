@@ -1,0 +1,33 @@
+// Artifact Registry connection test: the login gcloud makes (artifactRegistryLogin.ts), then the
+// registry API's version check with it. The registry is reached at its own host; `baseUrl` exists
+// for callers that reach it through another address.
+import type { ConnectionResult } from '../../../stacks/connectionTest';
+import { pingRegistry } from '../../../stacks/connectionChecks/registryPing';
+import { artifactRegistryLogin } from './artifactRegistryLogin';
+
+export async function checkArtifactRegistry(
+  config: Readonly<Record<string, unknown>>,
+  timeoutMs: number,
+  baseUrl?: string,
+): Promise<ConnectionResult> {
+  const uri = String(config.uri ?? '');
+  const host = uri.split('/')[0]!;
+  let login;
+  try {
+    login = await artifactRegistryLogin(host);
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0]!;
+    if (/Could not load the default credentials/.test(message)) {
+      return {
+        ok: false,
+        message:
+          'No Google Cloud credentials found: run "gcloud auth application-default login" or set GOOGLE_APPLICATION_CREDENTIALS.',
+      };
+    }
+    return { ok: false, message: `Google Cloud issued no token for the registry login: ${message}` };
+  }
+  const ping = await pingRegistry(uri, login.username, login.password, timeoutMs, baseUrl);
+  return ping.ok
+    ? { ok: true, message: `${host} accepts a login made from your Google credentials.` }
+    : { ok: false, message: `Google issued a token, but the registry refused it: ${ping.message}` };
+}
