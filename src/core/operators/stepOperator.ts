@@ -3,6 +3,8 @@
 // logs and cancel are separate calls keyed by a serialisable handle. That is what lets a run be
 // reattached after a window reload or from a new CLI process: the handle and the log cursor are
 // persisted in the run record, and nothing else is needed to pick the job up again.
+import type { DockerClient } from '../images/dockerClient';
+import type { SecretLookup } from '../stacks/connectionChecks/connectionCheck';
 
 /** Everything a backend needs to run one step's container. */
 export interface JobSpec {
@@ -71,3 +73,17 @@ export interface StepOperator {
   logs(handle: JobHandle, from?: LogCursor, signal?: AbortSignal): AsyncIterable<LogBatch>;
   cancel(handle: JobHandle): Promise<void>;
 }
+
+/** What an operator factory may use besides the component's own config. */
+export interface OperatorContext {
+  /** This machine's Docker engine, connected on first use (local operators only). */
+  readonly docker: () => Promise<DockerClient>;
+  /** A secret field of the operator component (SecretStorage in the editor, the environment in the CLI). */
+  readonly secret: SecretLookup;
+}
+
+/** Builds an operator from its component's config; each backend declares its own in clouds/. */
+export type OperatorFactory = (
+  config: Readonly<Record<string, unknown>>,
+  context: OperatorContext,
+) => Promise<StepOperator>;

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { type DiscoveredPipeline, type DiscoveredStep, type LiteralValue, calledStepName } from '../python/model';
 import type { LocatedStep } from '../python/stepIndex';
 import type { RunRecord } from '../runs/runRecord';
-import type { Stack } from '../stacks/model';
-import { RUNNABLE_FLAVORS, RunPlanError, planStepRun } from './planRun';
+import { type Stack, localOperatorOf } from '../stacks/model';
+import { RunPlanError, canRunOn, planStepRun } from './planRun';
 import type { RunOptions, StepRunner } from './stepRunner';
 
 export interface PipelinePlanInput {
@@ -108,7 +108,7 @@ function operatorFor(step: DiscoveredStep, input: PipelinePlanInput): { operator
   if (step.operator.kind !== 'named') return {};
   const wanted = step.operator.name;
   const operator = [input.stack, ...input.allStacks].flatMap((s) => s.stepOperators).find((o) => o.name === wanted);
-  if (operator && RUNNABLE_FLAVORS.includes(operator.flavor)) return { operatorName: wanted };
+  if (operator && canRunOn(operator)) return { operatorName: wanted };
   if (!input.fallbackToLocal) {
     throw new RunPlanError(
       `${step.name} asks for step operator "${wanted}", which ${operator ? `is a ${operator.flavor} operator this version cannot run yet` : 'no stack has'}. ` +
@@ -159,7 +159,7 @@ export async function runPipeline(
         source.output === undefined ? 'output' : `output_${source.output}`,
       );
     }
-    const localName = input.stack.stepOperators.find((o) => RUNNABLE_FLAVORS.includes(o.flavor))?.name;
+    const localName = localOperatorOf(input.stack)?.name;
     const request = planStepRun({
       projectRoot: input.projectRoot,
       file: path.relative(input.projectRoot, call.step.file),

@@ -5,12 +5,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DiscoveredStep } from '../python/model';
 import { DEFAULT_BASE_IMAGE } from '../stacks/executionSummary';
-import type { Stack, StackComponent } from '../stacks/model';
-import { LOCAL_DOCKER_FLAVOR } from '../clouds/local/docker/localDockerOperator';
+import { LOCAL_OPERATOR_NAME, type Stack, type StackComponent, localOperatorOf } from '../stacks/model';
+import { runnableOperatorFlavors } from '../clouds';
 import type { StepRunRequest } from './stepRunner';
 
-/** Operator flavors this version can run jobs on. The cloud ones arrive with their issues. */
-export const RUNNABLE_FLAVORS: readonly string[] = [LOCAL_DOCKER_FLAVOR];
+/** Whether this version can run jobs on an operator: its backend in clouds/ declares a factory. */
+export function canRunOn(operator: StackComponent): boolean {
+  return runnableOperatorFlavors().includes(operator.flavor);
+}
 
 export class RunPlanError extends Error {
   override name = 'RunPlanError';
@@ -31,7 +33,7 @@ export interface RunPlanInput {
 
 export function planStepRun(input: RunPlanInput): StepRunRequest {
   const operator = chooseOperator(input);
-  if (!RUNNABLE_FLAVORS.includes(operator.flavor)) {
+  if (!canRunOn(operator)) {
     throw new RunPlanError(
       `Step operator "${operator.name}" is a ${operator.flavor} operator; running on ${operator.flavor} arrives in a coming ` +
         `release. Run it locally in the meantime (the local Docker operator).`,
@@ -70,14 +72,14 @@ function chooseOperator(input: RunPlanInput): StackComponent {
     if (!found) {
       throw new RunPlanError(
         `No stack has a step operator named "${name}". Register it, or run the step on another operator ` +
-          `(the default stack's local one is "local-docker").`,
+          `(the default stack's local one is "${LOCAL_OPERATOR_NAME}").`,
       );
     }
     return found;
   };
   if (input.operatorName) return named(input.operatorName);
   if (input.step.operator.kind === 'named') return named(input.step.operator.name);
-  const local = input.stack.stepOperators.find((o) => o.flavor === LOCAL_DOCKER_FLAVOR);
+  const local = localOperatorOf(input.stack);
   if (local) return local;
   const first = input.stack.stepOperators[0];
   if (first) return first;

@@ -1,12 +1,12 @@
 // One project's runner as the CLI and the extension both build it: runs recorded under
 // PROJECT/.stepops/runs, the Docker client loaded on first use only (listing runs needs none), and
-// the one place where an operator flavor becomes its implementation (the cloud operators plug in
-// here).
+// operators built by the factory their backend declares in clouds/.
 import path from 'node:path';
+import { componentBackend } from '../clouds';
 import { type DockerClient, connectDocker } from '../images/dockerClient';
-import { LOCAL_DOCKER_FLAVOR, LocalDockerOperator } from '../clouds/local/docker/localDockerOperator';
 import type { StepOperator } from '../operators/stepOperator';
 import { RunStore } from '../runs/runStore';
+import type { SecretLookup } from '../stacks/connectionChecks/connectionCheck';
 import type { StackComponent } from '../stacks/model';
 import { StepRunner } from './stepRunner';
 
@@ -15,6 +15,8 @@ export interface ProjectRunnerOptions {
   readonly artifactRoot: string;
   /** Folder holding the stepops_runtime package. */
   readonly runtimeRoot: string;
+  /** A component's secret field (SecretStorage in the editor, STEPOPS_SECRET_* in the CLI). */
+  readonly secret?: (componentName: string, field: string) => Promise<string | undefined>;
 }
 
 export function createProjectRunner(options: ProjectRunnerOptions): { runner: StepRunner; store: RunStore } {
@@ -22,9 +24,10 @@ export function createProjectRunner(options: ProjectRunnerOptions): { runner: St
   let docker: Promise<DockerClient> | undefined;
   const dockerClient = () => (docker ??= connectDocker());
   const operatorFor = async (component: StackComponent): Promise<StepOperator> => {
-    if (component.flavor !== LOCAL_DOCKER_FLAVOR) throw new Error(`no ${component.flavor} operator in this version`);
-    const network = (component.config as { network_mode?: 'host' | 'none' | 'bridge' }).network_mode;
-    return new LocalDockerOperator(await dockerClient(), network ? { networkMode: network } : {});
+    const factory = componentBackend('step_operator', component.flavor)?.operator;
+    if (!factory) throw new Error(`stepops cannot run jobs on ${component.flavor} operators in this version.`);
+    const secret: SecretLookup = async (field) => options.secret?.(component.name, field);
+    return factory(component.config, { docker: dockerClient, secret });
   };
   const runner = new StepRunner({
     docker: dockerClient,

@@ -32,6 +32,21 @@ export interface DefaultStackOptions {
 }
 
 /** The stack that exists out of the box: everything runs on this machine. */
+/** The flavor and built-in name of the operator that runs steps in this machine's Docker engine. */
+export const LOCAL_OPERATOR_FLAVOR = 'local_docker';
+export const LOCAL_OPERATOR_NAME = 'local-docker';
+
+export function isLocalOperator(component: { readonly flavor: string }): boolean {
+  return component.flavor === LOCAL_OPERATOR_FLAVOR;
+}
+
+/** The stack's local Docker operator, when it has one. */
+export function localOperatorOf(stack: {
+  readonly stepOperators: readonly StackComponent[];
+}): StackComponent | undefined {
+  return stack.stepOperators.find(isLocalOperator);
+}
+
 export function defaultStack(options: DefaultStackOptions): Stack {
   return {
     name: DEFAULT_STACK_NAME,
@@ -43,7 +58,7 @@ export function defaultStack(options: DefaultStackOptions): Stack {
       config: { path: options.artifactRoot },
     },
     stepOperators: options.dockerEngineAvailable
-      ? [{ name: 'local-docker', type: 'step_operator', flavor: 'local_docker', config: {} }]
+      ? [{ name: LOCAL_OPERATOR_NAME, type: 'step_operator', flavor: LOCAL_OPERATOR_FLAVOR, config: {} }]
       : [],
   };
 }

@@ -4,14 +4,12 @@
 // to register.
 import type { DiscoveredStep } from '../python/model';
 import { findFlavor } from './flavors/flavorCatalog';
-import type { Stack, StackComponent } from './model';
+import { type Stack, type StackComponent, isLocalOperator } from './model';
 
 export type RunTarget =
   | { readonly kind: 'operator'; readonly operator: StackComponent }
   | { readonly kind: 'local' }
   | { readonly kind: 'unregistered'; readonly operatorName: string };
-
-const LOCAL_FLAVOR = 'local_docker';
 
 export function flavorDisplayName(flavor: string): string {
   return findFlavor('step_operator', flavor)?.displayName ?? flavor;
@@ -32,7 +30,7 @@ export function runTargets(step: DiscoveredStep, active: Stack, stacks: readonly
     for (const operator of active.stepOperators) targets.push({ kind: 'operator', operator });
   }
   // The local container run is always offered, once: a local Docker operator target is that run.
-  const withoutLocalOperators = targets.filter((t) => !(t.kind === 'operator' && t.operator.flavor === LOCAL_FLAVOR));
+  const withoutLocalOperators = targets.filter((t) => !(t.kind === 'operator' && isLocalOperator(t.operator)));
   return [...withoutLocalOperators, { kind: 'local' }];
 }
 

@@ -3,7 +3,6 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { RunPlanError, planStepRun, withRegistryCredentials } from '../../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../../core/orchestrator/pipelineRunner';
-import { LOCAL_DOCKER_FLAVOR } from '../../core/clouds/local/docker/localDockerOperator';
 import { createProjectRunner } from '../../core/orchestrator/projectRunner';
 import type { RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
 import { parametersFromRunConfig } from '../../core/orchestrator/runConfig';
@@ -11,7 +10,7 @@ import { resolveUpstreamInputs } from '../../core/orchestrator/upstreamInputs';
 import type { DiscoveredStep } from '../../core/python/model';
 import { type RunRecord, type RunState, isFinished } from '../../core/runs/runRecord';
 import type { RunStore } from '../../core/runs/runStore';
-import type { StackComponent } from '../../core/stacks/model';
+import { localOperatorOf } from '../../core/stacks/model';
 import type { RunTarget } from '../../core/stacks/runTargets';
 import type { SecretVault } from '../stacks/SecretVault';
 import type { StackState } from '../stacks/StackState';
@@ -74,7 +73,7 @@ export class RunManager implements vscode.Disposable {
       target.kind === 'operator'
         ? target.operator.name
         : target.kind === 'local'
-          ? localOperatorName(stack)
+          ? localOperatorOf(stack)?.name
           : undefined;
     const parameters = await this.askMissing(step);
     if (!parameters) return;
@@ -305,8 +304,4 @@ export class RunManager implements vscode.Disposable {
     }
     return { values, inputs: resolved.inputs, sources: resolved.sources };
   }
-}
-
-function localOperatorName(stack: { stepOperators: readonly StackComponent[] }): string | undefined {
-  return stack.stepOperators.find((o) => o.flavor === LOCAL_DOCKER_FLAVOR)?.name;
 }

@@ -12,7 +12,7 @@ import {
   parseFieldInput,
   validateConfig,
 } from '../../core/stacks/flavors/fieldSpec';
-import { type ComponentType, type StackComponent, componentTypeLabel } from '../../core/stacks/model';
+import { type ComponentType, type StackComponent, componentTypeLabel, isLocalOperator } from '../../core/stacks/model';
 import type { SecretVault } from './SecretVault';
 import type { StackState } from './StackState';
 
@@ -234,7 +234,7 @@ export async function registerStackWithQuickPick(
     ofType('step_operator').map((c) => ({
       label: c.name,
       description: findFlavor('step_operator', c.flavor)?.displayName,
-      picked: previous ? previous.step_operators.includes(c.name) : c.flavor === 'local_docker',
+      picked: previous ? previous.step_operators.includes(c.name) : isLocalOperator(c),
     })),
     {
       title: `Stack "${name}": step operators`,

@@ -2,10 +2,11 @@
 // any OCI registry (ZenML's "default" registry flavor) and the embedded orchestrator.
 import { baseImage, environment } from '../../stacks/flavors/commonFields';
 import type { FlavorSpec } from '../../stacks/flavors/fieldSpec';
+import { LOCAL_OPERATOR_FLAVOR } from '../../stacks/model';
 
 export const LOCAL_DOCKER: FlavorSpec = {
   type: 'step_operator',
-  flavor: 'local_docker',
+  flavor: LOCAL_OPERATOR_FLAVOR,
   displayName: 'Docker (local)',
   icon: 'vm',
   description: "Runs the step in a container on this machine's Docker engine: try it before paying for cloud.",

@@ -1,6 +1,6 @@
 // The OCI distribution API's version check, the registry half of every registry's connection test.
 import { RegistryError, registryLoginStatus } from '../../images/registryClient';
-import type { ConnectionResult } from '../connectionTest';
+import type { ConnectionResult } from './connectionCheck';
 
 /**
  * Logs in to the registry (see registryLoginStatus: Basic, or a token from its token service) and

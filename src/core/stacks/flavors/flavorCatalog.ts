@@ -1,25 +1,13 @@
 import type { ComponentType } from '../model';
 import type { FlavorSpec } from './fieldSpec';
-import { ACR, AZUREML, AZURE_ARTIFACT_STORE } from '../../clouds/azure/flavors';
-import { ECR, S3_ARTIFACT_STORE, SAGEMAKER } from '../../clouds/aws/flavors';
-import { ARTIFACT_REGISTRY, GCS_ARTIFACT_STORE, VERTEX } from '../../clouds/gcp/flavors';
-import { EMBEDDED_ORCHESTRATOR, LOCAL_ARTIFACT_STORE, LOCAL_DOCKER, OCI_REGISTRY } from '../../clouds/local/flavors';
+import { CLOUDS } from '../../clouds';
 
-export const FLAVORS: readonly FlavorSpec[] = [
-  SAGEMAKER,
-  VERTEX,
-  AZUREML,
-  LOCAL_DOCKER,
-  ECR,
-  ARTIFACT_REGISTRY,
-  ACR,
-  OCI_REGISTRY,
-  LOCAL_ARTIFACT_STORE,
-  S3_ARTIFACT_STORE,
-  GCS_ARTIFACT_STORE,
-  AZURE_ARTIFACT_STORE,
-  EMBEDDED_ORCHESTRATOR,
-];
+const TYPE_ORDER: readonly ComponentType[] = ['step_operator', 'container_registry', 'artifact_store', 'orchestrator'];
+
+/** Every flavor, grouped by component type, each group in the clouds list's order. */
+export const FLAVORS: readonly FlavorSpec[] = CLOUDS.flatMap((cloud) => cloud.components.map((c) => c.spec)).sort(
+  (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type),
+);
 
 export function flavorsOf(type: ComponentType): FlavorSpec[] {
   return FLAVORS.filter((f) => f.type === type);

@@ -1,7 +1,7 @@
 // An ECR registry is usable when ECR issues a login from the AWS credentials and the registry
 // accepts it: GetAuthorizationToken, then the registry API's version check with that login.
 import { ecrLogin, parseEcrHost } from './ecrLogin';
-import type { ConnectionResult } from '../../../stacks/connectionTest';
+import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { pingRegistry } from '../../../stacks/connectionChecks/registryPing';
 import { explainAwsError } from '../errors';
 

@@ -2,7 +2,7 @@
 // object under the store's prefix and deletes it, through the AWS SDK with its own credential
 // chain and endpoint settings (AWS_ENDPOINT_URL_S3). The bucket's region is found by following
 // S3's own redirects, so the store needs no region field.
-import type { ConnectionResult } from '../../../stacks/connectionTest';
+import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { explainAwsError } from '../errors';
 import { parseBucketPath, probeObjectName } from '../../shared/bucketProbe';
 

@@ -2,7 +2,7 @@
 // from the AWS SDK's own chain (environment, profile, SSO, instance role); the endpoint from the
 // SDK's own settings (AWS_ENDPOINT_URL_SAGEMAKER and friends), which is also how tests point it at
 // the local fake.
-import type { ConnectionResult } from '../../../stacks/connectionTest';
+import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { explainAwsError } from '../errors';
 
 export async function checkSageMaker(

@@ -2,7 +2,7 @@
 // version check with it. The registry is reached at its own host; `reach` exists for callers that
 // reach it through another address or with another credential.
 import type { TokenCredential } from '@azure/identity';
-import type { ConnectionResult } from '../../../stacks/connectionTest';
+import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { pingRegistry } from '../../../stacks/connectionChecks/registryPing';
 import { acrLogin } from './acrLogin';
 

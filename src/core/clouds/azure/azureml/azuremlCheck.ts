@@ -1,7 +1,7 @@
 // Azure ML's cheapest authenticated read: get the operator's workspace from Resource Manager
 // (see operators/azureml/azuremlClient.ts for the endpoint and the credential used).
 import { azureMlConnection, createAzureCredential, createWorkspacesClient } from './azuremlClient';
-import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionTest';
+import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionChecks/connectionCheck';
 
 export async function checkAzureMl(
   config: Readonly<Record<string, unknown>>,

@@ -1,7 +1,7 @@
 // An Azure Blob artifact store is usable when stepops can write to it: the check writes a small
 // probe blob under the store's prefix and deletes it, through the official storage client. The
 // account is reached with a connection string, or by name with an account key or the Azure login.
-import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionTest';
+import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionChecks/connectionCheck';
 import { parseBucketPath, probeObjectName } from '../../shared/bucketProbe';
 
 // The return type is inferred: the package ships separate ESM and CommonJS declarations, and the

@@ -1,7 +1,7 @@
 // Artifact Registry connection test: the login gcloud makes (artifactRegistryLogin.ts), then the
 // registry API's version check with it. The registry is reached at its own host; `baseUrl` exists
 // for callers that reach it through another address.
-import type { ConnectionResult } from '../../../stacks/connectionTest';
+import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { pingRegistry } from '../../../stacks/connectionChecks/registryPing';
 import { artifactRegistryLogin } from './artifactRegistryLogin';
 

@@ -3,7 +3,7 @@
 // Application Default Credentials (a key file, workload identity federation, gcloud login, the
 // metadata server). The client's own STORAGE_EMULATOR_HOST setting redirects it; stepops then
 // still authenticates, so a stand-in that checks credentials (as GCS does) sees them.
-import type { ConnectionResult } from '../../../stacks/connectionTest';
+import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { parseBucketPath, probeObjectName } from '../../shared/bucketProbe';
 
 export async function checkGcs(

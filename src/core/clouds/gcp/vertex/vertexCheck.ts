@@ -2,7 +2,7 @@
 // project and region, through the official client (see operators/vertex/vertexClient.ts for where
 // it connects and which credentials it uses).
 import { createJobServiceClient, googleApiFailure, vertexConnection, vertexParent } from './vertexClient';
-import type { ConnectionResult } from '../../../stacks/connectionTest';
+import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 
 export async function checkVertex(
   config: Readonly<Record<string, unknown>>,

@@ -2,6 +2,7 @@
 // the same contract as the cloud operators, so the orchestrator, reattach and the views treat a
 // local run like any other job.
 import type { DockerClient } from '../../../images/dockerClient';
+import { LOCAL_OPERATOR_FLAVOR } from '../../../stacks/model';
 import type {
   JobHandle,
   JobSpec,
@@ -12,8 +13,6 @@ import type {
   StepOperator,
 } from '../../../operators/stepOperator';
 import { DockerLogDecoder, afterCursor, formatCursor, parseCursor } from './dockerLogStream';
-
-export const LOCAL_DOCKER_FLAVOR = 'local_docker';
 
 export interface LocalDockerSettings {
   readonly networkMode?: 'host' | 'none' | 'bridge';
@@ -48,7 +47,7 @@ export class LocalDockerOperator implements StepOperator {
       await container.remove({ force: true }).catch(() => undefined);
       throw error;
     }
-    return { operator: LOCAL_DOCKER_FLAVOR, jobId: container.id, details: {} };
+    return { operator: LOCAL_OPERATOR_FLAVOR, jobId: container.id, details: {} };
   }
 
   async status(handle: JobHandle): Promise<JobStatus> {

@@ -1,0 +1,16 @@
+// Microsoft Azure: Azure ML, ACR and Blob Storage.
+import type { CloudBackend } from '../backend';
+import { checkAcr } from './acr/acrCheck';
+import { checkAzureMl } from './azureml/azuremlCheck';
+import { checkAzureBlob } from './blob/azureBlobCheck';
+import { ACR, AZUREML, AZURE_ARTIFACT_STORE } from './flavors';
+
+export const AZURE: CloudBackend = {
+  id: 'azure',
+  displayName: 'Microsoft Azure',
+  components: [
+    { spec: AZUREML, check: checkAzureMl },
+    { spec: ACR, check: (config, _secret, timeoutMs) => checkAcr(config, timeoutMs) },
+    { spec: AZURE_ARTIFACT_STORE, check: checkAzureBlob },
+  ],
+};

@@ -1,0 +1,25 @@
+// What one backend (a cloud, or this machine) contributes: its component flavors, each with what
+// the rest of stepops needs from it. clouds/index.ts lists the backends; the flavor catalog, the
+// connection tests, the operator factories and the artifact store clients are derived from that
+// list, so adding a cloud is one folder plus one line there.
+import type { ArtifactStoreFactory } from '../artifacts/artifactStore';
+import type { OperatorFactory } from '../operators/stepOperator';
+import type { ConnectionCheck } from '../stacks/connectionChecks/connectionCheck';
+import type { FlavorSpec } from '../stacks/flavors/fieldSpec';
+
+export interface ComponentBackend {
+  readonly spec: FlavorSpec;
+  /** Test connection; a flavor without one says so rather than pretending. */
+  readonly check?: ConnectionCheck;
+  /** Step operator flavors that can run jobs. */
+  readonly operator?: OperatorFactory;
+  /** Artifact store flavors: the client that stages a run's files. */
+  readonly store?: ArtifactStoreFactory;
+}
+
+export interface CloudBackend {
+  /** The folder's name: aws, gcp, azure, local. */
+  readonly id: string;
+  readonly displayName: string;
+  readonly components: readonly ComponentBackend[];
+}

@@ -1,0 +1,25 @@
+// This machine as a backend: the local Docker step operator, a local folder store, any OCI
+// registry and the embedded orchestrator. It sits beside the clouds (rather than in operators/)
+// so that it is listed, tested and dispatched exactly like them.
+import type { CloudBackend } from '../backend';
+import { LocalDockerOperator } from './docker/localDockerOperator';
+import { EMBEDDED_ORCHESTRATOR, LOCAL_ARTIFACT_STORE, LOCAL_DOCKER, OCI_REGISTRY } from './flavors';
+import { checkDockerEngine, checkEmbeddedOrchestrator, checkLocalFolder, checkOciRegistry } from './localChecks';
+
+export const LOCAL: CloudBackend = {
+  id: 'local',
+  displayName: 'This machine',
+  components: [
+    {
+      spec: LOCAL_DOCKER,
+      check: checkDockerEngine,
+      operator: async (config, context) => {
+        const network = (config as { network_mode?: 'host' | 'none' | 'bridge' }).network_mode;
+        return new LocalDockerOperator(await context.docker(), network ? { networkMode: network } : {});
+      },
+    },
+    { spec: OCI_REGISTRY, check: checkOciRegistry },
+    { spec: LOCAL_ARTIFACT_STORE, check: checkLocalFolder },
+    { spec: EMBEDDED_ORCHESTRATOR, check: checkEmbeddedOrchestrator },
+  ],
+};
