@@ -1,4 +1,5 @@
 // What an AWS SDK failure means for the user, for every AWS call a connection test makes.
+import { explainNetworkFailure } from '../shared/networkErrors';
 
 export interface AwsCall {
   /** The service as users know it: "SageMaker", "ECR". */
@@ -25,10 +26,12 @@ export function explainAwsError(error: Error & { code?: string }, call: AwsCall)
     case 'ExpiredTokenException':
       return `The AWS session token has expired: log in again. ${error.message}`;
     default:
-      if (error.code === 'ENOTFOUND' || /getaddrinfo|ENOTFOUND/.test(error.message)) {
-        return `Cannot reach ${call.service} in region "${call.region}": check the ${call.regionFrom ?? 'region name'}.`;
-      }
-      if (error.code === 'ECONNREFUSED') return `Nothing answers at the ${call.service} endpoint: ${error.message}`;
-      return `${call.service} answered ${error.name}: ${error.message}`;
+      return (
+        explainNetworkFailure(
+          error,
+          `${call.service} in region "${call.region}"`,
+          `check the ${call.regionFrom ?? 'region name'}`,
+        ) ?? `${call.service} answered ${error.name}: ${error.message}`
+      );
   }
 }

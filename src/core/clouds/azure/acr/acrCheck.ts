@@ -5,6 +5,8 @@ import type { TokenCredential } from '@azure/identity';
 import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { pingRegistry } from '../../../stacks/connectionChecks/registryPing';
 import { acrLogin } from './acrLogin';
+import { networkFailureOf } from '../../shared/networkErrors';
+import { isMissingAzureCredential, noAzureCredentials } from '../errors';
 
 export async function checkAcr(
   config: Readonly<Record<string, unknown>>,
@@ -19,14 +21,10 @@ export async function checkAcr(
     login = await acrLogin(host, credential, reach.baseUrl, reach.resourceManager, timeoutMs);
   } catch (error) {
     const e = error as Error;
-    if (e.name === 'CredentialUnavailableError' || e.name === 'AggregateAuthenticationError') {
-      return {
-        ok: false,
-        message:
-          'No Azure credentials found: run "az login", or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.',
-      };
+    if (isMissingAzureCredential(e)) {
+      return { ok: false, message: noAzureCredentials('set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET') };
     }
-    if (/ENOTFOUND|getaddrinfo/.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`)) {
+    if (networkFailureOf(e) === 'unresolved') {
       return { ok: false, message: `Cannot reach ${host}: check the registry name.` };
     }
     return { ok: false, message: e.message.split('\n')[0]! };

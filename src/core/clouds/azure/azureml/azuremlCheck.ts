@@ -2,6 +2,8 @@
 // (see operators/azureml/azuremlClient.ts for the endpoint and the credential used).
 import { azureMlConnection, createAzureCredential, createWorkspacesClient } from './azuremlClient';
 import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionChecks/connectionCheck';
+import { explainNetworkFailure } from '../../shared/networkErrors';
+import { isMissingAzureCredential, noAzureCredentials } from '../errors';
 
 export async function checkAzureMl(
   config: Readonly<Record<string, unknown>>,
@@ -49,8 +51,8 @@ function explain(
   if (/endpoints_resolution_error/.test(error.message)) {
     return 'Microsoft Entra ID refused the sign-in: the tenant ID is wrong (its sign-in endpoints cannot be resolved), or the authority host is.';
   }
-  if (error.name === 'CredentialUnavailableError' || error.name === 'AggregateAuthenticationError') {
-    return 'No Azure credentials found: run "az login", or set the operator\'s tenant ID, client ID and client secret (a service principal).';
+  if (isMissingAzureCredential(error)) {
+    return noAzureCredentials("set the operator's tenant ID, client ID and client secret (a service principal)");
   }
   // Entra ID refusals arrive as AuthenticationError or, from MSAL, AuthenticationRequiredError; both
   // carry the AADSTS code that says which part of the sign-in was wrong.
@@ -83,10 +85,9 @@ function explain(
     case 'ResourceNotFound':
       return `Workspace ${workspace} was not found in resource group ${resourceGroup}. ${detail}`;
     default:
-      if (/ENOTFOUND|getaddrinfo/.test(error.message) || error.code === 'ENOTFOUND') {
-        return `Cannot reach Azure Resource Manager: check the network and the Resource Manager endpoint. ${detail}`;
-      }
-      if (error.code === 'ECONNREFUSED') return `Nothing answers at the Resource Manager endpoint: ${detail}`;
-      return `Azure answered ${error.code ?? error.name}${error.statusCode ? ` (${error.statusCode})` : ''}: ${detail}`;
+      return (
+        explainNetworkFailure(error, 'Azure Resource Manager', 'check the network and the Resource Manager endpoint') ??
+        `Azure answered ${error.code ?? error.name}${error.statusCode ? ` (${error.statusCode})` : ''}: ${detail}`
+      );
   }
 }

@@ -3,6 +3,8 @@
 // account is reached with a connection string, or by name with an account key or the Azure login.
 import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionChecks/connectionCheck';
 import { parseBucketPath, probeObjectName } from '../../shared/bucketProbe';
+import { explainNetworkFailure } from '../../shared/networkErrors';
+import { isMissingAzureCredential, noAzureCredentials } from '../errors';
 
 // The return type is inferred: the package ships separate ESM and CommonJS declarations, and the
 // dynamic import below sees the ESM ones.
@@ -68,13 +70,12 @@ function explain(error: Error & { code?: string; statusCode?: number }, where: s
     case 'InvalidResourceName':
       return `Azure Storage rejected the name of ${where}: ${detail}`;
     default:
-      if (error.code === 'ENOTFOUND' || /ENOTFOUND|getaddrinfo/.test(error.message)) {
-        return `Cannot reach the storage account of ${where}: check the account name.`;
+      if (isMissingAzureCredential(error)) {
+        return noAzureCredentials('store an account key or connection string for the artifact store');
       }
-      if (error.code === 'ECONNREFUSED') return `Nothing answers at the storage endpoint of ${where}: ${detail}`;
-      if (error.name === 'CredentialUnavailableError' || error.name === 'AggregateAuthenticationError') {
-        return 'No Azure credentials found: run "az login", or store an account key or connection string for the artifact store.';
-      }
-      return `Azure Storage answered ${error.code ?? error.name}${error.statusCode ? ` (${error.statusCode})` : ''}: ${detail}`;
+      return (
+        explainNetworkFailure(error, `the storage account of ${where}`, 'check the account name') ??
+        `Azure Storage answered ${error.code ?? error.name}${error.statusCode ? ` (${error.statusCode})` : ''}: ${detail}`
+      );
   }
 }

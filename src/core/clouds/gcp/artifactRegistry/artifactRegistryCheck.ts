@@ -4,6 +4,7 @@
 import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { pingRegistry } from '../../../stacks/connectionChecks/registryPing';
 import { artifactRegistryLogin } from './artifactRegistryLogin';
+import { explainMissingGoogleCredentials } from '../errors';
 
 export async function checkArtifactRegistry(
   config: Readonly<Record<string, unknown>>,
@@ -17,13 +18,8 @@ export async function checkArtifactRegistry(
     login = await artifactRegistryLogin(host);
   } catch (error) {
     const message = (error as Error).message.split('\n')[0]!;
-    if (/Could not load the default credentials/.test(message)) {
-      return {
-        ok: false,
-        message:
-          'No Google Cloud credentials found: run "gcloud auth application-default login" or set GOOGLE_APPLICATION_CREDENTIALS.',
-      };
-    }
+    const noCredentials = explainMissingGoogleCredentials(message);
+    if (noCredentials) return { ok: false, message: noCredentials };
     return { ok: false, message: `Google Cloud issued no token for the registry login: ${message}` };
   }
   const ping = await pingRegistry(uri, login.username, login.password, timeoutMs, baseUrl);

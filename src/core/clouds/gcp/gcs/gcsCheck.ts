@@ -5,6 +5,8 @@
 // still authenticates, so a stand-in that checks credentials (as GCS does) sees them.
 import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { parseBucketPath, probeObjectName } from '../../shared/bucketProbe';
+import { explainNetworkFailure } from '../../shared/networkErrors';
+import { explainMissingGoogleCredentials } from '../errors';
 
 export async function checkGcs(
   config: Readonly<Record<string, unknown>>,
@@ -32,9 +34,8 @@ export async function checkGcs(
 
 function explain(error: Error & { code?: number | string }, where: string): string {
   const detail = error.message.split(/\r?\n/)[0]!;
-  if (/Could not load the default credentials|Unable to detect a Project Id/.test(error.message)) {
-    return 'No Google Cloud credentials found: run "gcloud auth application-default login" or set GOOGLE_APPLICATION_CREDENTIALS.';
-  }
+  const noCredentials = explainMissingGoogleCredentials(error);
+  if (noCredentials) return noCredentials;
   if (/invalid_grant|invalid_target|Error code invalid_/.test(error.message)) {
     return `Google Cloud refused to exchange the credentials for a token: ${detail}`;
   }
@@ -46,8 +47,9 @@ function explain(error: Error & { code?: number | string }, where: string): stri
     case 404:
       return `The bucket of ${where} does not exist: create it, or fix the path.`;
     default:
-      if (/ENOTFOUND|getaddrinfo/.test(error.message)) return `Cannot reach Google Cloud Storage: ${detail}`;
-      if (/ECONNREFUSED/.test(error.message)) return `Nothing answers at the storage endpoint: ${detail}`;
-      return `Google Cloud Storage answered ${String(error.code ?? error.name)}: ${detail}`;
+      return (
+        explainNetworkFailure(error, 'Google Cloud Storage', 'check the network (or STORAGE_EMULATOR_HOST)') ??
+        `Google Cloud Storage answered ${String(error.code ?? error.name)}: ${detail}`
+      );
   }
 }

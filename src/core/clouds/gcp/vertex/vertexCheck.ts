@@ -3,6 +3,8 @@
 // it connects and which credentials it uses).
 import { createJobServiceClient, googleApiFailure, vertexConnection, vertexParent } from './vertexClient';
 import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
+import { explainNetworkFailure } from '../../shared/networkErrors';
+import { explainMissingGoogleCredentials } from '../errors';
 
 export async function checkVertex(
   config: Readonly<Record<string, unknown>>,
@@ -37,9 +39,8 @@ export async function checkVertex(
 function explain(error: unknown, project: string, region: string): string {
   const failure = googleApiFailure(error);
   const detail = failure.message;
-  if (/Could not load the default credentials|Unable to detect a Project Id/.test(detail)) {
-    return 'No Google Cloud credentials found: run "gcloud auth application-default login", set GOOGLE_APPLICATION_CREDENTIALS, or set the operator\'s service account key file.';
-  }
+  const noCredentials = explainMissingGoogleCredentials(detail, "set the operator's service account key file");
+  if (noCredentials) return noCredentials;
   if ((error as { code?: unknown }).code === 'ENOENT') return `The service account key file cannot be read: ${detail}`;
   switch (failure.status) {
     case 'UNAUTHENTICATED':
@@ -53,10 +54,12 @@ function explain(error: unknown, project: string, region: string): string {
     case 'NOT_FOUND':
       return `Vertex AI rejected projects/${project}/locations/${region}: check the project ID and the region. ${detail}`;
     default:
-      if (/ENOTFOUND|getaddrinfo/.test(detail)) {
-        return `Cannot reach Vertex AI in region "${region}": check the region name (or the API endpoint).`;
-      }
-      if (/ECONNREFUSED/.test(detail)) return `Nothing answers at the Vertex AI endpoint: ${detail}`;
-      return `Vertex AI answered ${failure.status ?? 'an error'}: ${detail}`;
+      return (
+        explainNetworkFailure(
+          detail,
+          `Vertex AI in region "${region}"`,
+          'check the region name (or the API endpoint)',
+        ) ?? `Vertex AI answered ${failure.status ?? 'an error'}: ${detail}`
+      );
   }
 }
