@@ -41,3 +41,76 @@ test('the CLI never imports vscode or the extension', async () => {
     }
   }
 });
+
+// The cloud seam (README "Architecture"): one folder per backend under src/core/clouds.
+const CLOUDS_DIR = 'src/core/clouds';
+const SDK_OWNER: readonly [RegExp, string][] = [
+  [/^@aws-sdk\//, 'aws'],
+  [/^@smithy\//, 'aws'],
+  [/^@google-cloud\//, 'gcp'],
+  [/^google-auth-library$/, 'gcp'],
+  [/^google-gax$/, 'gcp'],
+  [/^@azure\//, 'azure'],
+];
+
+/** The backend folder a source file belongs to (aws, gcp, azure, local, shared), if any. */
+function cloudOf(file: string): string | undefined {
+  const relative = path.relative(CLOUDS_DIR, file).split(path.sep);
+  return relative.length > 1 && relative[0] !== '..' ? relative[0] : undefined;
+}
+
+/** The backend folder an import specifier of `file` points into, if any. */
+function cloudOfImport(file: string, target: string): string | undefined {
+  if (!target.startsWith('.')) return undefined;
+  const [first, ...rest] = path.relative(CLOUDS_DIR, path.join(path.dirname(file), target)).split(path.sep);
+  // clouds/index and clouds/backend are the seam itself; clouds/aws (its index) is the aws folder.
+  if (!first || first === '..' || (rest.length === 0 && (first === 'index' || first === 'backend'))) return undefined;
+  return first;
+}
+
+/** Modules a file imports statically with a value import (`import type ...` is erased by the build). */
+async function eagerImportsOf(file: string): Promise<Set<string>> {
+  const text = await readFile(path.join(root, file), 'utf8');
+  const statements = text.matchAll(/^(?:import|export)\s(?!type\s)[^'"]*?from\s*['"]([^'"]+)['"]/gm);
+  return new Set([...statements].map((m) => m[1]!));
+}
+
+test('a cloud folder imports no other cloud (shared/ is for what two clouds really share)', async () => {
+  const files = await sourcesUnder(CLOUDS_DIR);
+  assert.ok(files.some((f) => cloudOf(f) === 'aws') && files.some((f) => cloudOf(f) === 'azure'));
+  for (const file of files) {
+    const own = cloudOf(file);
+    if (!own) continue;
+    for (const target of await importsOf(file)) {
+      const other = cloudOfImport(file, target);
+      if (other === undefined || other === own || other === 'shared') continue;
+      assert.fail(`${file} (${own}) imports ${target} from the ${other} folder`);
+    }
+  }
+});
+
+test('cloud SDKs are imported only inside their cloud folder, and only lazily', async () => {
+  let lazyImports = 0;
+  for (const file of await sourcesUnder('src')) {
+    const eager = await eagerImportsOf(file);
+    for (const target of await importsOf(file)) {
+      const owner = SDK_OWNER.find(([pattern]) => pattern.test(target))?.[1];
+      if (!owner) continue;
+      assert.equal(cloudOf(file), owner, `${file} imports ${target}, which belongs in src/core/clouds/${owner}/`);
+      assert.ok(!eager.has(target), `${file} imports ${target} eagerly; use await import() so it loads on first use`);
+      lazyImports += 1;
+    }
+  }
+  assert.ok(lazyImports > 5, 'the check found the SDK imports it guards');
+});
+
+test('code outside clouds/ reaches a cloud only through clouds/index.ts and the contracts', async () => {
+  for (const file of await sourcesUnder('src')) {
+    if (cloudOf(file) || file.startsWith(CLOUDS_DIR)) continue;
+    for (const target of await importsOf(file)) {
+      const cloud = cloudOfImport(file, target);
+      if (cloud === 'shared') continue; // helpers, not a cloud
+      assert.equal(cloud, undefined, `${file} imports ${target}: go through src/core/clouds/index.ts`);
+    }
+  }
+});
