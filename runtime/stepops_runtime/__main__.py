@@ -1,11 +1,15 @@
-"""`python -m stepops_runtime --job FILE`: run one step inside a stepops container.
+"""`python -m stepops_runtime --job FILE [--outputs DIR] [--input NAME=DIR ...]`: run one step
+inside a stepops container.
 
 The job file (JSON, written by the orchestrator) says which function to call and with what:
 
     {"module": "churn.steps.trainer", "function": "train_model",
-     "parameters": {"epochs": 10},
-     "inputs": {"rows": "/stepops/artifacts/RUN_A/output"},
-     "outputs": "/stepops/artifacts/RUN_B"}
+     "parameters": {"epochs": 10}}
+
+Where the inputs and outputs are is the step operator's to say, as local paths on the command
+line (each platform mounts or downloads them somewhere else: /opt/ml/input/data/..., /gcs/...,
+Azure ML's mounted inputs). Older job files may carry "inputs" and "outputs" themselves; the
+command line wins.
 
 The last line on stdout is always a status line, `STEPOPS_STATUS {json}`, and the exit code
 tells who failed: 0 succeeded, 1 the step's own code raised (its traceback is printed above),
@@ -53,7 +57,7 @@ def read_job(path):
             job = json.load(handle)
     except (OSError, ValueError) as error:
         raise RuntimeFailure("cannot read the job file %s: %s" % (path, error))
-    for key in ("module", "function", "outputs"):
+    for key in ("module", "function"):
         if not isinstance(job.get(key), str) or not job[key]:
             raise RuntimeFailure("the job file has no %r" % key)
     for key in ("parameters", "inputs"):
@@ -62,9 +66,23 @@ def read_job(path):
     return job
 
 
+def _named_folders(pairs):
+    folders = {}
+    for pair in pairs:
+        name, sep, folder = pair.partition("=")
+        if not sep or not name or not folder:
+            raise RuntimeFailure("--input takes NAME=DIR, not %r" % pair)
+        folders[name] = folder
+    return folders
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m stepops_runtime")
     parser.add_argument("--job", help="path of the job file (JSON)")
+    parser.add_argument("--outputs", help="folder the outputs are written to")
+    parser.add_argument(
+        "--input", action="append", default=[], metavar="NAME=DIR", help="an input's folder (repeatable)"
+    )
     parser.add_argument("--version", action="store_true")
     args = parser.parse_args(argv)
     if args.version:
@@ -75,6 +93,11 @@ def main(argv):
 
     try:
         job = read_job(args.job)
+        job["inputs"] = dict(job.get("inputs", {}), **_named_folders(args.input))
+        if args.outputs:
+            job["outputs"] = args.outputs
+        if not isinstance(job.get("outputs"), str) or not job["outputs"]:
+            raise RuntimeFailure("no outputs folder: pass --outputs DIR")
         install_if_missing()
         arguments = dict(job.get("parameters", {}))
         for name, location in job.get("inputs", {}).items():

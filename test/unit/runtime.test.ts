@@ -63,12 +63,14 @@ after(() => rm(project, { recursive: true, force: true }));
 
 async function runJob(
   job: Record<string, unknown>,
+  extraArguments: readonly string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string; status: Record<string, unknown> }> {
   const jobFile = path.join(project, `job-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(jobFile, JSON.stringify(job));
   let result: { code: number; stdout: string; stderr: string };
+  const args = ['-m', 'stepops_runtime', '--job', jobFile, ...extraArguments];
   try {
-    const { stdout, stderr } = await promisify(execFile)('python3', ['-m', 'stepops_runtime', '--job', jobFile], {
+    const { stdout, stderr } = await promisify(execFile)('python3', args, {
       cwd: project,
       env: { ...process.env, PYTHONPATH: path.join(root, 'runtime'), PYTHONDONTWRITEBYTECODE: '1' },
     });
@@ -118,6 +120,28 @@ test('runs steps with defaults, parameters and upstream artifacts, without ZenML
   assert.equal(evaluated.code, 0, evaluated.stderr);
   assert.deepEqual(Object.keys(evaluated.status.outputs as object), ['output_0', 'output_1']);
   assert.equal(await readFile(path.join(out('evaluate'), 'output_0', 'data.json'), 'utf8'), '12');
+});
+
+test('the operator gives input and output folders on the command line (they win over the job file)', async () => {
+  const out = (name: string) => path.join(project, 'cli-artifacts', name);
+  const job = { module: 'pkg.steps', function: 'load', parameters: { n: 2 } };
+  const loaded = await runJob(job, ['--outputs', out('load')]);
+  assert.equal(loaded.code, 0, loaded.stderr);
+  const trained = await runJob({ module: 'pkg.steps', function: 'train', outputs: out('ignored') }, [
+    '--outputs',
+    out('train'),
+    '--input',
+    `rows=${path.join(out('load'), 'output')}`,
+  ]);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.equal((trained.status.outputs as Record<string, { format: string }>).output!.format, 'pickle');
+  await assert.rejects(readFile(path.join(out('ignored'), 'output', 'metadata.json')));
+  const noOutputs = await runJob(job);
+  assert.equal(noOutputs.code, 2);
+  assert.equal(noOutputs.status.reason, 'no outputs folder: pass --outputs DIR');
+  const badInput = await runJob(job, ['--outputs', out('x'), '--input', 'rows']);
+  assert.equal(badInput.code, 2);
+  assert.equal(badInput.status.reason, "--input takes NAME=DIR, not 'rows'");
 });
 
 test("a failing step exits 1 with the user's traceback, not the runtime's", async () => {
