@@ -1,13 +1,27 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { describeOperator, describeParameters } from '../core/python/describe';
 import { loadPythonParser } from '../core/python/pythonParser';
 import { StepIndex } from '../core/python/stepIndex';
+import { defineCommand, parseCommandLine } from './usage';
+
+export const STEPS = defineCommand({
+  name: 'steps',
+  summary: 'List the ZenML steps and pipelines in files or folders (--json for data)',
+  arguments: [{ name: 'FILE|DIR', optional: true, variadic: true }],
+  options: {
+    json: {
+      type: 'boolean',
+      description: "Print every step's parameters, operator, settings and ranges, and every pipeline's calls",
+    },
+  },
+  details: ['Without FILE|DIR, the current folder.'],
+  examples: ['stepops steps examples', 'stepops steps churn/steps/trainer.py --json'],
+});
 
 /** `stepops steps FILE|DIR... [--json]`: the steps and pipelines discovery finds. */
 export async function stepsCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseCommandLine(STEPS, args);
   const targets = positionals.length > 0 ? positionals : ['.'];
   const index = new StepIndex(await loadPythonParser());
   for (const target of targets) {
