@@ -1,9 +1,11 @@
-// A strict stand-in for the Cloud Storage JSON API calls an artifact store's connection test
-// makes (a multipart upload, an object delete), reached through the client's own
-// STORAGE_EMULATOR_HOST setting. Every request must carry an access token the STS fake issued;
-// the bucket's IAM policy must grant the token's principal the permission; the upload must be
+// A strict stand-in for the Cloud Storage JSON API calls stepops makes (a multipart upload, an
+// object's metadata or media download, a list of objects by prefix, page by page, an object
+// delete), reached through the client's own STORAGE_EMULATOR_HOST setting. Every request must
+// carry an access token the STS fake issued; the bucket's IAM policy must grant the token's
+// principal the permission (storage.objects.create, .get, .list, .delete); the upload must be
 // well-formed multipart/related; answers carry the object's real MD5 and CRC32C (which the client
-// checks against what it sent), and errors come in the API's JSON shape.
+// checks against what it sent or received), and errors come in the API's JSON shape (plain text
+// for media downloads, as Cloud Storage answers them).
 import { createHash, randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { startLoopbackServer } from './loopbackServer';
@@ -18,10 +20,20 @@ export interface FakeGcs {
   readonly endpoint: string;
   readonly objects: Map<string, Buffer>;
   readonly requests: { method: string; path: string }[];
+  /** The most objects one list page holds: Cloud Storage's 1,000 unless a test lowers it to see paging. */
+  readonly limits: { maxResults: number };
   close(): Promise<void>;
 }
 
 type Reply = [number, unknown];
+/** A media download, or its error: Cloud Storage answers those in plain text, not JSON. */
+type MediaReply = { status: number; body: Buffer | string; headers: Record<string, string> };
+
+interface StoredObject {
+  readonly contentType: string;
+  readonly generation: string;
+  readonly created: string;
+}
 
 const gcsError = (code: number, reason: string, message: string): Reply => [
   code,
@@ -32,16 +44,22 @@ export async function startFakeGcs(
   buckets: Readonly<Record<string, FakeBucket>>,
   principalOf: (accessToken: string) => string | undefined,
 ): Promise<FakeGcs> {
+  const limits = { maxResults: 1000 };
   const objects = new Map<string, Buffer>();
+  const stored = new Map<string, StoredObject>();
+  // Page tokens handed out by list, each standing for the last name of its page.
+  const pageTokens = new Map<string, string>();
   const requests: FakeGcs['requests'] = [];
   const server = await startLoopbackServer((req, body) => {
-    const [status, reply] = handle(req, body);
+    const answer = handle(req, body);
+    if (!Array.isArray(answer)) return answer;
+    const [status, reply] = answer;
     return status === 204
       ? { status }
       : { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/json; charset=UTF-8' } };
   });
 
-  function handle(req: http.IncomingMessage, body: Buffer): Reply {
+  function handle(req: http.IncomingMessage, body: Buffer): Reply | MediaReply {
     const url = new URL(req.url ?? '/', 'http://fake');
     requests.push({ method: req.method ?? '', path: url.pathname });
     const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -60,6 +78,14 @@ export async function startFakeGcs(
     if (object && req.method === 'DELETE') {
       return remove(decodeURIComponent(object[1]!), decodeURIComponent(object[2]!), principal);
     }
+    if (object && req.method === 'GET') {
+      const [bucketName, name] = [decodeURIComponent(object[1]!), decodeURIComponent(object[2]!)];
+      return url.searchParams.get('alt') === 'media'
+        ? media(bucketName, name, req, principal)
+        : get(bucketName, name, principal);
+    }
+    const list = /^(?:\/storage\/v1)?\/b\/([^/]+)\/o$/.exec(url.pathname);
+    if (list && req.method === 'GET') return listObjects(decodeURIComponent(list[1]!), url, principal);
     return gcsError(404, 'notFound', `Not Found: ${req.method} ${url.pathname}`);
   }
 
@@ -102,37 +128,123 @@ export async function startFakeGcs(
     if (!name) return gcsError(400, 'required', 'Required: the object name.');
     const content = Buffer.from(parts[1]!, 'latin1');
     objects.set(`${bucketName}/${name}`, content);
-    const now = new Date().toISOString();
-    return [
-      200,
-      {
-        kind: 'storage#object',
-        id: `${bucketName}/${name}/1`,
-        name,
-        bucket: bucketName,
-        generation: String(Date.now() * 1000),
-        metageneration: '1',
-        contentType: metadata.contentType ?? 'application/octet-stream',
-        size: String(content.length),
-        md5Hash: createHash('md5').update(content).digest('base64'),
-        crc32c: crc32c(content),
-        etag: randomUUID(),
-        storageClass: 'STANDARD',
-        timeCreated: now,
-        updated: now,
+    stored.set(`${bucketName}/${name}`, {
+      contentType: metadata.contentType ?? 'application/octet-stream',
+      generation: String(Date.now() * 1000),
+      created: new Date().toISOString(),
+    });
+    return [200, resourceOf(bucketName, name, content)];
+  }
+
+  /** The object resource as the JSON API describes it. */
+  function resourceOf(bucketName: string, name: string, content: Buffer) {
+    // An object a test stored directly gets what an upload would have recorded.
+    const meta = stored.get(`${bucketName}/${name}`) ?? {
+      contentType: 'application/octet-stream',
+      generation: '1',
+      created: new Date(0).toISOString(),
+    };
+    return {
+      kind: 'storage#object',
+      id: `${bucketName}/${name}/${meta.generation}`,
+      name,
+      bucket: bucketName,
+      generation: meta.generation,
+      metageneration: '1',
+      contentType: meta.contentType,
+      size: String(content.length),
+      md5Hash: createHash('md5').update(content).digest('base64'),
+      crc32c: crc32c(content),
+      etag: createHash('sha1').update(content).digest('base64'),
+      storageClass: 'STANDARD',
+      timeCreated: meta.created,
+      updated: meta.created,
+    };
+  }
+
+  function get(bucketName: string, name: string, principal: string): Reply {
+    const refusal = denied(bucketName, principal, 'storage.objects.get');
+    if (refusal) return refusal;
+    const content = objects.get(`${bucketName}/${name}`);
+    if (!content) return gcsError(404, 'notFound', `No such object: ${bucketName}/${name}`);
+    return [200, resourceOf(bucketName, name, content)];
+  }
+
+  function media(bucketName: string, name: string, req: http.IncomingMessage, principal: string): MediaReply {
+    const text = (status: number, message: string): MediaReply => ({
+      status,
+      body: message,
+      headers: { 'content-type': 'text/html; charset=UTF-8' },
+    });
+    const refusal = denied(bucketName, principal, 'storage.objects.get');
+    if (refusal) return text(refusal[0], (refusal[1] as { error: { message: string } }).error.message);
+    if (req.headers.range !== undefined) return text(501, 'The fake does not implement ranged downloads.');
+    const content = objects.get(`${bucketName}/${name}`);
+    if (!content) return text(404, `No such object: ${bucketName}/${name}`);
+    const resource = resourceOf(bucketName, name, content);
+    return {
+      status: 200,
+      body: content,
+      headers: {
+        'content-type': resource.contentType,
+        'content-length': String(content.length),
+        etag: resource.etag,
+        // The client checks the bytes against these hashes, for objects stored as they are sent.
+        'x-goog-hash': `crc32c=${resource.crc32c},md5=${resource.md5Hash}`,
+        'x-goog-stored-content-encoding': 'identity',
+        'x-goog-stored-content-length': String(content.length),
+        'x-goog-generation': resource.generation,
+        'x-goog-metageneration': '1',
       },
-    ];
+    };
+  }
+
+  function listObjects(bucketName: string, url: URL, principal: string): Reply {
+    const query = url.searchParams;
+    for (const name of ['delimiter', 'startOffset', 'endOffset', 'matchGlob', 'includeTrailingDelimiter']) {
+      if (query.has(name)) return gcsError(501, 'notImplemented', `The fake does not implement listing with ${name}.`);
+    }
+    if (query.get('versions') === 'true') return gcsError(501, 'notImplemented', 'The fake keeps no object versions.');
+    const refusal = denied(bucketName, principal, 'storage.objects.list');
+    if (refusal) return refusal;
+    const askedText = query.get('maxResults');
+    const asked = askedText === null ? 1000 : Number(askedText);
+    if (!Number.isInteger(asked) || asked < 0)
+      return gcsError(400, 'invalid', `Invalid value for maxResults: ${askedText}`);
+    let after = '';
+    const token = query.get('pageToken');
+    if (token) {
+      const last = pageTokens.get(token);
+      if (last === undefined) return gcsError(400, 'invalid', 'Invalid page token.');
+      after = last;
+    }
+    const prefix = query.get('prefix') ?? '';
+    const names = [...objects.keys()]
+      .filter((key) => key.startsWith(`${bucketName}/`))
+      .map((key) => key.slice(bucketName.length + 1))
+      .filter((name) => name.startsWith(prefix) && Buffer.compare(Buffer.from(name), Buffer.from(after)) > 0)
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const page = names.slice(0, Math.min(asked || 1000, limits.maxResults));
+    const reply: { kind: string; items?: unknown[]; nextPageToken?: string } = { kind: 'storage#objects' };
+    if (page.length > 0)
+      reply.items = page.map((name) => resourceOf(bucketName, name, objects.get(`${bucketName}/${name}`)!));
+    if (names.length > page.length) {
+      reply.nextPageToken = randomUUID();
+      pageTokens.set(reply.nextPageToken, page.at(-1)!);
+    }
+    return [200, reply];
   }
 
   function remove(bucketName: string, name: string, principal: string): Reply {
     const refusal = denied(bucketName, principal, 'storage.objects.delete');
     if (refusal) return refusal;
+    stored.delete(`${bucketName}/${name}`);
     if (!objects.delete(`${bucketName}/${name}`))
       return gcsError(404, 'notFound', `No such object: ${bucketName}/${name}`);
     return [204, undefined];
   }
 
-  return { endpoint: server.url, objects, requests, close: () => server.close() };
+  return { endpoint: server.url, objects, requests, limits, close: () => server.close() };
 }
 
 /** CRC32C (Castagnoli), big-endian and base64, as Cloud Storage reports it. */

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface FakeReply {
   readonly status: number;
-  /** Sent as is; objects are sent as JSON. */
+  /** Text and bytes (a download) are sent as they are; other objects are sent as JSON. */
   readonly body?: string | object;
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -38,7 +38,7 @@ export async function startLoopbackServer(
           return { status: 500, body: { error: String(error) } };
         })
         .then(({ status, body, headers }) => {
-          const json = body !== undefined && typeof body !== 'string';
+          const json = body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array);
           res.writeHead(status, { ...(json ? { 'content-type': 'application/json' } : {}), ...headers });
           res.end(json ? JSON.stringify(body) : body);
         });
