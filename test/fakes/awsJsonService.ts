@@ -3,8 +3,9 @@
 // or a signature for another region or service fail as AWS fails them), and IAM-style
 // permissions per identity ("service:Operation"). Each service fake adds its operations.
 import type http from 'node:http';
-import { startLoopbackServer } from './loopbackServer';
+import { type FakeListen, startLoopbackServer } from './loopbackServer';
 import { parseSigV4, sigV4Matches } from './sigv4';
+import { AWS_JSON_WIRE, awsJsonOperation } from './wireFaults';
 
 export interface FakeAccount {
   readonly accessKeyId: string;
@@ -24,6 +25,7 @@ export interface AwsJsonServiceSpec {
   readonly accounts: readonly FakeAccount[];
   /** Operation name -> handler, called once the caller is authenticated and permitted. */
   readonly operations: Readonly<Record<string, (input: Record<string, unknown>, account: FakeAccount) => AwsReply>>;
+  readonly listen?: FakeListen;
 }
 
 export interface FakeAwsService {
@@ -40,10 +42,13 @@ export const awsError = (status: number, type: string, message: string): AwsRepl
 export async function startFakeAwsJsonService(spec: AwsJsonServiceSpec): Promise<FakeAwsService> {
   const { region, accounts } = spec;
   const requests: FakeAwsService['requests'] = [];
-  const server = await startLoopbackServer(async (req, body) => {
-    const [status, reply] = await handle(req, body.toString('utf8'));
-    return { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/x-amz-json-1.1' } };
-  });
+  const server = await startLoopbackServer(
+    async (req, body) => {
+      const [status, reply] = await handle(req, body.toString('utf8'));
+      return { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/x-amz-json-1.1' } };
+    },
+    { ...spec.listen, service: spec.service, wire: AWS_JSON_WIRE, operationOf: awsJsonOperation },
+  );
   const fail = awsError;
 
   async function handle(req: http.IncomingMessage, body: string): Promise<AwsReply> {

@@ -9,6 +9,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { IncomingMessage } from 'node:http';
 import { startLoopbackServer } from './loopbackServer';
 import type { TestCertificate } from './selfSignedCert';
+import { AZURE_RESOURCE_MANAGER_WIRE, ENTRA_ID_WIRE, type FaultProfile } from './wireFaults';
 
 export interface FakeApp {
   readonly clientId: string;
@@ -51,25 +52,47 @@ const ML_API_VERSIONS = ['2022-10-01', '2023-04-01', '2024-04-01'];
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
 
+const WORKSPACE =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)$/i;
+
 export async function startFakeAzure(
   certificate: TestCertificate,
   tenants: readonly FakeTenant[],
   subscriptions: readonly FakeSubscription[],
+  ports: { readonly login?: number; readonly arm?: number } = {},
 ): Promise<FakeAzure> {
   const requests: FakeAzure['requests'] = [];
   const signingKey = randomBytes(32);
-  const serve = (service: 'login' | 'arm', handle: (req: IncomingMessage, body: string) => Reply) =>
-    startLoopbackServer((req, body) => {
-      requests.push({ service, method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
-      const reply = handle(req, body.toString('utf8'));
-      return {
-        ...reply,
-        body: JSON.stringify(reply.body),
-        headers: { 'content-type': 'application/json; charset=utf-8', ...reply.headers },
-      };
-    }, certificate);
-  const login = await serve('login', handleLogin);
-  const arm = await serve('arm', handleArm);
+  const serve = (
+    service: 'login' | 'arm',
+    handle: (req: IncomingMessage, body: string) => Reply,
+    faults: FaultProfile,
+    port?: number,
+  ) =>
+    startLoopbackServer(
+      (req, body) => {
+        requests.push({ service, method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
+        const reply = handle(req, body.toString('utf8'));
+        return {
+          ...reply,
+          body: JSON.stringify(reply.body),
+          headers: { 'content-type': 'application/json; charset=utf-8', ...reply.headers },
+        };
+      },
+      { tls: certificate, port, ...faults },
+    );
+  const login = await serve(
+    'login',
+    handleLogin,
+    { service: 'entra-id', wire: ENTRA_ID_WIRE, operationOf: entraOperation },
+    ports.login,
+  );
+  const arm = await serve(
+    'arm',
+    handleArm,
+    { service: 'resource-manager', wire: AZURE_RESOURCE_MANAGER_WIRE, operationOf: armOperation },
+    ports.arm,
+  );
   const authorityHost = login.url;
   const resourceManager = arm.url;
 
@@ -227,9 +250,6 @@ export async function startFakeAzure(
     return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
   }
 
-  const WORKSPACE =
-    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)$/i;
-
   function handleArm(req: IncomingMessage): Reply {
     const url = new URL(req.url ?? '/', resourceManager);
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -345,6 +365,21 @@ export async function startFakeAzure(
       await Promise.all([login.close(), arm.close()]);
     },
   };
+}
+
+/** Entra ID calls by what they do: the OpenID metadata and the token endpoint. */
+function entraOperation(req: IncomingMessage): string {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (path.endsWith('/v2.0/.well-known/openid-configuration')) return 'OpenIdConfiguration';
+  if (req.method === 'POST' && path.endsWith('/oauth2/v2.0/token')) return 'Token';
+  return `${req.method} ${path}`;
+}
+
+/** Resource Manager calls by their REST API operation ids (Workspaces_Get...). */
+function armOperation(req: IncomingMessage): string {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (req.method === 'GET' && WORKSPACE.test(path)) return 'Workspaces_Get';
+  return `${req.method} ${path}`;
 }
 
 /** A stable object id per app, as Entra ID gives each service principal one. */

@@ -9,7 +9,8 @@
 // Unauthenticated answers carry the registries' challenge headers and error bodies.
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { startLoopbackServer } from './loopbackServer';
+import { type FakeListen, startLoopbackServer } from './loopbackServer';
+import { REGISTRY_WIRE } from './wireFaults';
 
 export interface FakeRegistry {
   readonly baseUrl: string;
@@ -19,8 +20,9 @@ export interface FakeRegistry {
 
 type Handler = (req: http.IncomingMessage, body: string) => [number, unknown, Record<string, string>?];
 
-async function serve(handler: Handler): Promise<FakeRegistry> {
+async function serve(service: string, listen: FakeListen, handler: Handler): Promise<FakeRegistry> {
   const requests: FakeRegistry['requests'] = [];
+  const serverOptions = { ...listen, service, wire: REGISTRY_WIRE };
   const server = await startLoopbackServer((req, body) => {
     requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
     const [status, reply, headers] = handler(req, body.toString('utf8'));
@@ -29,7 +31,7 @@ async function serve(handler: Handler): Promise<FakeRegistry> {
       body: JSON.stringify(reply),
       headers: { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0', ...headers },
     };
-  });
+  }, serverOptions);
   return { baseUrl: server.url, requests, close: () => server.close() };
 }
 
@@ -53,13 +55,14 @@ const ownRealm = (req: http.IncomingMessage, pathname: string) => `http://${req.
 export function startFakeArtifactRegistry(
   host: string,
   principalOf: (token: string) => string | undefined,
+  listen: FakeListen = {},
 ): Promise<FakeRegistry> {
   const issued = new Set<string>();
   const loggedIn = (req: http.IncomingMessage) => {
     const login = basic(req);
     return login?.user === 'oauth2accesstoken' && principalOf(login.password) !== undefined;
   };
-  return serve((req) => {
+  return serve('artifact-registry', listen, (req) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const refuse = () =>
       unauthorized(
@@ -93,7 +96,7 @@ export interface FakeAcrOptions {
 
 export const ACR_ZERO_USER = '00000000-0000-0000-0000-000000000000';
 
-export function startFakeAcr(options: FakeAcrOptions): Promise<FakeRegistry> {
+export function startFakeAcr(options: FakeAcrOptions, listen: FakeListen = {}): Promise<FakeRegistry> {
   const refreshTokens = new Map<string, string>();
   const accessTokens = new Set<string>();
   const member = (req: http.IncomingMessage) => {
@@ -101,7 +104,7 @@ export function startFakeAcr(options: FakeAcrOptions): Promise<FakeRegistry> {
     const app = login?.user === ACR_ZERO_USER ? refreshTokens.get(login.password) : undefined;
     return app !== undefined && options.members.includes(app);
   };
-  return serve((req, body) => {
+  return serve('acr', listen, (req, body) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const realm = ownRealm(req, '/oauth2/token');
     if (req.method === 'GET' && url.pathname === '/oauth2/token') {

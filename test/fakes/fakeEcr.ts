@@ -3,6 +3,7 @@
 // registry the test names as the proxy endpoint (real ECR tokens log in as "AWS" to
 // ACCOUNT.dkr.ecr.REGION.amazonaws.com; here the local registry's own account stands in).
 import { type FakeAccount, type FakeAwsService, awsError, startFakeAwsJsonService } from './awsJsonService';
+import type { FakeListen } from './loopbackServer';
 
 export interface FakeEcrRegistry {
   /** What GetAuthorizationToken returns as proxyEndpoint, e.g. http://127.0.0.1:5556. */
@@ -15,12 +16,14 @@ export function startFakeEcr(
   region: string,
   accounts: readonly FakeAccount[],
   registry: FakeEcrRegistry,
+  listen: FakeListen = {},
 ): Promise<FakeAwsService> {
   return startFakeAwsJsonService({
     service: 'ecr',
     targetPrefix: 'AmazonEC2ContainerRegistry_V20150921',
     region,
     accounts,
+    listen,
     operations: {
       GetAuthorizationToken: (input) => {
         const ids = input.registryIds;

@@ -8,7 +8,8 @@
 // for media downloads, as Cloud Storage answers them).
 import { createHash, randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { startLoopbackServer } from './loopbackServer';
+import { type FakeListen, startLoopbackServer } from './loopbackServer';
+import { GCS_FAULTS } from './wireFaults';
 
 export interface FakeBucket {
   /** IAM: permissions per principal, e.g. { 'principal://...': ['storage.objects.create'] }. */
@@ -43,6 +44,7 @@ const gcsError = (code: number, reason: string, message: string): Reply => [
 export async function startFakeGcs(
   buckets: Readonly<Record<string, FakeBucket>>,
   principalOf: (accessToken: string) => string | undefined,
+  listen: FakeListen = {},
 ): Promise<FakeGcs> {
   const limits = { maxResults: 1000 };
   const objects = new Map<string, Buffer>();
@@ -50,6 +52,7 @@ export async function startFakeGcs(
   // Page tokens handed out by list, each standing for the last name of its page.
   const pageTokens = new Map<string, string>();
   const requests: FakeGcs['requests'] = [];
+  const serverOptions = { ...GCS_FAULTS, ...listen };
   const server = await startLoopbackServer((req, body) => {
     const answer = handle(req, body);
     if (!Array.isArray(answer)) return answer;
@@ -57,7 +60,7 @@ export async function startFakeGcs(
     return status === 204
       ? { status }
       : { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/json; charset=UTF-8' } };
-  });
+  }, serverOptions);
 
   function handle(req: http.IncomingMessage, body: Buffer): Reply | MediaReply {
     const url = new URL(req.url ?? '/', 'http://fake');

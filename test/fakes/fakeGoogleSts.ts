@@ -7,8 +7,9 @@
 // Manager project lookup the library makes with such a credential.
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { startLoopbackServer } from './loopbackServer';
+import { type FakeListen, startLoopbackServer } from './loopbackServer';
 import { CLOUD_PLATFORM_SCOPE } from './googleServiceAccounts';
+import { GOOGLE_WIRE } from './wireFaults';
 
 export interface FakePoolProvider {
   /** //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER */
@@ -29,12 +30,15 @@ export interface FakeSts {
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const SUBJECT_TOKEN_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'];
 
-export async function startFakeSts(providers: readonly FakePoolProvider[]): Promise<FakeSts> {
+export async function startFakeSts(providers: readonly FakePoolProvider[], listen: FakeListen = {}): Promise<FakeSts> {
   const issued = new Map<string, { principal: string; expires: number }>();
-  const server = await startLoopbackServer((req, body) => {
-    const [status, reply] = exchange(req, body.toString('utf8'));
-    return { status, body: reply as object };
-  });
+  const server = await startLoopbackServer(
+    (req, body) => {
+      const [status, reply] = exchange(req, body.toString('utf8'));
+      return { status, body: reply as object };
+    },
+    { ...listen, service: 'sts', wire: GOOGLE_WIRE, operationOf: stsOperation },
+  );
 
   const refuse = (error: string, description: string): [number, unknown] => [
     400,
@@ -134,4 +138,11 @@ export async function startFakeSts(providers: readonly FakePoolProvider[]): Prom
     }),
     close: () => server.close(),
   };
+}
+
+/** The two calls the fake serves, by their API method names. */
+function stsOperation(req: http.IncomingMessage): string {
+  if (req.method === 'POST' && req.url === '/v1/token') return 'ExchangeToken';
+  if (req.method === 'GET' && /^\/v1\/projects\/\d+$/.test(req.url ?? '')) return 'projects.get';
+  return `${req.method} ${(req.url ?? '').split('?')[0]}`;
 }

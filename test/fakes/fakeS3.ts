@@ -9,9 +9,10 @@
 // continuation tokens, and answers in S3's XML shapes.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { startLoopbackServer } from './loopbackServer';
+import { type FakeListen, startLoopbackServer } from './loopbackServer';
 import { STREAMING_UNSIGNED_TRAILER, crc32Base64, decodeAwsChunked, listObjectsV2Xml } from './s3Wire';
 import { parseSigV4, sigV4Matches } from './sigv4';
+import { S3_FAULTS } from './wireFaults';
 
 export interface FakeS3Account {
   readonly accessKeyId: string;
@@ -45,6 +46,7 @@ const xmlText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt
 export async function startFakeS3(
   buckets: Readonly<Record<string, { region: string }>>,
   accounts: readonly FakeS3Account[],
+  listen: FakeListen = {},
 ): Promise<FakeS3> {
   const limits = { maxKeys: 1000 };
   const objects = new Map<string, Buffer>();
@@ -52,11 +54,12 @@ export async function startFakeS3(
   // Tokens handed out by ListObjectsV2, each standing for the last key of its page.
   const continuationTokens = new Map<string, string>();
   const requests: FakeS3['requests'] = [];
+  const serverOptions = { ...S3_FAULTS, ...listen };
   const server = await startLoopbackServer(async (req, body) => {
     const reply = await handle(req, body);
     const headers = { 'x-amz-request-id': randomUUID(), ...(reply.body ? { 'content-type': 'application/xml' } : {}) };
     return { ...reply, headers: { ...headers, ...reply.headers } };
-  });
+  }, serverOptions);
 
   const error = (status: number, code: string, message: string, extra: Record<string, string> = {}): Reply => ({
     status,

@@ -2,16 +2,22 @@
 // (ListTrainingJobs), on the shared AWS fake (protocol, SigV4, permissions) with the action's
 // parameter limits and the service's shapes. Started on a loopback port by the tests.
 import { type FakeAccount, type FakeAwsService, awsError, startFakeAwsJsonService } from './awsJsonService';
+import type { FakeListen } from './loopbackServer';
 
 export type { FakeAccount } from './awsJsonService';
 export type FakeSageMaker = FakeAwsService;
 
-export function startFakeSageMaker(region: string, accounts: readonly FakeAccount[]): Promise<FakeSageMaker> {
+export function startFakeSageMaker(
+  region: string,
+  accounts: readonly FakeAccount[],
+  listen: FakeListen = {},
+): Promise<FakeSageMaker> {
   return startFakeAwsJsonService({
     service: 'sagemaker',
     targetPrefix: 'SageMaker',
     region,
     accounts,
+    listen,
     operations: {
       ListTrainingJobs: (input) => {
         const max = input.MaxResults;

@@ -5,8 +5,9 @@
 // the parent and the paging parameters, and answers with google.rpc error bodies. Started on a
 // loopback port by the tests.
 import type http from 'node:http';
-import { startLoopbackServer } from './loopbackServer';
+import { type FakeListen, startLoopbackServer } from './loopbackServer';
 import { type FakeServiceAccount, verifySelfSignedJwt } from './googleServiceAccounts';
+import { GOOGLE_WIRE } from './wireFaults';
 
 export interface FakeGoogleProject {
   readonly id: string;
@@ -50,12 +51,16 @@ export async function startFakeVertex(
   region: string,
   projects: readonly FakeGoogleProject[],
   accounts: readonly FakeServiceAccount[],
+  listen: FakeListen = {},
 ): Promise<FakeVertex> {
   const requests: FakeVertex['requests'] = [];
-  const server = await startLoopbackServer((req) => {
-    const [status, body] = handle(req);
-    return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json; charset=UTF-8' } };
-  });
+  const server = await startLoopbackServer(
+    (req) => {
+      const [status, body] = handle(req);
+      return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json; charset=UTF-8' } };
+    },
+    { ...listen, service: 'vertex', wire: GOOGLE_WIRE, operationOf: vertexOperation },
+  );
 
   function handle(req: http.IncomingMessage): Reply {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -135,4 +140,11 @@ export async function startFakeVertex(
   }
 
   return { endpoint: server.url, requests, close: () => server.close() };
+}
+
+/** Fault rules name Vertex calls by their RPC method names. */
+function vertexOperation(req: http.IncomingMessage): string {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (req.method === 'GET' && LIST_CUSTOM_JOBS.test(path)) return 'ListCustomJobs';
+  return `${req.method} ${path}`;
 }
