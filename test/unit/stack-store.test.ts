@@ -59,6 +59,21 @@ test('components and stacks round-trip through the file', async () => {
   assert.deepEqual(await readdir(dir), ['stacks.yaml'], 'no temporary files are left behind');
 });
 
+test("a stack's description is kept, also by an edit that does not mention it", async () => {
+  await store.putStack({
+    name: 'emu',
+    description: 'Local emulators, not the cloud.',
+    step_operators: ['local-docker'],
+  });
+  await store.putStack({ name: 'emu', step_operators: [] });
+  assert.deepEqual((await store.read()).definitions, [
+    { name: 'emu', description: 'Local emulators, not the cloud.', step_operators: [] },
+  ]);
+  await store.putStack({ name: 'emulated', step_operators: [] }, 'emu');
+  assert.equal((await store.read()).definitions[0]!.description, 'Local emulators, not the cloud.', 'kept on rename');
+  assert.match(await readFile(file, 'utf8'), /emulated:\n {4}description: Local emulators, not the cloud\.\n/);
+});
+
 test('edits keep comments, key order and unknown keys', async () => {
   await writeFile(
     file,

@@ -38,6 +38,8 @@ export interface FileDiagnostic {
 /** A stack as written in the file: component names by type. */
 export interface StackDefinition {
   readonly name: string;
+  /** What the stack is for, in the user's words (ZenML stacks have one too). */
+  readonly description?: string;
   readonly orchestrator?: string;
   readonly artifact_store?: string;
   readonly container_registry?: string;
@@ -61,6 +63,7 @@ const componentEntry = z.looseObject({
 });
 
 const stackEntry = z.looseObject({
+  description: z.string().optional(),
   orchestrator: NAME.optional(),
   artifact_store: NAME.optional(),
   container_registry: NAME.optional(),
@@ -154,6 +157,7 @@ export function parseStackFile(text: string): StackFileContents & { readonly doc
     }
     stacks.push({
       name,
+      ...(entry.data.description ? { description: entry.data.description } : {}),
       ...(entry.data.orchestrator ? { orchestrator: entry.data.orchestrator } : {}),
       ...(entry.data.artifact_store ? { artifact_store: entry.data.artifact_store } : {}),
       ...(entry.data.container_registry ? { container_registry: entry.data.container_registry } : {}),

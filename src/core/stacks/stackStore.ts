@@ -161,8 +161,12 @@ export class StackStore {
       }
     }
     await this.edit((document) => {
+      // A caller that does not know the description (an edit form without the field) keeps it.
+      const kept = document.getIn(['stacks', previousName ?? definition.name, 'description']);
+      const description = definition.description ?? (typeof kept === 'string' ? kept : undefined);
       if (previousName && previousName !== definition.name) document.deleteIn(['stacks', previousName]);
       const entry: Record<string, unknown> = {};
+      if (description) entry.description = description;
       if (definition.orchestrator) entry.orchestrator = definition.orchestrator;
       if (definition.artifact_store) entry.artifact_store = definition.artifact_store;
       if (definition.container_registry) entry.container_registry = definition.container_registry;
