@@ -13,9 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { connectDocker } from '../src/core/images/dockerClient';
 import { ensureStepImage } from '../src/core/images/stepImage';
-import { LocalDockerOperator } from '../src/core/clouds/local/docker/localDockerOperator';
-import { StepRunner } from '../src/core/orchestrator/stepRunner';
-import { RunStore } from '../src/core/runs/runStore';
+import { createProjectRunner } from '../src/core/orchestrator/projectRunner';
 import { makeWheel } from '../test/fixtures/makeWheel';
 
 const run = promisify(execFile);
@@ -129,13 +127,17 @@ async function main(): Promise<void> {
     // Click to running when the image exists, against a bare create + start of the same image.
     const image = (await ours()).reference;
     const artifactRoot = path.join(work, 'artifacts');
-    const runner = new StepRunner({
-      docker: async () => docker,
-      store: new RunStore(path.join(work, 'runs')),
-      operatorFor: async () => new LocalDockerOperator(docker, { networkMode: 'none' }),
+    const { runner } = createProjectRunner({
+      projectRoot: work,
       artifactRoot,
       runtimeRoot: path.join(root, 'runtime'),
     });
+    const local = {
+      name: 'local-docker',
+      type: 'step_operator' as const,
+      flavor: 'local_docker',
+      config: { network_mode: 'none' },
+    };
     const toSubmit: number[] = [];
     const toRunning: number[] = [];
     const bare: number[] = [];
@@ -149,7 +151,9 @@ async function main(): Promise<void> {
           file: 'churn/steps/loader.py',
           stepName: 'load_customers',
           stackName: 'default',
-          operator: { name: 'local-docker', type: 'step_operator', flavor: 'local_docker', config: {} },
+          operator: local,
+          settings: local.config,
+          artifactStore: { name: 'local', type: 'artifact_store', flavor: 'local', config: { path: artifactRoot } },
           baseImage: pipImage,
           requirementsFile: 'requirements.txt',
           findLinks: 'wheels',

@@ -91,6 +91,8 @@ def main(argv):
     if not args.job:
         parser.error("--job is required")
 
+    # Set before anything slow (reading inputs, importing the step), so a cancel is never missed.
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         job = read_job(args.job)
         job["inputs"] = dict(job.get("inputs", {}), **_named_folders(args.input))
@@ -109,11 +111,11 @@ def main(argv):
         print("stepops runtime error: %s" % failure, file=sys.stderr)
         print(status_line("runtime_error", reason=str(failure)))
         return EXIT_RUNTIME_ERROR
+    except Terminated:
+        print(status_line("cancelled", reason="stopped by SIGTERM before the step started"))
+        return EXIT_TERMINATED
 
     step_name = "%s.%s" % (job["module"], job["function"])
-    # As PID 1 in a container the process would otherwise ignore SIGTERM and be killed only
-    # after the engine's stop timeout.
-    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         function = load_step_function(job["module"], job["function"])
         print("stepops: running step %s" % step_name, flush=True)

@@ -2,15 +2,7 @@
 // read from .stepops/runs, and the jobs behind them.
 import path from 'node:path';
 import { durationMs, isFinished } from '../core/runs/runRecord';
-import {
-  type Out,
-  finish,
-  interruptHandling,
-  printer,
-  projectRunner,
-  storedLogLines,
-  writeLogLines,
-} from './runOutput';
+import { type Out, finish, interruptHandling, printer, projectRunner, writeLogLines } from './runOutput';
 import { defineCommand, parseCommandLine } from './usage';
 
 const PROJECT = {
@@ -59,8 +51,9 @@ export const CANCEL = defineCommand({
 
 export async function runsCommand(args: string[], out: Out): Promise<number> {
   const { values } = parseCommandLine(RUNS, args);
-  const { store } = projectRunner(path.resolve(values.project ?? process.cwd()));
-  const records = await store.list();
+  const { runner, store } = projectRunner(path.resolve(values.project ?? process.cwd()));
+  // A run whose process died before its job existed is settled (found by run id, or abandoned).
+  const records = await Promise.all((await store.list()).map((r) => runner.recover(r).catch(() => r)));
   if (values.json) {
     const withDuration = records.map((r) => ({ ...r, durationMs: durationMs(r) ?? null }));
     out.write(`${JSON.stringify(withDuration, null, 2)}\n`);
@@ -84,14 +77,13 @@ export async function logsCommand(args: string[], out: Out): Promise<number> {
   const id = positionals[0]!;
   const format = values.json ? 'json' : 'text';
   const { runner, store } = projectRunner(path.resolve(values.project ?? process.cwd()));
-  const record = await store.get(id);
-  if (!record) throw new Error(`no run "${id}" in this project; "stepops runs" lists them`);
+  const stored = await store.get(id);
+  if (!stored) throw new Error(`no run "${id}" in this project; "stepops runs" lists them`);
+  const record = await runner.recover(stored);
   const following = Boolean(values.follow) && !isFinished(record.state);
   // Up to the saved cursor: a follower may have written lines it had not yet recorded, and
   // following rewinds the file to the cursor and appends from there.
-  const stored = await store.readLogs(id, following ? (record.logBytes ?? 0) : record.logBytes);
-  if (format === 'json') writeLogLines(out, storedLogLines(stored), format);
-  else out.write(stored);
+  writeLogLines(out, await store.readLogLines(id, following ? (record.logBytes ?? 0) : record.logBytes), format);
   if (!following) return values.follow ? finish(record) : 0;
   const detach = new AbortController();
   const stop = interruptHandling(() => void runner.cancel(id), detach);

@@ -7,7 +7,9 @@ import { createProjectRunner } from '../core/orchestrator/projectRunner';
 import type { RunEvent } from '../core/orchestrator/stepRunner';
 import type { LogLine } from '../core/operators/stepOperator';
 import { type RunRecord, durationMs, isFinished } from '../core/runs/runRecord';
+import { formatLogLines } from '../core/runs/runStore';
 import { defaultArtifactRoot } from '../core/stacks/stackStore';
+import { secretEnvName } from './stackCommands';
 
 export type Out = NodeJS.WritableStream;
 export type LogFormat = 'text' | 'json';
@@ -21,8 +23,14 @@ function runtimeRoot(): string {
   return candidates.find((c) => existsSync(path.join(c, 'stepops_runtime', '__main__.py'))) ?? candidates[0]!;
 }
 
+/** The project's runner; component secrets come from STEPOPS_SECRET_<COMPONENT>_<FIELD>. */
 export function projectRunner(projectRoot: string): ReturnType<typeof createProjectRunner> {
-  return createProjectRunner({ projectRoot, artifactRoot: defaultArtifactRoot(), runtimeRoot: runtimeRoot() });
+  return createProjectRunner({
+    projectRoot,
+    artifactRoot: defaultArtifactRoot(),
+    runtimeRoot: runtimeRoot(),
+    secret: async (_type, name, field) => process.env[secretEnvName(name, field)],
+  });
 }
 
 /** One log line as `stepops logs --json` prints it: its text first, then whatever else it carries. */
@@ -31,15 +39,10 @@ export function jsonLogLine(line: LogLine): string {
   return `${JSON.stringify({ text, ...rest })}\n`;
 }
 
+/** Lines as text name their source (the instance or worker) when the operator gave one. */
 export function writeLogLines(out: Out, lines: readonly LogLine[], format: LogFormat): void {
-  for (const line of lines) out.write(format === 'json' ? jsonLogLine(line) : `${line.text}\n`);
-}
-
-/** RUN.log as lines (the store keeps one line of text per log line, each ending in a newline). */
-export function storedLogLines(log: string): LogLine[] {
-  const texts = log.split('\n');
-  if (texts[texts.length - 1] === '') texts.pop();
-  return texts.map((text) => ({ text }));
+  if (format === 'json') for (const line of lines) out.write(jsonLogLine(line));
+  else out.write(formatLogLines(lines));
 }
 
 type EventHandlers = { [T in RunEvent['type']]?: (event: Extract<RunEvent, { type: T }>) => void };
@@ -51,8 +54,18 @@ type EventHandlers = { [T in RunEvent['type']]?: (event: Extract<RunEvent, { typ
  */
 export function printer(out: Out, format: LogFormat = 'text'): (event: RunEvent) => void {
   let lastState = '';
+  let lastConsole = '';
   const handlers: EventHandlers = {
     logs: (event) => writeLogLines(out, event.lines, format),
+    status: ({ status }) => {
+      if (!status.stage || (status.state !== 'pending' && status.state !== 'running')) return;
+      const message = status.message && status.message !== status.stage ? `: ${status.message}` : '';
+      process.stderr.write(`stepops: ${status.state} (${status.stage}${message})\n`);
+      if (status.consoleUrl && status.consoleUrl !== lastConsole) {
+        lastConsole = status.consoleUrl;
+        process.stderr.write(`stepops: console ${status.consoleUrl}\n`);
+      }
+    },
     state: ({ record }) => {
       if (record.state === lastState) return;
       lastState = record.state;

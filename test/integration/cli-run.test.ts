@@ -49,7 +49,7 @@ test('a failing step makes stepops run exit 1 with the traceback and the reason'
   const result = await cli('run', 'jobs/work.py:boom', '--base-image', env.pythonImage);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stdout, /Traceback \(most recent call last\)[\s\S]*KeyError: 'missing column'/);
-  assert.match(result.stderr, /stepops: boom failed at running: The step raised an exception \(exit code 1\)/);
+  assert.match(result.stderr, /stepops: boom failed at running: KeyError: 'missing column'/);
 });
 
 test('a killed stepops run is picked up by stepops logs --follow with nothing lost or repeated', async () => {
@@ -113,4 +113,35 @@ test('a ZenML run configuration supplies parameters; --param overrides it', asyn
     overridden.stdout.split('\n').filter((l) => l.startsWith('tick ')),
     ['tick 000'],
   );
+});
+
+test('a stepops run killed (kill -9) before its job exists is shown as abandoned, never as live', async () => {
+  // A file no earlier image has: the image must be built, which leaves time to kill the CLI.
+  await writeFile(path.join(project, 'jobs', 'fresh.py'), `# ${Date.now()}\n`);
+  const child = startCli(context(), 'run', 'jobs/work.py:ticker', '--base-image', env.pythonImage);
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/stepops: (hashing|building)/.test(stderr)) resolve();
+    });
+    child.on('exit', () => reject(new Error(`the run ended before it was building:\n${stderr}`)));
+  });
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const runId = /run (\S+) of ticker/.exec(stderr)![1]!;
+
+  const listed = JSON.parse((await cli('runs', '--json')).stdout) as {
+    id: string;
+    state: string;
+    durationMs: number;
+    failure?: { kind?: string; reason: string };
+  }[];
+  const record = listed.find((r) => r.id === runId)!;
+  assert.equal(record.state, 'failed', JSON.stringify(record));
+  assert.equal(record.failure?.kind, 'abandoned');
+  assert.match(record.failure!.reason, /ended while (hashing|building), before any job was submitted/);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const again = JSON.parse((await cli('runs', '--json')).stdout) as { id: string; durationMs: number }[];
+  assert.equal(again.find((r) => r.id === runId)!.durationMs, record.durationMs, 'its duration no longer counts');
 });

@@ -5,14 +5,11 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { connectDocker } from '../../src/core/images/dockerClient';
-import { LocalDockerOperator } from '../../src/core/clouds/local/docker/localDockerOperator';
 import { planPipeline, runPipeline } from '../../src/core/orchestrator/pipelineRunner';
-import { StepRunner } from '../../src/core/orchestrator/stepRunner';
+import { createProjectRunner } from '../../src/core/orchestrator/projectRunner';
 import { discoverPythonSource } from '../../src/core/python/discovery';
 import { loadPythonParser } from '../../src/core/python/pythonParser';
 import { StepIndex } from '../../src/core/python/stepIndex';
-import { RunStore } from '../../src/core/runs/runStore';
 import { defaultStack } from '../../src/core/stacks/model';
 import { integrationEnvironment } from './environment';
 import { readFile } from 'node:fs/promises';
@@ -61,11 +58,8 @@ test('runs churn_pipeline: each step gets the outputs of the steps before it', a
   );
   assert.match(plan[1]!.note ?? '', /running it locally instead/);
 
-  const docker = await connectDocker();
-  const runner = new StepRunner({
-    docker: async () => docker,
-    store: new RunStore(path.join(project, '.stepops', 'runs')),
-    operatorFor: async () => new LocalDockerOperator(docker, { networkMode: 'none' }),
+  const { runner } = createProjectRunner({
+    projectRoot: project,
     artifactRoot,
     runtimeRoot: path.join(root, 'runtime'),
     pollMs: 100,

@@ -22,3 +22,26 @@ test('reads up to a byte cursor and rewinds to it, with multi-byte text', async 
   assert.equal(await store.readLogs('r1'), 'température 21°C\népreuve ✓\n');
   assert.equal(await store.readLogs('missing', 10), '');
 });
+
+test('keeps each line’s source, stream and time, and names the source in the text', async () => {
+  const store = new RunStore(folder);
+  await store.appendLogs('one', [{ text: 'alone', stream: 'stdout', timestamp: 5 }]);
+  assert.equal(await store.readLogs('one'), 'alone\n');
+  const lines = [
+    { text: 'epoch 1', source: 'algo-1', stream: 'stdout' as const, timestamp: 1_700_000_000_000 },
+    { text: 'warning', source: 'algo-2', stream: 'stderr' as const, timestamp: 1_700_000_000_001 },
+  ];
+  await store.appendLogs('many', lines);
+  assert.deepEqual(await store.readLogLines('many'), lines);
+  assert.equal(await store.readLogs('many'), '[algo-1] epoch 1\n[algo-2] warning\n');
+});
+
+test('reads the plain-text log of runs recorded before lines kept their source', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path.join(folder, 'old.log'), 'first\nsecond\n');
+  const store = new RunStore(folder);
+  assert.deepEqual(await store.readLogLines('old'), [{ text: 'first' }, { text: 'second' }]);
+  const size = await store.appendLogs('old', [{ text: 'third' }]);
+  assert.equal(size, 'first\nsecond\nthird\n'.length, 'an old run keeps appending to its own file');
+  assert.equal(await store.readLogs('old'), 'first\nsecond\nthird\n');
+});

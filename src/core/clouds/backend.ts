@@ -6,6 +6,9 @@ import type { ArtifactStoreFactory } from '../artifacts/artifactStore';
 import type { OperatorFactory } from '../operators/stepOperator';
 import type { ConnectionCheck } from '../stacks/connectionChecks/connectionCheck';
 import type { FlavorSpec } from '../stacks/flavors/fieldSpec';
+import type { Stack } from '../stacks/model';
+
+export type StackRule = (stack: Stack, operatorName: string) => string | undefined;
 
 export interface ComponentBackend {
   readonly spec: FlavorSpec;
@@ -15,6 +18,8 @@ export interface ComponentBackend {
   readonly operator?: OperatorFactory;
   /** Artifact store flavors: the client that stages a run's files. */
   readonly store?: ArtifactStoreFactory;
+  /** Step operator flavors: why a stack cannot run this operator's jobs (with the fix), or undefined. */
+  readonly stackRule?: StackRule;
 }
 
 export interface CloudBackend {

@@ -1,6 +1,7 @@
 // The one list of backends. Everything per flavor (the catalog the forms and the stacks file use,
 // connection tests, operator factories, artifact store clients) is derived from it; code outside
 // clouds/ reaches a cloud only through these lookups and the contracts they return.
+import type { ArtifactStore } from '../artifacts/artifactStore';
 import type { ComponentType } from '../stacks/model';
 import { AWS } from './aws';
 import { AZURE } from './azure';
@@ -27,4 +28,29 @@ export function componentBackend(
 /** Step operator flavors that can run jobs in this version. */
 export function runnableOperatorFlavors(): string[] {
   return [...byFlavor.values()].filter((c) => c.spec.type === 'step_operator' && c.operator).map((c) => c.spec.flavor);
+}
+
+/** The client for an artifact store component, built by its backend's factory. */
+export async function artifactStoreFor(
+  component: { readonly flavor: string; readonly config: Readonly<Record<string, unknown>> },
+  secret: (field: string) => Promise<string | undefined>,
+): Promise<ArtifactStore> {
+  const factory = componentBackend('artifact_store', component.flavor)?.store;
+  if (!factory)
+    throw new Error(`stepops cannot stage run files through ${component.flavor} artifact stores in this version.`);
+  return factory(component.config, secret);
+}
+
+/** A component's config without its secret fields, for run records and job handles. */
+export function nonSecretConfig(
+  type: ComponentType,
+  flavor: string,
+  config: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const secrets = new Set(
+    componentBackend(type, flavor)
+      ?.spec.fields.filter((f) => f.kind === 'secret')
+      .map((f) => f.name) ?? [],
+  );
+  return Object.fromEntries(Object.entries(config).filter(([name]) => !secrets.has(name)));
 }

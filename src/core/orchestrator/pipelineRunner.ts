@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { type DiscoveredPipeline, type DiscoveredStep, type LiteralValue, calledStepName } from '../python/model';
 import type { LocatedStep } from '../python/stepIndex';
-import type { RunRecord } from '../runs/runRecord';
+import { type RunRecord, outputUri } from '../runs/runRecord';
 import { type Stack, localOperatorOf } from '../stacks/model';
 import { RunPlanError, canRunOn, planStepRun } from './planRun';
 import type { RunOptions, StepRunner } from './stepRunner';
@@ -143,6 +143,7 @@ export interface PipelineRunResult {
 export async function runPipeline(
   runner: StepRunner,
   plan: readonly PlannedCall[],
+  /** `artifactRoot`: where runs recorded before artifact stores were staged kept their outputs. */
   input: PipelinePlanInput & { readonly artifactRoot: string },
   options: RunOptions & { readonly onStep?: (index: number, call: PlannedCall) => void } = {},
 ): Promise<PipelineRunResult> {
@@ -152,12 +153,8 @@ export async function runPipeline(
     const inputs: Record<string, string> = {};
     for (const [parameter, source] of Object.entries(call.upstream)) {
       const producer = runs[source.call]!;
-      inputs[parameter] = path.join(
-        input.artifactRoot,
-        producer.id,
-        'outputs',
-        source.output === undefined ? 'output' : `output_${source.output}`,
-      );
+      const output = source.output === undefined ? 'output' : `output_${source.output}`;
+      inputs[parameter] = outputUri(producer, output, input.artifactRoot);
     }
     const localName = localOperatorOf(input.stack)?.name;
     const request = planStepRun({
@@ -169,6 +166,7 @@ export async function runPipeline(
       ...(call.operatorName ? { operatorName: call.operatorName } : localName ? { operatorName: localName } : {}),
       parameters: call.parameters,
       inputs,
+      pipelineName: input.pipeline.name,
     });
     const record = await runner.run(input.baseImage ? { ...request, baseImage: input.baseImage } : request, options);
     runs.push(record);

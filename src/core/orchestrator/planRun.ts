@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { DiscoveredStep } from '../python/model';
 import { DEFAULT_BASE_IMAGE } from '../stacks/executionSummary';
 import { LOCAL_OPERATOR_NAME, type Stack, type StackComponent, localOperatorOf } from '../stacks/model';
-import { runnableOperatorFlavors } from '../clouds';
+import { componentBackend, runnableOperatorFlavors } from '../clouds';
+import { effectiveOperatorSettings } from '../stacks/stepSettings';
 import type { StepRunRequest } from './stepRunner';
 
 /** Whether this version can run jobs on an operator: its backend in clouds/ declares a factory. */
@@ -28,11 +29,15 @@ export interface RunPlanInput {
   /** An explicit choice (--operator, a lens); else the step's own, else the stack's local one. */
   readonly operatorName?: string;
   readonly parameters?: Readonly<Record<string, unknown>>;
+  /** Parameter -> URI of an upstream output folder in the artifact store. */
   readonly inputs?: Readonly<Record<string, string>>;
+  readonly pipelineName?: string;
 }
 
 export function planStepRun(input: RunPlanInput): StepRunRequest {
   const operator = chooseOperator(input);
+  const refusal = componentBackend('step_operator', operator.flavor)?.stackRule?.(input.stack, operator.name);
+  if (refusal) throw new RunPlanError(refusal);
   if (!canRunOn(operator)) {
     throw new RunPlanError(
       `Step operator "${operator.name}" is a ${operator.flavor} operator; running on ${operator.flavor} arrives in a coming ` +
@@ -56,6 +61,9 @@ export function planStepRun(input: RunPlanInput): StepRunRequest {
     stepName: input.step.name,
     stackName: input.stack.name,
     operator,
+    settings: effectiveOperatorSettings(input.step, operator),
+    artifactStore: input.stack.artifactStore,
+    ...(input.pipelineName ? { pipelineName: input.pipelineName } : {}),
     baseImage: typeof config.base_image === 'string' ? config.base_image : DEFAULT_BASE_IMAGE,
     ...(requirementsFile ? { requirementsFile } : {}),
     ...(input.parameters ? { parameters: input.parameters } : {}),

@@ -1,40 +1,60 @@
 // One project's runner as the CLI and the extension both build it: runs recorded under
 // PROJECT/.stepops/runs, the Docker client loaded on first use only (listing runs needs none), and
-// operators built by the factory their backend declares in clouds/.
+// operators and artifact store clients built by the factories their backends declare in clouds/,
+// with secrets from the caller's lookup.
 import path from 'node:path';
-import { componentBackend } from '../clouds';
+import type { ArtifactStore } from '../artifacts/artifactStore';
+import { artifactStoreFor, componentBackend, nonSecretConfig } from '../clouds';
 import { type DockerClient, connectDocker } from '../images/dockerClient';
-import type { StepOperator } from '../operators/stepOperator';
 import { RunStore } from '../runs/runStore';
 import type { SecretLookup } from '../stacks/connectionChecks/connectionCheck';
-import type { StackComponent } from '../stacks/model';
-import { StepRunner } from './stepRunner';
+import type { ComponentType, StackComponent } from '../stacks/model';
+import { type RecordedComponent, StepRunner } from './stepRunner';
 
 export interface ProjectRunnerOptions {
   readonly projectRoot: string;
   readonly artifactRoot: string;
   /** Folder holding the stepops_runtime package. */
   readonly runtimeRoot: string;
+  /** Host folder for staging bucket stores' files for local containers; default beside artifactRoot. */
+  readonly stagingRoot?: string;
+  readonly pollMs?: number;
   /** A component's secret field (SecretStorage in the editor, STEPOPS_SECRET_* in the CLI). */
-  readonly secret?: (componentName: string, field: string) => Promise<string | undefined>;
+  readonly secret?: (type: ComponentType, componentName: string, field: string) => Promise<string | undefined>;
 }
 
 export function createProjectRunner(options: ProjectRunnerOptions): { runner: StepRunner; store: RunStore } {
   const store = new RunStore(path.join(options.projectRoot, '.stepops', 'runs'));
   let docker: Promise<DockerClient> | undefined;
   const dockerClient = () => (docker ??= connectDocker());
-  const operatorFor = async (component: StackComponent): Promise<StepOperator> => {
+  const secretsOf =
+    (type: ComponentType, component: RecordedComponent): SecretLookup =>
+    async (field) =>
+      options.secret?.(type, component.name, field);
+  // Host folders that local containers stage bucket stores' files through, beside the local store.
+  const stagingRoot = options.stagingRoot ?? path.join(path.dirname(options.artifactRoot), 'staging');
+  const operatorFor = async (component: RecordedComponent, artifacts: () => Promise<ArtifactStore>) => {
     const factory = componentBackend('step_operator', component.flavor)?.operator;
     if (!factory) throw new Error(`stepops cannot run jobs on ${component.flavor} operators in this version.`);
-    const secret: SecretLookup = async (field) => options.secret?.(component.name, field);
-    return factory(component.config, { docker: dockerClient, secret });
+    return factory(component.config, {
+      docker: dockerClient,
+      secret: secretsOf('step_operator', component),
+      store: artifacts,
+      stagingRoot,
+    });
   };
   const runner = new StepRunner({
     docker: dockerClient,
     store,
     operatorFor,
-    artifactRoot: options.artifactRoot,
+    artifactStoreFor: (component) => artifactStoreFor(component, secretsOf('artifact_store', component)),
+    recordable: (component: StackComponent) => ({
+      name: component.name,
+      flavor: component.flavor,
+      config: nonSecretConfig(component.type, component.flavor, component.config),
+    }),
     runtimeRoot: options.runtimeRoot,
+    ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
   });
   return { runner, store };
 }

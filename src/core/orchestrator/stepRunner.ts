@@ -1,19 +1,31 @@
 // The embedded orchestrator for one step: run request -> record (persisted first) -> image
-// (built once per content hash) -> submitted job -> followed logs and status -> outputs ->
-// final record. `follow` is also the reattach path: given a record whose job is running, it
-// resumes from the record's log cursor, so nothing is lost or repeated.
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+// (built once per content hash) -> job file staged in the stack's artifact store -> submitted
+// job -> followed logs and status -> outputs read back through the store -> final record.
+// `follow` is also the reattach path: given a record whose job exists, it resumes from the
+// record's log cursor, so nothing is lost or repeated; given one whose process died before the
+// job was recorded, it looks the job up by run id (or says the run was abandoned).
 import path from 'node:path';
+import { type ArtifactStore, runKeys } from '../artifacts/artifactStore';
 import type { DockerClient } from '../images/dockerClient';
 import type { RegistryCredentials } from '../images/registryAuth';
 import { type StepImage, ensureStepImage } from '../images/stepImage';
-import { type JobStatus, type LogLine, type StepOperator, isTerminal } from '../operators/stepOperator';
-import type { StackComponent } from '../stacks/model';
-import { type OutputMetadata, type RunRecord, type RunState, isFinished, newRunId, withState } from '../runs/runRecord';
+import type { JobHandle, JobSpec, JobStatus, LogLine, StepOperator } from '../operators/stepOperator';
+import {
+  type OutputMetadata,
+  type RunRecord,
+  type RunState,
+  currentDriver,
+  isBeforeJob,
+  isFinished,
+  newRunId,
+  withState,
+} from '../runs/runRecord';
 import type { RunStore } from '../runs/runStore';
-
-/** Where run folders are mounted inside local containers. */
-export const CONTAINER_ARTIFACTS = '/stepops/artifacts';
+import type { StackComponent } from '../stacks/model';
+import { isDriverAlive } from './driverLiveness';
+import { watchJobStatus } from './jobStatusWatch';
+import { RecordKeeper } from './recordKeeper';
+import { type RuntimeStatus, decideOutcome, parseRuntimeStatus } from './runOutcome';
 
 export interface StepRunRequest {
   readonly projectRoot: string;
@@ -21,9 +33,14 @@ export interface StepRunRequest {
   readonly file: string;
   readonly stepName: string;
   readonly stackName: string;
+  readonly pipelineName?: string;
   readonly operator: StackComponent;
+  /** The operator's config with the step's own settings merged over it (planRun merges them). */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** The stack's artifact store: the job file, inputs and outputs are staged through it. */
+  readonly artifactStore: StackComponent;
   readonly parameters?: Readonly<Record<string, unknown>>;
-  /** Parameter name -> a host folder holding an upstream output (artifact). */
+  /** Parameter name -> URI of an upstream output folder in the artifact store. */
   readonly inputs?: Readonly<Record<string, string>>;
   readonly baseImage: string;
   readonly requirementsFile?: string;
@@ -35,19 +52,35 @@ export interface StepRunRequest {
 export type RunEvent =
   | { readonly type: 'state'; readonly record: RunRecord }
   | { readonly type: 'progress'; readonly message: string }
+  /** What the backend says changed: its stage, message, console link. */
+  | { readonly type: 'status'; readonly status: JobStatus }
   | { readonly type: 'logs'; readonly lines: readonly LogLine[] };
+
+/** A component as a run record keeps it: secrets left out. */
+export interface RecordedComponent {
+  readonly name: string;
+  readonly flavor: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
 
 export interface RunnerDependencies {
   readonly docker: () => Promise<DockerClient>;
   readonly store: RunStore;
-  /** The operator that runs jobs for a component. */
-  readonly operatorFor: (component: StackComponent) => Promise<StepOperator>;
-  /** Host folder under which each run gets RUN_ID/ (job file and outputs). */
-  readonly artifactRoot: string;
+  /** The operator that runs jobs for a component, staging through the run's artifact store. */
+  readonly operatorFor: (
+    component: RecordedComponent,
+    artifacts: () => Promise<ArtifactStore>,
+  ) => Promise<StepOperator>;
+  /** The client of an artifact store component (secrets looked up by the caller). */
+  readonly artifactStoreFor: (component: RecordedComponent) => Promise<ArtifactStore>;
+  /** Non-secret part of a component's config, as records keep it. */
+  readonly recordable: (component: StackComponent) => RecordedComponent;
   /** Folder holding the stepops_runtime package. */
   readonly runtimeRoot: string;
-  /** Status polling interval once the log stream has ended. */
+  /** Status polling interval while a job runs. */
   readonly pollMs?: number;
+  /** How often a moving log cursor is written to the record. */
+  readonly cursorSaveMs?: number;
 }
 
 export interface RunOptions {
@@ -63,9 +96,6 @@ export function moduleOf(file: string): string {
     .join('.');
 }
 
-/** The runtime's last stdout line (runtime/stepops_runtime/__main__.py). */
-const RUNTIME_STATUS_PREFIX = 'STEPOPS_STATUS ';
-
 export class StepRunner {
   /** Runs of this process that have no job yet (hashing, building, pushing, submitting): cancel aborts them. */
   private readonly starting = new Map<string, AbortController>();
@@ -75,147 +105,112 @@ export class StepRunner {
   /** Starts a run and follows it to the end; the record is on disk before anything else happens. */
   async run(request: StepRunRequest, options: RunOptions = {}): Promise<RunRecord> {
     const id = newRunId(request.stepName);
-    let record: RunRecord = withState(
-      {
-        version: 1,
-        id,
-        step: {
-          name: request.stepName,
-          file: request.file,
-          module: moduleOf(request.file),
-          function: request.stepName,
-        },
-        projectRoot: request.projectRoot,
-        stack: request.stackName,
-        operator: { name: request.operator.name, flavor: request.operator.flavor },
-        parameters: request.parameters ?? {},
-        state: 'created',
-        transitions: [],
-      },
-      'created',
-    );
-    const save = async (next: RunRecord): Promise<RunRecord> => {
-      await this.deps.store.save(next);
-      options.onEvent?.({ type: 'state', record: next });
-      return next;
-    };
-    record = await save(record);
+    const keeper = new RecordKeeper(this.deps.store, await this.newRecord(id, request), announcer(options), 0);
+    await keeper.transition('created');
     // Until a job exists, cancelling means aborting the build: by the caller's signal, or by
     // cancel(id) from this process (the Runs view, the CLI's Ctrl+C).
     const beforeJob = new AbortController();
     this.starting.set(id, beforeJob);
     const signal = options.signal ? AbortSignal.any([options.signal, beforeJob.signal]) : beforeJob.signal;
     try {
-      const docker = await this.deps.docker();
-      const image = await this.buildImage(docker, request, { ...options, signal }, async (state) => {
-        if (record.state !== state) record = await save(withState(record, state));
+      const image = await this.buildImage(request, { ...options, signal }, async (state) => {
+        if (keeper.current.state !== state) await keeper.transition(state);
       });
       // A reused image takes no time to "build": honour a cancel that came meanwhile.
       signal.throwIfAborted();
-      record = await save(withState(record, 'submitting', { image: summarize(image) }));
-      const runFolder = path.join(this.deps.artifactRoot, id);
-      await mkdir(path.join(runFolder, 'outputs'), { recursive: true });
-      await writeFile(
-        path.join(runFolder, 'job.json'),
-        JSON.stringify({
-          module: record.step.module,
-          function: record.step.function,
-          parameters: request.parameters ?? {},
-          inputs: Object.fromEntries(
-            Object.entries(request.inputs ?? {}).map(([name, folder]) => [name, this.containerPath(folder)]),
-          ),
-          outputs: `${CONTAINER_ARTIFACTS}/${id}/outputs`,
-        }),
-      );
-      const operator = await this.deps.operatorFor(request.operator);
-      const handle = await operator.submit(
-        {
-          runId: id,
-          stepName: request.stepName,
-          image: image.reference,
-          command: ['--job', `${CONTAINER_ARTIFACTS}/${id}/job.json`],
-          environment: { STEPOPS_RUN_ID: id },
-          settings: request.operator.config,
-          volumes: [{ hostPath: this.deps.artifactRoot, containerPath: CONTAINER_ARTIFACTS }],
-        },
-        signal,
-      );
-      record = await save(withState(record, 'running', { job: handle }));
+      await keeper.transition('submitting', { image: summarize(image) });
+      const artifacts = this.artifactsOf(keeper.current);
+      const spec = await this.stageJob(keeper.current, request, image, await artifacts(), signal);
+      const operator = await this.deps.operatorFor(keeper.current.operator as RecordedComponent, artifacts);
+      const handle = await operator.submit(spec, signal);
+      await keeper.transition('pending', { job: handle });
       // Another process may have asked to cancel while this one was still building.
       if (await this.deps.store.cancelRequested(id)) await operator.cancel(handle);
     } catch (error) {
-      return save(
-        withState(record, signal.aborted ? 'cancelled' : 'failed', {
-          failure: {
-            stage: record.state,
-            reason: signal.aborted ? 'Cancelled before the job started.' : describe(error),
-          },
-        }),
-      );
+      const cancelled = signal.aborted;
+      return keeper.transition(cancelled ? 'cancelled' : 'failed', {
+        failure: {
+          stage: keeper.current.state,
+          reason: cancelled ? 'Cancelled before the job started.' : describe(error),
+        },
+      });
     } finally {
       this.starting.delete(id);
     }
-    return this.follow(record, options);
+    return this.follow(keeper.current, options);
   }
 
   /**
-   * Streams a running job's logs from the record's cursor and waits for its end. Used right
-   * after submitting and to reattach. Aborting the signal stops following, not the job.
+   * Streams a job's logs from the record's cursor and waits for its end, reporting the backend's
+   * stages as they change. Used right after submitting and to reattach. Aborting the signal stops
+   * following, not the job.
    */
   async follow(initial: RunRecord, options: RunOptions = {}): Promise<RunRecord> {
-    let record = initial;
-    if (isFinished(record.state) || !record.job) return record;
-    const operator = await this.deps.operatorFor({
-      name: record.operator.name,
-      type: 'step_operator',
-      flavor: record.operator.flavor,
-      config: {},
-    });
-    const handle = record.job;
-    const save = async (next: RunRecord): Promise<RunRecord> => {
-      await this.deps.store.save(next);
-      options.onEvent?.({ type: 'state', record: next });
-      return next;
-    };
-    await this.deps.store.rewindLogs(record.id, record.logBytes ?? 0);
+    const recovered = await this.recover(initial);
+    if (isFinished(recovered.state) || !recovered.job) return recovered;
+    const handle = recovered.job;
+    const keeper = new RecordKeeper(this.deps.store, recovered, announcer(options), this.deps.cursorSaveMs ?? 1000);
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     try {
-      for await (const batch of operator.logs(handle, record.logCursor, options.signal)) {
-        // The runtime's closing status line is for stepops, not for the reader: it stays out of
-        // the log and the events (the outcome comes from the job's status and outputs).
-        const lines = batch.lines.filter((line) => !line.text.startsWith(RUNTIME_STATUS_PREFIX));
-        const logBytes = await this.deps.store.appendLogs(record.id, lines);
-        record = { ...record, logCursor: batch.cursor, logBytes };
-        if (record.state !== 'cancelling' && (await this.deps.store.cancelRequested(record.id))) {
-          record = await save(withState(record, 'cancelling'));
-        } else {
-          await this.deps.store.save(record);
+      const operator = await this.deps.operatorFor(handleComponent(recovered), this.artifactsOf(recovered));
+      await this.deps.store.rewindLogs(recovered.id, recovered.logBytes ?? 0);
+      const watching = watchJobStatus(operator, handle, {
+        pollMs: this.deps.pollMs ?? 500,
+        signal,
+        onChange: (status) => this.noteStatus(keeper, status, options),
+      });
+      watching.catch(() => stop.abort()); // the status cannot be read: stop reading logs too
+      let runtime = recovered.runtime;
+      for await (const batch of operator.logs(handle, recovered.logCursor, signal)) {
+        const lines: LogLine[] = [];
+        for (const line of batch.lines) {
+          const status = parseRuntimeStatus(line.text);
+          if (status) runtime = status;
+          else lines.push(line);
+        }
+        const logBytes = await this.deps.store.appendLogs(recovered.id, lines);
+        keeper.update({ logCursor: batch.cursor, logBytes, ...(runtime ? { runtime } : {}) });
+        if (keeper.current.state !== 'cancelling' && (await this.deps.store.cancelRequested(recovered.id))) {
+          await keeper.transition('cancelling');
         }
         if (lines.length > 0) options.onEvent?.({ type: 'logs', lines });
       }
-      if (options.signal?.aborted) return record;
-      let status: JobStatus = await operator.status(handle);
-      while (!isTerminal(status.state)) {
-        await new Promise((resolve) => setTimeout(resolve, this.deps.pollMs ?? 500));
-        if (options.signal?.aborted) return record;
-        status = await operator.status(handle);
-      }
-      // This or another window or process may have asked to cancel: the marker says so.
-      const cancelled = status.state === 'cancelled' || (await this.deps.store.cancelRequested(record.id));
-      const outcome: RunState = cancelled ? 'cancelled' : status.state === 'succeeded' ? 'succeeded' : 'failed';
-      const outputs = outcome === 'succeeded' ? await this.readOutputs(record.id) : undefined;
-      return save(
-        withState(record, outcome, {
-          ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
-          ...(outputs ? { outputs } : {}),
-          ...(outcome === 'failed'
-            ? { failure: { stage: 'running' as RunState, reason: status.failureReason ?? status.backendStatus } }
-            : {}),
-        }),
-      );
+      await keeper.flush();
+      const final = await watching;
+      if (options.signal?.aborted || !final) return keeper.current;
+      return await this.finish(keeper, final, runtime);
     } catch (error) {
-      if (options.signal?.aborted) return record;
-      return save(withState(record, 'failed', { failure: { stage: record.state, reason: describe(error) } }));
+      await keeper.flush().catch(() => undefined);
+      if (options.signal?.aborted) return keeper.current;
+      return keeper.transition('failed', { failure: { stage: keeper.current.state, reason: describe(error) } });
+    } finally {
+      stop.abort();
     }
+  }
+
+  /**
+   * A run left before its job was recorded, by a process that is gone, is not live: its job is
+   * looked up by run id (the process may have died right after the backend accepted it), and
+   * when there is none the run is recorded as abandoned.
+   */
+  async recover(record: RunRecord): Promise<RunRecord> {
+    if (isFinished(record.state) || record.job || !isBeforeJob(record.state)) return record;
+    if (this.starting.has(record.id) || isDriverAlive(record.driver)) return record;
+    const keeper = new RecordKeeper(this.deps.store, record, () => undefined, 0);
+    if (record.state === 'submitting') {
+      const operator = await this.deps.operatorFor(record.operator as RecordedComponent, this.artifactsOf(record));
+      const found = await operator.find(record.id);
+      if (found) return keeper.transition('pending', { job: found });
+    }
+    const driver = record.driver ? `pid ${record.driver.pid} on ${record.driver.host}` : 'an earlier stepops';
+    return keeper.transition('failed', {
+      failure: {
+        stage: record.state,
+        kind: 'abandoned',
+        reason: `Abandoned: the process that started this run (${driver}) ended while ${record.state}, before any job was submitted. Run the step again.`,
+      },
+    });
   }
 
   /** Records the request and stops the job; a follower (here or elsewhere) records the end. */
@@ -230,22 +225,89 @@ export class StepRunner {
     }
     const cancelling = withState(record, 'cancelling');
     await this.deps.store.save(cancelling);
-    const operator = await this.deps.operatorFor({
-      name: record.operator.name,
-      type: 'step_operator',
-      flavor: record.operator.flavor,
-      config: {},
-    });
+    const operator = await this.deps.operatorFor(handleComponent(record), this.artifactsOf(record));
     await operator.cancel(record.job);
     return cancelling;
   }
 
+  private async newRecord(id: string, request: StepRunRequest): Promise<RunRecord> {
+    const store = this.deps.recordable(request.artifactStore);
+    const client = await this.deps.artifactStoreFor(store);
+    return {
+      version: 1,
+      id,
+      step: { name: request.stepName, file: request.file, module: moduleOf(request.file), function: request.stepName },
+      projectRoot: request.projectRoot,
+      stack: request.stackName,
+      ...(request.pipelineName ? { pipeline: request.pipelineName } : {}),
+      operator: this.deps.recordable(request.operator),
+      parameters: request.parameters ?? {},
+      driver: currentDriver(),
+      artifacts: { store, runUri: client.uri(id) },
+      state: 'created',
+      transitions: [],
+    };
+  }
+
+  /** Writes the job file into the run's folder in the store and names the job's inputs and outputs there. */
+  private async stageJob(
+    record: RunRecord,
+    request: StepRunRequest,
+    image: StepImage,
+    artifacts: ArtifactStore,
+    signal: AbortSignal,
+  ): Promise<JobSpec> {
+    const job = { module: record.step.module, function: record.step.function, parameters: request.parameters ?? {} };
+    await artifacts.put(runKeys.jobFile(record.id), JSON.stringify(job), signal);
+    return {
+      runId: record.id,
+      stepName: request.stepName,
+      ...(request.pipelineName ? { pipelineName: request.pipelineName } : {}),
+      image: image.reference,
+      jobFile: artifacts.uri(runKeys.jobFile(record.id)),
+      inputs: request.inputs ?? {},
+      outputs: artifacts.uri(runKeys.outputs(record.id)),
+      environment: { STEPOPS_RUN_ID: record.id },
+      settings: request.settings,
+    };
+  }
+
+  private async noteStatus(keeper: RecordKeeper, status: JobStatus, options: RunOptions): Promise<void> {
+    const jobStatus = {
+      ...(status.stage ? { stage: status.stage } : {}),
+      ...(status.message ? { message: status.message } : {}),
+      ...(status.consoleUrl ? { consoleUrl: status.consoleUrl } : {}),
+      ...(status.startedAt ? { startedAt: status.startedAt } : {}),
+      ...(status.endedAt ? { endedAt: status.endedAt } : {}),
+    };
+    const live: RunState | undefined =
+      status.state === 'pending' ? 'pending' : status.state === 'running' ? 'running' : undefined;
+    const current = keeper.current.state;
+    if (live && live !== current && (current === 'pending' || current === 'running')) {
+      await keeper.transition(live, { jobStatus });
+    } else {
+      await keeper.note({ jobStatus });
+    }
+    options.onEvent?.({ type: 'status', status });
+  }
+
+  private async finish(keeper: RecordKeeper, final: JobStatus, runtime: RuntimeStatus | undefined): Promise<RunRecord> {
+    const record = keeper.current;
+    const outcome = decideOutcome(final, runtime, await this.deps.store.cancelRequested(record.id));
+    const outputs = outcome.state === 'succeeded' ? await this.readOutputs(record) : undefined;
+    return keeper.transition(outcome.state, {
+      ...(final.exitCode !== undefined ? { exitCode: final.exitCode } : {}),
+      ...(outputs ? { outputs } : {}),
+      ...(outcome.failure ? { failure: outcome.failure } : {}),
+    });
+  }
+
   private async buildImage(
-    docker: DockerClient,
     request: StepRunRequest,
     options: RunOptions,
     enter: (state: RunState) => Promise<void>,
   ): Promise<StepImage> {
+    const docker = await this.deps.docker();
     await enter('hashing');
     let phase: RunState = 'hashing';
     const transitions: Promise<void>[] = [];
@@ -277,23 +339,44 @@ export class StepRunner {
     return image;
   }
 
-  private containerPath(hostFolder: string): string {
-    const relative = path.relative(this.deps.artifactRoot, hostFolder);
-    if (relative.startsWith('..') || path.isAbsolute(relative)) {
-      throw new Error(`input ${hostFolder} is not inside the artifact store ${this.deps.artifactRoot}`);
-    }
-    return `${CONTAINER_ARTIFACTS}/${relative.split(path.sep).join('/')}`;
+  /** The run's artifact store client, made once and only when needed. */
+  private artifactsOf(record: RunRecord): () => Promise<ArtifactStore> {
+    let client: Promise<ArtifactStore> | undefined;
+    return () => {
+      if (!record.artifacts) {
+        return Promise.reject(new Error(`Run ${record.id} was recorded without an artifact store.`));
+      }
+      return (client ??= this.deps.artifactStoreFor(record.artifacts.store));
+    };
   }
 
-  private async readOutputs(id: string): Promise<Record<string, OutputMetadata>> {
-    const folder = path.join(this.deps.artifactRoot, id, 'outputs');
+  /** Each output's metadata, read back through the store (what the job actually delivered). */
+  private async readOutputs(record: RunRecord): Promise<Record<string, OutputMetadata>> {
+    const store = await this.artifactsOf(record)();
+    const prefix = runKeys.outputs(record.id);
     const outputs: Record<string, OutputMetadata> = {};
-    for (const name of await readdir(folder).catch(() => [] as string[])) {
-      const text = await readFile(path.join(folder, name, 'metadata.json'), 'utf8').catch(() => undefined);
-      if (text) outputs[name] = JSON.parse(text) as OutputMetadata;
+    for (const key of await store.list(prefix)) {
+      const match = new RegExp(`^${escape(prefix)}/([^/]+)/metadata\\.json$`).exec(key);
+      if (!match) continue;
+      const body = await store.get(key);
+      if (body) outputs[match[1]!] = JSON.parse(Buffer.from(body).toString('utf8')) as OutputMetadata;
     }
     return outputs;
   }
+}
+
+/** The operator as it was when the job was submitted: the handle's snapshot of its config. */
+function handleComponent(record: RunRecord): RecordedComponent {
+  const job = record.job as (JobHandle & { config?: Readonly<Record<string, unknown>> }) | undefined;
+  return {
+    name: record.operator.name,
+    flavor: record.operator.flavor,
+    config: job?.config ?? (record.operator as Partial<RecordedComponent>).config ?? {},
+  };
+}
+
+function announcer(options: RunOptions): (record: RunRecord) => void {
+  return (record) => options.onEvent?.({ type: 'state', record });
 }
 
 function summarize(image: StepImage): NonNullable<RunRecord['image']> {
@@ -302,4 +385,8 @@ function summarize(image: StepImage): NonNullable<RunRecord['image']> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

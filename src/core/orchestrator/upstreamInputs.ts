@@ -1,13 +1,12 @@
 // A single step run still needs its inputs. Parameters with defaults take them; a parameter a
 // pipeline feeds from another step's output takes that step's latest successful output; what
 // is left has to be asked for.
-import path from 'node:path';
 import { type DiscoveredStep, calledStepName } from '../python/model';
 import type { LocatedPipeline } from '../python/stepIndex';
-import type { RunRecord } from '../runs/runRecord';
+import { type RunRecord, outputUri } from '../runs/runRecord';
 
 export interface ResolvedInputs {
-  /** Parameter -> host folder of an upstream output. */
+  /** Parameter -> URI of an upstream output folder, in the store its run used. */
   readonly inputs: Record<string, string>;
   /** Where each input came from, for the log: "rows <- load_customers (run ID, output)". */
   readonly sources: string[];
@@ -33,7 +32,7 @@ export function resolveUpstreamInputs(
       upstream && runs.find((r) => r.step.name === upstream.callee && r.state === 'succeeded' && r.outputs);
     const outputName = upstream?.output === undefined ? 'output' : `output_${upstream.output}`;
     if (latest && latest.outputs?.[outputName]) {
-      inputs[parameter.name] = path.join(artifactRoot, latest.id, 'outputs', outputName);
+      inputs[parameter.name] = outputUri(latest, outputName, artifactRoot);
       sources.push(`${parameter.name} <- ${upstream.callee} (run ${latest.id}, ${outputName})`);
     } else {
       missing.push({

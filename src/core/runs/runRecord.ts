@@ -1,9 +1,12 @@
 // A run, from the click to its outcome. Persisted before anything is submitted and after every
 // transition, so that a window reload or a new CLI process can pick a running job up again from
 // its handle and log cursor.
-import type { JobHandle, LogCursor } from '../operators/stepOperator';
+import { hostname } from 'node:os';
+import type { FailureKind, JobHandle, LogCursor } from '../operators/stepOperator';
 
-export type RunStage = 'created' | 'hashing' | 'building' | 'pushing' | 'submitting' | 'running' | 'collecting';
+/** `pending`: the backend accepted the job and has not started it (queued, provisioning, downloading). */
+export type RunStage =
+  'created' | 'hashing' | 'building' | 'pushing' | 'submitting' | 'pending' | 'running' | 'collecting';
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
 export type RunState = RunStage | 'cancelling' | RunOutcome;
 
@@ -26,7 +29,12 @@ export interface RunRecord {
   };
   readonly projectRoot: string;
   readonly stack: string;
-  readonly operator: { readonly name: string; readonly flavor: string };
+  /** The operator and its non-secret config when the run started (older records have no config). */
+  readonly operator: {
+    readonly name: string;
+    readonly flavor: string;
+    readonly config?: Readonly<Record<string, unknown>>;
+  };
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly state: RunState;
   /** Every state entered, in order, with when. */
@@ -37,17 +45,67 @@ export interface RunRecord {
     readonly built: boolean;
     readonly pushed: boolean;
   };
+  /** The pipeline run this step belongs to, when it is one. */
+  readonly pipeline?: string;
+  /** The process that drives the run until it has a job; a record whose driver is gone is not live. */
+  readonly driver?: RunDriver;
+  /** The stack's artifact store the run stages through (non-secret config) and the run's folder in it. */
+  readonly artifacts?: {
+    readonly store: {
+      readonly name: string;
+      readonly flavor: string;
+      readonly config: Readonly<Record<string, unknown>>;
+    };
+    /** URI of RUN_ID/ in the store. */
+    readonly runUri: string;
+  };
   readonly job?: JobHandle;
+  /** What the backend last said: its stage, message, times and console link. */
+  readonly jobStatus?: {
+    readonly stage?: string;
+    readonly message?: string;
+    readonly consoleUrl?: string;
+    readonly startedAt?: string;
+    readonly endedAt?: string;
+  };
   readonly logCursor?: LogCursor;
+  /** The runtime's closing status line, once the log has delivered it: the step's own outcome. */
+  readonly runtime?: {
+    readonly status: 'succeeded' | 'user_error' | 'runtime_error' | 'cancelled';
+    readonly reason?: string;
+    readonly step?: string;
+  };
   /** Size of RUN.log when logCursor was saved (see RunStore.rewindLogs). */
   readonly logBytes?: number;
-  readonly failure?: { readonly stage: RunState; readonly reason: string };
+  readonly failure?: { readonly stage: RunState; readonly reason: string; readonly kind?: FailureKind };
   readonly outputs?: Readonly<Record<string, OutputMetadata>>;
   readonly exitCode?: number;
 }
 
+export interface RunDriver {
+  readonly pid: number;
+  readonly host: string;
+}
+
+export function currentDriver(): RunDriver {
+  return { pid: process.pid, host: hostname() };
+}
+
+/** States before the backend has a job: only the driving process can move such a run on. */
+export function isBeforeJob(state: RunState): boolean {
+  return (
+    state === 'created' || state === 'hashing' || state === 'building' || state === 'pushing' || state === 'submitting'
+  );
+}
+
 export function isFinished(state: RunState): state is RunOutcome {
   return state === 'succeeded' || state === 'failed' || state === 'cancelled';
+}
+
+/** URI of an output folder of a finished run, in the store it ran with. */
+export function outputUri(record: RunRecord, output: string, legacyArtifactRoot: string): string {
+  const runUri = record.artifacts?.runUri ?? `${legacyArtifactRoot.replace(/\/+$/, '')}/${record.id}`;
+  return `${runUri.replace(/\/+$/, '')}/outputs/${output}`;
 }
 
 /** Sortable, readable, unique enough: 20261129-115219482-train_model-3f9a (to the millisecond). */

@@ -6,8 +6,10 @@ import type { RunRecord } from './runRecord';
 
 /**
  * Run records and their logs in a folder (the workspace's .stepops/runs): RUN.json, replaced
- * atomically on every transition, and RUN.log, appended batch by batch. The folder ignores
- * itself for git, since runs are local history, not project configuration.
+ * atomically on every transition, and RUN.jsonl, one JSON line per log line (text, and the
+ * source, stream and time when the backend gave them), appended batch by batch. Runs recorded
+ * before that kept plain text in RUN.log, which is still read. The folder ignores itself for
+ * git, since runs are local history, not project configuration.
  */
 export class RunStore {
   private prepared = false;
@@ -40,8 +42,9 @@ export class RunStore {
   /** Appends lines and returns the log's new size, which the record keeps with its cursor. */
   async appendLogs(id: string, lines: readonly LogLine[]): Promise<number> {
     await this.ensureFolder();
-    const file = path.join(this.folder, `${id}.log`);
-    if (lines.length > 0) await appendFile(file, lines.map((l) => `${l.text}\n`).join(''));
+    const file = await this.logFile(id);
+    const serialise = file.endsWith('.jsonl') ? serialiseLine : (l: LogLine) => l.text;
+    if (lines.length > 0) await appendFile(file, lines.map((l) => `${serialise(l)}\n`).join(''));
     return (await stat(file).catch(() => ({ size: 0 }))).size;
   }
 
@@ -51,15 +54,24 @@ export class RunStore {
    * duplicate them.
    */
   async rewindLogs(id: string, size: number): Promise<void> {
-    const file = path.join(this.folder, `${id}.log`);
+    const file = await this.logFile(id);
     const current = (await stat(file).catch(() => undefined))?.size;
     if (current !== undefined && current > size) await truncate(file, size);
   }
 
-  /** The log, or its first `upToBytes` bytes (cut as bytes: the record's cursor counts bytes). */
+  /** The log as text, or its first `upToBytes` bytes' worth (the record's cursor counts bytes). */
   async readLogs(id: string, upToBytes?: number): Promise<string> {
-    const bytes = await readFile(path.join(this.folder, `${id}.log`)).catch(() => Buffer.alloc(0));
-    return (upToBytes === undefined ? bytes : bytes.subarray(0, upToBytes)).toString('utf8');
+    return formatLogLines(await this.readLogLines(id, upToBytes));
+  }
+
+  /** The stored lines, or those in the first `upToBytes` bytes of the log. */
+  async readLogLines(id: string, upToBytes?: number): Promise<LogLine[]> {
+    const file = await this.logFile(id);
+    const bytes = await readFile(file).catch(() => Buffer.alloc(0));
+    const text = (upToBytes === undefined ? bytes : bytes.subarray(0, upToBytes)).toString('utf8');
+    const lines = text.split('\n');
+    lines.pop(); // after the last newline: nothing, or a line cut by upToBytes
+    return file.endsWith('.jsonl') ? lines.map(parseLine) : lines.map((line) => ({ text: line }));
   }
 
   /**
@@ -76,9 +88,15 @@ export class RunStore {
   }
 
   async delete(id: string): Promise<void> {
-    await rm(path.join(this.folder, `${id}.cancel`), { force: true });
-    await rm(path.join(this.folder, `${id}.json`), { force: true });
-    await rm(path.join(this.folder, `${id}.log`), { force: true });
+    for (const suffix of ['.cancel', '.json', '.jsonl', '.log']) {
+      await rm(path.join(this.folder, `${id}${suffix}`), { force: true });
+    }
+  }
+
+  /** RUN.jsonl, unless the run was recorded with a plain-text RUN.log. */
+  private async logFile(id: string): Promise<string> {
+    const legacy = path.join(this.folder, `${id}.log`);
+    return (await stat(legacy).catch(() => undefined)) ? legacy : path.join(this.folder, `${id}.jsonl`);
   }
 
   private async ensureFolder(): Promise<void> {
@@ -88,4 +106,28 @@ export class RunStore {
     if (!(await stat(ignoreFile).catch(() => undefined))) await writeFileAtomic(ignoreFile, '*\n');
     this.prepared = true;
   }
+}
+
+function serialiseLine(line: LogLine): string {
+  return JSON.stringify({
+    text: line.text,
+    ...(line.source !== undefined ? { source: line.source } : {}),
+    ...(line.stream !== undefined ? { stream: line.stream } : {}),
+    ...(line.timestamp !== undefined ? { timestamp: line.timestamp } : {}),
+  });
+}
+
+function parseLine(json: string): LogLine {
+  try {
+    const value = JSON.parse(json) as Partial<LogLine>;
+    if (typeof value.text === 'string') return value as LogLine;
+  } catch {
+    // a line some other writer damaged: shown as it is rather than lost
+  }
+  return { text: json };
+}
+
+/** Lines as text, each prefixed with its source when it has one (operators name sources only for jobs with several). */
+export function formatLogLines(lines: readonly LogLine[]): string {
+  return lines.map((l) => `${l.source ? `[${l.source}] ` : ''}${l.text}\n`).join('');
 }

@@ -1,7 +1,8 @@
 // What running a step on a target would use, for hovers and confirmations: the step's own
 // settings win over the operator component's config, which wins over the flavor's default.
-import type { DiscoveredStep, LiteralValue } from '../python/model';
+import type { DiscoveredStep } from '../python/model';
 import { type RunTarget, flavorDisplayName } from './runTargets';
+import { stepOperatorSettings } from './stepSettings';
 
 export const DEFAULT_BASE_IMAGE = 'python:3.11-slim';
 
@@ -36,7 +37,7 @@ export function executionSummary(step: DiscoveredStep, target: RunTarget): Execu
     };
   }
   const { operator } = target;
-  const settings = mergedSettings(step, operator.flavor);
+  const settings = stepOperatorSettings(step, operator.flavor);
   const config = operator.config as Readonly<Record<string, unknown>>;
   const pick = (field: string): string | undefined => text(settings[field]) ?? text(config[field]);
   const rows: [string, string][] = [
@@ -53,13 +54,6 @@ export function executionSummary(step: DiscoveredStep, target: RunTarget): Execu
   const baseImage = text(config.base_image) ?? DEFAULT_BASE_IMAGE;
   rows.push(['Image', `${baseImage} + project code (built once per content hash)`]);
   return { rows };
-}
-
-/** `step_operator` settings, with flavor-specific ones (`step_operator.<flavor>`) taking precedence. */
-function mergedSettings(step: DiscoveredStep, flavor: string): Record<string, LiteralValue> {
-  const generic = step.operatorSettings.filter((s) => s.flavor === undefined);
-  const specific = step.operatorSettings.filter((s) => s.flavor === flavor);
-  return Object.assign({}, ...generic.map((s) => s.values), ...specific.map((s) => s.values));
 }
 
 function text(value: unknown): string | undefined {

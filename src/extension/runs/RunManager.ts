@@ -7,6 +7,7 @@ import { createProjectRunner } from '../../core/orchestrator/projectRunner';
 import type { RunEvent, StepRunner } from '../../core/orchestrator/stepRunner';
 import { parametersFromRunConfig } from '../../core/orchestrator/runConfig';
 import { resolveUpstreamInputs } from '../../core/orchestrator/upstreamInputs';
+import type { JobStatus, LogLine } from '../../core/operators/stepOperator';
 import type { DiscoveredStep } from '../../core/python/model';
 import { type RunRecord, type RunState, isFinished } from '../../core/runs/runRecord';
 import type { RunStore } from '../../core/runs/runStore';
@@ -23,6 +24,7 @@ const STAGE_TEXT: Partial<Record<RunState, string>> = {
   building: 'Building the image',
   pushing: 'Pushing the image',
   submitting: 'Submitting the job',
+  pending: 'Waiting for the job to start',
   running: 'Running',
   cancelling: 'Cancelling',
 };
@@ -49,13 +51,36 @@ export class RunManager implements vscode.Disposable {
     private readonly secrets: SecretVault,
     private readonly output: vscode.LogOutputChannel,
   ) {
-    ({ runner: this.runner, store: this.store } = createProjectRunner({ projectRoot, artifactRoot, runtimeRoot }));
+    ({ runner: this.runner, store: this.store } = createProjectRunner({
+      projectRoot,
+      artifactRoot,
+      runtimeRoot,
+      secret: (type, name, field) => Promise.resolve(secrets.get(type, name, field)),
+    }));
+  }
+
+  /**
+   * The workspace's runs, newest first. A run whose process died before its job existed is
+   * settled here (its job found by run id, or recorded as abandoned), so it never shows as live.
+   */
+  async list(): Promise<RunRecord[]> {
+    const settle = async (record: RunRecord): Promise<RunRecord> => {
+      if (isFinished(record.state) || record.job || this.following.has(record.id)) return record;
+      const settled = await this.runner.recover(record).catch(() => record);
+      if (settled.job && !isFinished(settled.state)) void this.follow(settled);
+      return settled;
+    };
+    return Promise.all((await this.store.list()).map(settle));
   }
 
   /** Follows again every run that was still going when the window closed. */
   async reattach(): Promise<void> {
-    for (const record of await this.store.list()) {
-      if (isFinished(record.state) || !record.job || this.following.has(record.id)) continue;
+    for (const listed of await this.store.list()) {
+      if (isFinished(listed.state) || this.following.has(listed.id)) continue;
+      // A run whose process died before its job was recorded: its job found by run id, or abandoned.
+      const record = listed.job ? listed : await this.runner.recover(listed).catch(() => listed);
+      if (record !== listed) this.changed.fire();
+      if (isFinished(record.state) || !record.job) continue;
       this.output.info(`Reattaching to run ${record.id} (${record.step.name}, ${record.state})`);
       void this.follow(record);
     }
@@ -114,6 +139,8 @@ export class RunManager implements vscode.Disposable {
                 progress.report({
                   message: `${text}${event.record.state === 'running' ? ` on ${request.operator.name}` : ''}...`,
                 });
+            } else if (event.type === 'status' && event.status.stage) {
+              progress.report({ message: `${stageText(event.status)} on ${request.operator.name}...` });
             }
             this.onEvent(event, runId);
           },
@@ -239,13 +266,12 @@ export class RunManager implements vscode.Disposable {
 
   private onEvent(event: RunEvent, id: string | undefined): void {
     if (!id) return;
-    if (event.type === 'logs')
-      this.channels.append(
-        id,
-        event.lines.map((l) => l.text),
-      );
+    if (event.type === 'logs') this.channels.append(id, event.lines.map(lineText));
     else if (event.type === 'progress') this.channels.append(id, [`[stepops] ${event.message}`]);
-    else this.changed.fire();
+    else if (event.type === 'status') {
+      if (event.status.stage) this.channels.append(id, [`[stepops] ${stageText(event.status)}`]);
+      this.changed.fire();
+    } else this.changed.fire();
   }
 
   private report(record: RunRecord): void {
@@ -304,4 +330,15 @@ export class RunManager implements vscode.Disposable {
     }
     return { values, inputs: resolved.inputs, sources: resolved.sources };
   }
+}
+
+/** "Downloading: Downloading input data" — the backend's stage and, when it says more, its message. */
+function stageText(status: JobStatus): string {
+  return status.message && status.message !== status.stage
+    ? `${status.stage}: ${status.message}`
+    : String(status.stage);
+}
+
+function lineText(line: LogLine): string {
+  return line.source ? `[${line.source}] ${line.text}` : line.text;
 }

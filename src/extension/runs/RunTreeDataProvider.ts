@@ -19,7 +19,7 @@ export class RunTreeDataProvider implements vscode.TreeDataProvider<RunRecord> {
   }
 
   getChildren(element?: RunRecord): Promise<RunRecord[]> | RunRecord[] {
-    return element ? [] : this.runs.store.list();
+    return element ? [] : this.runs.list();
   }
 
   getTreeItem(record: RunRecord): vscode.TreeItem {
@@ -29,8 +29,10 @@ export class RunTreeDataProvider implements vscode.TreeDataProvider<RunRecord> {
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const seconds = durationMs(record);
     const tag = record.image?.reference.split(':').pop()?.slice(0, 8);
+    const stage = record.jobStatus?.stage;
+    const live = record.state === 'pending' || record.state === 'running';
     item.description = [
-      record.state,
+      live && stage && stage.toLowerCase() !== record.state ? `${record.state} (${stage})` : record.state,
       record.operator.name,
       seconds !== undefined ? `${(seconds / 1000).toFixed(1)} s` : '',
       tag ?? '',
@@ -41,6 +43,10 @@ export class RunTreeDataProvider implements vscode.TreeDataProvider<RunRecord> {
       [
         `**${record.step.name}** · \`${record.id}\``,
         `- state: ${record.state}${record.failure ? ` (${record.failure.reason})` : ''}`,
+        record.jobStatus?.stage
+          ? `- backend: ${record.jobStatus.stage}${record.jobStatus.message ? `, ${record.jobStatus.message}` : ''}`
+          : '',
+        record.jobStatus?.consoleUrl ? `- [Open in the console](${record.jobStatus.consoleUrl})` : '',
         `- operator: ${record.operator.name} (${record.operator.flavor}), stack ${record.stack}`,
         record.image ? `- image: \`${record.image.reference}\`${record.image.built ? '' : ' (reused)'}` : '',
         ...Object.entries(record.outputs ?? {}).map(([name, o]) => `- ${name}: ${o.type}, ${o.size} bytes`),

@@ -1,8 +1,12 @@
 // The local Docker step operator: the step's container on this machine's engine. It implements
 // the same contract as the cloud operators, so the orchestrator, reattach and the views treat a
 // local run like any other job.
+//
+// Its data channel is the host's file system. With a local folder store the store itself is
+// mounted; with a bucket store (S3, GCS, Blob) the job file and inputs are downloaded into a
+// staging folder that is mounted instead, and the outputs are uploaded to the store when the
+// container has exited, the way SageMaker uploads /opt/ml/model (status reports that stage).
 import type { DockerClient } from '../../../images/dockerClient';
-import { LOCAL_OPERATOR_FLAVOR } from '../../../stacks/model';
 import type {
   JobHandle,
   JobSpec,
@@ -10,9 +14,13 @@ import type {
   JobStatus,
   LogBatch,
   LogCursor,
+  OperatorContext,
   StepOperator,
 } from '../../../operators/stepOperator';
+import { runtimeArguments } from '../../../operators/stepOperator';
+import { LOCAL_OPERATOR_FLAVOR } from '../../../stacks/model';
 import { DockerLogDecoder, afterCursor, formatCursor, parseCursor } from './dockerLogStream';
+import { type StagedJob, StagingArea } from './localStaging';
 
 export interface LocalDockerSettings {
   readonly networkMode?: 'host' | 'none' | 'bridge';
@@ -22,24 +30,67 @@ export interface LocalDockerSettings {
 const BATCH_LINES = 200;
 const BATCH_MS = 100;
 
+const EXIT_STOPPED = 143;
+const RUN_LABEL = 'stepops.run';
+const STEP_LABEL = 'stepops.step';
+/** The staging folder and the outputs URI travel in labels, so `find` can rebuild the whole handle. */
+const STAGING_LABEL = 'stepops.staging';
+const OUTPUTS_LABEL = 'stepops.outputs';
+
+type ContainerState = {
+  Status: string;
+  ExitCode: number;
+  OOMKilled: boolean;
+  Error: string;
+  StartedAt?: string;
+  FinishedAt?: string;
+};
+
 export class LocalDockerOperator implements StepOperator {
+  private readonly staging: StagingArea;
+
   constructor(
     private readonly docker: DockerClient,
+    context: Pick<OperatorContext, 'store' | 'stagingRoot'>,
     private readonly settings: LocalDockerSettings = {},
-  ) {}
+  ) {
+    this.staging = new StagingArea(context.store, context.stagingRoot);
+  }
 
   async submit(job: JobSpec, signal: AbortSignal): Promise<JobHandle> {
     signal.throwIfAborted();
-    const container = await this.docker.createContainer({
-      Image: job.image,
-      Cmd: [...job.command],
-      Env: Object.entries(job.environment).map(([k, v]) => `${k}=${v}`),
-      Labels: { 'stepops.run': job.runId, 'stepops.step': job.stepName },
-      HostConfig: {
-        NetworkMode: this.settings.networkMode ?? 'host',
-        Binds: (job.volumes ?? []).map((v) => `${v.hostPath}:${v.containerPath}`),
-      },
-    });
+    const existing = await this.find(job.runId);
+    if (existing) return existing;
+    const staged = await this.staging.stage(job, signal);
+    signal.throwIfAborted();
+    let container;
+    try {
+      container = await this.docker.createContainer({
+        name: containerName(job.runId),
+        Image: job.image,
+        Cmd: runtimeArguments(staged.paths),
+        Env: Object.entries(job.environment).map(([k, v]) => `${k}=${v}`),
+        Labels: {
+          [RUN_LABEL]: job.runId,
+          [STEP_LABEL]: job.stepName,
+          ...(staged.stagingFolder ? { [STAGING_LABEL]: staged.stagingFolder, [OUTPUTS_LABEL]: job.outputs } : {}),
+        },
+        HostConfig: {
+          // A small init as PID 1 forwards signals: a cancel that arrives before the runtime has
+          // set its SIGTERM handler still stops the step at once (PID 1 would ignore it for 10 s).
+          Init: true,
+          NetworkMode: this.settings.networkMode ?? 'host',
+          Binds: staged.binds.map((b) => `${b.hostPath}:${b.containerPath}`),
+        },
+      });
+    } catch (error) {
+      // Another attempt (a retry, another process) created it first: that container is the job.
+      if ((error as { statusCode?: number }).statusCode === 409) {
+        const raced = await this.find(job.runId);
+        if (raced) return raced;
+      }
+      throw error;
+    }
     try {
       signal.throwIfAborted();
       await container.start();
@@ -47,46 +98,48 @@ export class LocalDockerOperator implements StepOperator {
       await container.remove({ force: true }).catch(() => undefined);
       throw error;
     }
-    return { operator: LOCAL_OPERATOR_FLAVOR, jobId: container.id, details: {} };
+    return handleFor(container.id, staged);
+  }
+
+  async find(runId: string): Promise<JobHandle | undefined> {
+    const [found] = await this.docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
+    if (!found) return undefined;
+    const labels = found.Labels ?? {};
+    const stagingFolder = labels[STAGING_LABEL];
+    const outputs = labels[OUTPUTS_LABEL];
+    return handleFor(found.Id, stagingFolder && outputs ? { stagingFolder, outputsUri: outputs } : {});
   }
 
   async status(handle: JobHandle): Promise<JobStatus> {
-    let info: { State: { Status: string; ExitCode: number; OOMKilled: boolean; Error: string } };
+    let state: ContainerState;
     try {
-      info = await this.docker.getContainer(handle.jobId).inspect();
+      state = ((await this.docker.getContainer(handle.jobId).inspect()) as { State: ContainerState }).State;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) {
         return {
           state: 'failed',
           backendStatus: 'missing',
+          failureKind: 'platform',
           failureReason: 'The container no longer exists (removed outside stepops).',
         };
       }
       throw error;
     }
-    const { Status, ExitCode, OOMKilled, Error: engineError } = info.State;
-    const state: JobState =
-      Status === 'created'
-        ? 'pending'
-        : Status === 'exited' || Status === 'dead'
-          ? ExitCode === 0
-            ? 'succeeded'
-            : 'failed'
-          : Status === 'removing'
-            ? 'cancelling'
-            : 'running';
-    const failureReason =
-      state !== 'failed'
-        ? undefined
-        : OOMKilled
-          ? 'The container ran out of memory (OOM killed).'
-          : engineError || exitReason(ExitCode);
-    return {
-      state,
-      backendStatus: Status,
-      ...(failureReason ? { failureReason } : {}),
-      ...(Status === 'exited' ? { exitCode: ExitCode } : {}),
-    };
+    const status = containerStatus(state);
+    if (status.state !== 'succeeded' || !handle.details.staging) return status;
+    // The step is done; its outputs are only where the orchestrator reads them once uploaded.
+    try {
+      await this.staging.uploadOutputs({ stagingFolder: handle.details.staging, outputsUri: handle.details.outputs! });
+      return status;
+    } catch (error) {
+      return {
+        ...status,
+        state: 'failed',
+        stage: 'Uploading',
+        failureKind: 'platform',
+        failureReason: `The step succeeded, but its outputs could not be uploaded to the artifact store: ${(error as Error).message}`,
+      };
+    }
   }
 
   async *logs(handle: JobHandle, from?: LogCursor, signal?: AbortSignal): AsyncIterable<LogBatch> {
@@ -134,17 +187,80 @@ export class LocalDockerOperator implements StepOperator {
   }
 }
 
-function exitReason(code: number): string {
+/** Docker's name rule is [a-zA-Z0-9][a-zA-Z0-9_.-]+; run ids already keep to it. */
+export function containerName(runId: string): string {
+  return `stepops-${runId.replace(/[^a-zA-Z0-9_.-]/g, '-')}`;
+}
+
+function handleFor(containerId: string, staged: Partial<Pick<StagedJob, 'stagingFolder' | 'outputsUri'>>): JobHandle {
+  return {
+    version: 2,
+    operator: LOCAL_OPERATOR_FLAVOR,
+    jobId: containerId,
+    config: {},
+    details:
+      staged.stagingFolder && staged.outputsUri ? { staging: staged.stagingFolder, outputs: staged.outputsUri } : {},
+  };
+}
+
+function containerStatus(container: ContainerState): JobStatus {
+  const { Status, ExitCode, OOMKilled, Error: engineError } = container;
+  const ended = Status === 'exited' || Status === 'dead';
+  // 143 is SIGTERM's exit: `docker stop` (a cancel), which the runtime answers by exiting so.
+  const state: JobState =
+    Status === 'created'
+      ? 'pending'
+      : ended
+        ? ExitCode === 0
+          ? 'succeeded'
+          : ExitCode === EXIT_STOPPED && !OOMKilled
+            ? 'cancelled'
+            : 'failed'
+        : Status === 'removing'
+          ? 'cancelling'
+          : 'running';
+  const started = validTime(container.StartedAt);
+  const endedAt = ended ? validTime(container.FinishedAt) : undefined;
+  const failure = state === 'failed' ? exitFailure(ExitCode, OOMKilled, engineError) : undefined;
+  return {
+    state,
+    // Docker's own words ("running", "exited") are no finer stage than the state: no `stage`.
+    backendStatus: Status,
+    ...(started ? { startedAt: started } : {}),
+    ...(endedAt ? { endedAt } : {}),
+    ...(failure ?? {}),
+    ...(Status === 'exited' ? { exitCode: ExitCode } : {}),
+  };
+}
+
+/** Docker reports "0001-01-01T00:00:00Z" for times that have not happened. */
+function validTime(stamp: string | undefined): string | undefined {
+  return stamp && !stamp.startsWith('0001-') ? stamp : undefined;
+}
+
+function exitFailure(
+  code: number,
+  oomKilled: boolean,
+  engineError: string,
+): Pick<JobStatus, 'failureReason' | 'failureKind'> {
+  if (oomKilled) return { failureKind: 'capacity', failureReason: 'The container ran out of memory (OOM killed).' };
+  if (engineError) return { failureKind: 'platform', failureReason: engineError };
   switch (code) {
     case 1:
-      return 'The step raised an exception (exit code 1); its traceback is in the logs.';
+      return {
+        failureKind: 'step',
+        failureReason: 'The step raised an exception (exit code 1); its traceback is in the logs.',
+      };
     case 2:
-      return 'The stepops runtime could not run the step (exit code 2); the logs say why.';
+      return {
+        failureKind: 'runtime',
+        failureReason: 'The stepops runtime could not run the step (exit code 2); the logs say why.',
+      };
     case 137:
-      return 'The container was killed (exit code 137).';
+      return { failureKind: 'platform', failureReason: 'The container was killed (exit code 137).' };
     case 143:
-      return 'The container was stopped (exit code 143).';
+      return { failureKind: 'platform', failureReason: 'The container was stopped (exit code 143).' };
     default:
-      return `The container exited with code ${code}.`;
+      return { failureKind: 'platform', failureReason: `The container exited with code ${code}.` };
   }
 }
