@@ -160,7 +160,7 @@ async function runStepFromCli(
   const request = await withRegistryCredentials(
     planned,
     stack,
-    async (name) => process.env[secretEnvName(name, 'password')],
+    async (name, field) => process.env[secretEnvName(name, field)],
   );
   const { runner } = projectRunner(projectRoot);
   const detach = new AbortController();

@@ -4,9 +4,16 @@
 // list, so adding a cloud is one folder plus one line there.
 import type { ArtifactStoreFactory } from '../artifacts/artifactStore';
 import type { OperatorFactory } from '../operators/stepOperator';
-import type { ConnectionCheck } from '../stacks/connectionChecks/connectionCheck';
+import type { RegistryCredentials } from '../images/registryAuth';
+import type { ConnectionCheck, SecretLookup } from '../stacks/connectionChecks/connectionCheck';
 import type { FlavorSpec } from '../stacks/flavors/fieldSpec';
 import type { Stack } from '../stacks/model';
+
+export type RegistryLogin = (
+  config: Readonly<Record<string, unknown>>,
+  secret: SecretLookup,
+  timeoutMs: number,
+) => Promise<RegistryCredentials | undefined>;
 
 export type StackRule = (stack: Stack, operatorName: string) => string | undefined;
 
@@ -18,6 +25,8 @@ export interface ComponentBackend {
   readonly operator?: OperatorFactory;
   /** Artifact store flavors: the client that stages a run's files. */
   readonly store?: ArtifactStoreFactory;
+  /** Container registry flavors: the login a push uses (undefined: anonymous). */
+  readonly registryLogin?: RegistryLogin;
   /** Step operator flavors: why a stack cannot run this operator's jobs (with the fix), or undefined. */
   readonly stackRule?: StackRule;
 }

@@ -2,6 +2,7 @@
 // connection tests, operator factories, artifact store clients) is derived from it; code outside
 // clouds/ reaches a cloud only through these lookups and the contracts they return.
 import type { ArtifactStore } from '../artifacts/artifactStore';
+import type { RegistryCredentials } from '../images/registryAuth';
 import type { ComponentType } from '../stacks/model';
 import { AWS } from './aws';
 import { AZURE } from './azure';
@@ -53,4 +54,13 @@ export function nonSecretConfig(
       .map((f) => f.name) ?? [],
   );
   return Object.fromEntries(Object.entries(config).filter(([name]) => !secrets.has(name)));
+}
+
+/** The login for pushes to a container registry component (undefined: anonymous pushes). */
+export async function registryLoginFor(
+  component: { readonly flavor: string; readonly config: Readonly<Record<string, unknown>> },
+  secret: (field: string) => Promise<string | undefined>,
+  timeoutMs = 10_000,
+): Promise<RegistryCredentials | undefined> {
+  return componentBackend('container_registry', component.flavor)?.registryLogin?.(component.config, secret, timeoutMs);
 }

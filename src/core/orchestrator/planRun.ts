@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { DiscoveredStep } from '../python/model';
 import { DEFAULT_BASE_IMAGE } from '../stacks/executionSummary';
 import { LOCAL_OPERATOR_NAME, type Stack, type StackComponent, localOperatorOf } from '../stacks/model';
-import { componentBackend, runnableOperatorFlavors } from '../clouds';
+import { componentBackend, registryLoginFor, runnableOperatorFlavors } from '../clouds';
 import { effectiveOperatorSettings } from '../stacks/stepSettings';
 import type { StepRunRequest } from './stepRunner';
 
@@ -96,21 +96,14 @@ function chooseOperator(input: RunPlanInput): StackComponent {
   );
 }
 
-/** The generic OCI registry's credentials for a request, from wherever the caller keeps secrets. */
+/** The stack registry's login for a request's push (its backend's), secrets from the caller's store. */
 export async function withRegistryCredentials(
   request: StepRunRequest,
   stack: Stack,
-  password: (registryName: string) => Promise<string | undefined>,
+  secret: (registryName: string, field: string) => Promise<string | undefined>,
 ): Promise<StepRunRequest> {
   const registry = stack.containerRegistry;
-  const username = (registry?.config as { username?: string } | undefined)?.username;
-  if (!registry || !request.registry || !username) return request;
-  const secret = (await password(registry.name)) ?? '';
-  return {
-    ...request,
-    registry: {
-      ...request.registry,
-      credentials: { serveraddress: request.registry.uri.split('/')[0]!, username, password: secret },
-    },
-  };
+  if (!registry || !request.registry) return request;
+  const credentials = await registryLoginFor(registry, (field) => secret(registry.name, field));
+  return credentials ? { ...request, registry: { ...request.registry, credentials } } : request;
 }

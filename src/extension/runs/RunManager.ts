@@ -112,8 +112,8 @@ export class RunManager implements vscode.Disposable {
       parameters: parameters.values,
       inputs: parameters.inputs,
     });
-    const request = await withRegistryCredentials(planned, stack, async (name) =>
-      this.secrets.get('container_registry', name, 'password'),
+    const request = await withRegistryCredentials(planned, stack, async (name, field) =>
+      this.secrets.get('container_registry', name, field),
     );
     const abort = new AbortController();
     let runId: string | undefined;

@@ -2,6 +2,7 @@
 import type { CloudBackend } from '../backend';
 import { requiresArtifactStore } from '../shared/stackRules';
 import { checkEcr } from './ecr/ecrCheck';
+import { ecrLogin } from './ecr/ecrLogin';
 import { ECR, S3_ARTIFACT_STORE, SAGEMAKER } from './flavors';
 import { checkS3 } from './s3/s3Check';
 import { s3StoreFactory } from './s3/s3Store';
@@ -16,7 +17,11 @@ export const AWS: CloudBackend = {
       check: (config, _secret, timeoutMs) => checkSageMaker(config, timeoutMs),
       stackRule: requiresArtifactStore('s3', 'an S3', 'SageMaker'),
     },
-    { spec: ECR, check: (config, _secret, timeoutMs) => checkEcr(config, timeoutMs) },
+    {
+      spec: ECR,
+      check: (config, _secret, timeoutMs) => checkEcr(config, timeoutMs),
+      registryLogin: async (config, _secret, timeoutMs) => (await ecrLogin(String(config.uri), timeoutMs)).credentials,
+    },
     {
       spec: S3_ARTIFACT_STORE,
       check: (config, _secret, timeoutMs) => checkS3(config, timeoutMs),

@@ -6,6 +6,7 @@ import type { CloudBackend } from '../backend';
 import { LocalDockerOperator } from './docker/localDockerOperator';
 import { EMBEDDED_ORCHESTRATOR, LOCAL_ARTIFACT_STORE, LOCAL_DOCKER, OCI_REGISTRY } from './flavors';
 import { checkDockerEngine, checkEmbeddedOrchestrator, checkLocalFolder, checkOciRegistry } from './localChecks';
+import { storedRegistryLogin } from './storedRegistryLogin';
 
 export const LOCAL: CloudBackend = {
   id: 'local',
@@ -19,7 +20,7 @@ export const LOCAL: CloudBackend = {
         return new LocalDockerOperator(await context.docker(), context, network ? { networkMode: network } : {});
       },
     },
-    { spec: OCI_REGISTRY, check: checkOciRegistry },
+    { spec: OCI_REGISTRY, check: checkOciRegistry, registryLogin: storedRegistryLogin },
     { spec: LOCAL_ARTIFACT_STORE, check: checkLocalFolder, store: localFolderStoreFactory },
     { spec: EMBEDDED_ORCHESTRATOR, check: checkEmbeddedOrchestrator },
   ],

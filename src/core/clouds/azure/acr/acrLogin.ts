@@ -33,3 +33,10 @@ export async function acrLogin(
   }
   return { serveraddress: host, username: ACR_REFRESH_TOKEN_USER, password: body.refresh_token };
 }
+
+/** The login `az acr login` makes from the Azure login (DefaultAzureCredential: az login, environment, managed identity). */
+export async function acrLoginWithAzureLogin(registryUri: string, timeoutMs = 10_000): Promise<RegistryCredentials> {
+  const host = registryUri.split('/')[0]!;
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return acrLogin(host, new DefaultAzureCredential(), `https://${host}`, PUBLIC_RESOURCE_MANAGER, timeoutMs);
+}
