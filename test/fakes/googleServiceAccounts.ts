@@ -1,7 +1,7 @@
 // Google service accounts as the fakes know them: a freshly generated RSA key pair per account,
 // the key file a user would download (the client signs with its private key) and the public half
 // Google keeps to verify the self-signed JWTs that Google's client libraries send as bearer tokens.
-import { type KeyObject, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { type KeyObject, createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 
 export interface FakeServiceAccount {
   readonly email: string;
@@ -31,6 +31,14 @@ export function makeServiceAccount(name: string, project: string): FakeServiceAc
       universe_domain: 'googleapis.com',
     },
   };
+}
+
+/** The account a key file (one makeServiceAccount wrote earlier) stands for. */
+export function serviceAccountFromKeyFile(keyFile: Record<string, string>): FakeServiceAccount {
+  const { client_email: email, private_key_id: keyId, private_key: privateKey } = keyFile;
+  if (!email || !keyId || !privateKey)
+    throw new Error('not a service account key file: client_email, private_key_id or private_key is missing');
+  return { email, keyId, publicKey: createPublicKey(privateKey), keyFile };
 }
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';

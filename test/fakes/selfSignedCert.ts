@@ -15,7 +15,8 @@ export interface TestCertificate {
   readonly cert: string;
 }
 
-export async function makeTestCertificate(folder: string): Promise<TestCertificate> {
+/** Writes ca.pem, server.pem and their keys into `folder`; tests keep them a day, emulators longer. */
+export async function makeTestCertificate(folder: string, days = 1): Promise<TestCertificate> {
   const file = (name: string) => path.join(folder, name);
   await run('openssl', [
     'req',
@@ -24,7 +25,7 @@ export async function makeTestCertificate(folder: string): Promise<TestCertifica
     'rsa:2048',
     '-nodes',
     '-days',
-    '1',
+    String(days),
     '-subj',
     '/CN=stepops test CA',
     '-keyout',
@@ -56,7 +57,7 @@ export async function makeTestCertificate(folder: string): Promise<TestCertifica
     file('ca.key'),
     '-CAcreateserial',
     '-days',
-    '1',
+    String(days),
     '-extfile',
     file('server.ext'),
     '-out',

@@ -1,0 +1,205 @@
+// Starts every strict fake as a local cloud emulator: the same fakes the tests use, each on its
+// fixed loopback port, knowing the emulators' own identities (and nobody else) and the resources
+// the emulated stacks name. Also writes the Google credential files the SDKs are pointed at.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { writeFileAtomic } from '../../../src/core/files/atomicWrite';
+import { startFakeEcr } from '../fakeEcr';
+import { startFakeAzure } from '../fakeAzure';
+import { startFakeAcr, startFakeArtifactRegistry } from '../fakeCloudRegistries';
+import { startFakeGcs } from '../fakeGcs';
+import { type FakeSts, startFakeSts } from '../fakeGoogleSts';
+import { startFakeS3 } from '../fakeS3';
+import { startFakeSageMaker } from '../fakeSageMaker';
+import { startFakeVertex } from '../fakeVertex';
+import { serviceAccountFromKeyFile } from '../googleServiceAccounts';
+import type { TestCertificate } from '../selfSignedCert';
+import { AWS, AZURE, GCP, gcpAudience, gcpPrincipal } from './emulatedClouds';
+import type { EmulatorIdentity } from './identity';
+import type { EmulatorService } from './ports';
+
+export interface CloudFakesOptions {
+  readonly stateDir: string;
+  readonly identity: EmulatorIdentity;
+  readonly certificate: TestCertificate;
+  readonly ports: Readonly<Record<EmulatorService, number>>;
+  /** host:port of the OCI registry that ECR's logins point at. */
+  readonly registry: string;
+}
+
+export interface CloudFakes {
+  readonly urls: Readonly<Record<EmulatorService, string>>;
+  /** An external_account (workload identity federation) file for the STS fake: GOOGLE_APPLICATION_CREDENTIALS. */
+  readonly googleCredentialFile: string;
+  /** The emulated service account's key, which the Vertex fake verifies the self-signed JWTs of. */
+  readonly serviceAccountKeyFile: string;
+  close(): Promise<void>;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** What the emulated identity may do: every call the fakes serve, and the reads being added to them. */
+const AWS_ACTIONS = ['sagemaker:ListTrainingJobs', 'ecr:GetAuthorizationToken'];
+const S3_ACTIONS = ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'];
+const GCS_PERMISSIONS = [
+  'storage.objects.create',
+  'storage.objects.get',
+  'storage.objects.delete',
+  'storage.objects.list',
+];
+const VERTEX_PERMISSIONS = ['aiplatform.customJobs.list'];
+
+type Urls<K extends EmulatorService> = Readonly<Record<K, string>>;
+
+/** Starts fakes one by one; on the first failure stops the ones already running. */
+class FakeStarter {
+  private readonly running: Closable[] = [];
+
+  async start<T extends Closable>(label: string, starting: Promise<T>): Promise<T> {
+    try {
+      const fake = await starting;
+      this.running.push(fake);
+      return fake;
+    } catch (error) {
+      await this.closeAll();
+      const e = error as NodeJS.ErrnoException & { port?: number };
+      if (e.code !== 'EADDRINUSE') throw error;
+      throw new Error(
+        `Port ${e.port} (the ${label} emulator) is in use: another "npm run emulators" may be running (stop it), ` +
+          'or set STEPOPS_EMULATOR_PORT to the first of ten other free ports.',
+      );
+    }
+  }
+
+  closeAll = async (): Promise<void> => {
+    await Promise.all(this.running.splice(0).map((fake) => fake.close()));
+  };
+}
+
+export async function startCloudFakes(options: CloudFakesOptions): Promise<CloudFakes> {
+  const starter = new FakeStarter();
+  const aws = await startAwsFakes(starter, options);
+  const google = await startGoogleFakes(starter, options);
+  const azure = await startAzureFakes(starter, options);
+  const files = await writeGoogleCredentials(options.stateDir, options.identity, google.credentialFile).catch(
+    async (error) => {
+      await starter.closeAll();
+      throw error;
+    },
+  );
+  return {
+    urls: { ...aws, ...google.urls, ...azure },
+    ...files,
+    close: starter.closeAll,
+  };
+}
+
+async function startAwsFakes(
+  starter: FakeStarter,
+  { identity, ports, registry }: CloudFakesOptions,
+): Promise<Urls<'sagemaker' | 'ecr' | 's3'>> {
+  const key = { accessKeyId: identity.aws.accessKeyId, secretAccessKey: identity.aws.secretAccessKey };
+  const account = { ...key, allowed: AWS_ACTIONS };
+  const sagemaker = await starter.start(
+    'SageMaker',
+    startFakeSageMaker(AWS.region, [account], { port: ports.sagemaker }),
+  );
+  // ECR's logins are for the local registry, with ECR's user name and a token of its own.
+  const login = {
+    proxyEndpoint: `http://${registry}`,
+    username: 'AWS',
+    password: randomBytes(24).toString('base64url'),
+  };
+  const ecr = await starter.start('ECR', startFakeEcr(AWS.region, [account], login, { port: ports.ecr }));
+  const buckets = { [AWS.bucket]: { region: AWS.region } };
+  const s3 = await starter.start(
+    'S3',
+    startFakeS3(buckets, [{ ...key, allowed: { [AWS.bucket]: S3_ACTIONS } }], { port: ports.s3 }),
+  );
+  return { sagemaker: sagemaker.endpoint, ecr: ecr.endpoint, s3: s3.endpoint };
+}
+
+async function startGoogleFakes(
+  starter: FakeStarter,
+  { identity, ports }: CloudFakesOptions,
+): Promise<{ urls: Urls<'sts' | 'gcs' | 'vertex' | 'artifact-registry'>; credentialFile: FakeSts['credentialFile'] }> {
+  const { projectNumber, subjectToken } = identity.gcp;
+  const provider = { audience: gcpAudience(projectNumber), subjects: { [subjectToken]: GCP.subject } };
+  const sts = await starter.start("Google's STS", startFakeSts([provider], { port: ports.sts }));
+  const principalOf = (token: string) => sts.principalOf(token);
+  const grants = { [GCP.bucket]: { grants: { [gcpPrincipal(projectNumber)]: GCS_PERMISSIONS } } };
+  const gcs = await starter.start('Cloud Storage', startFakeGcs(grants, principalOf, { port: ports.gcs }));
+  const account = serviceAccountFromKeyFile(identity.gcp.serviceAccountKey);
+  const project = { id: GCP.project, apiEnabled: true, grants: { [account.email]: VERTEX_PERMISSIONS } };
+  const vertex = await starter.start(
+    'Vertex AI',
+    startFakeVertex(GCP.region, [project], [account], { port: ports.vertex }),
+  );
+  const artifactRegistry = await starter.start(
+    'Artifact Registry',
+    startFakeArtifactRegistry(GCP.registryHost, principalOf, { port: ports['artifact-registry'] }),
+  );
+  return {
+    urls: {
+      sts: new URL(sts.tokenUrl).origin,
+      gcs: gcs.endpoint,
+      vertex: vertex.endpoint,
+      'artifact-registry': artifactRegistry.baseUrl,
+    },
+    credentialFile: (audience, subjectTokenFile) => sts.credentialFile(audience, subjectTokenFile),
+  };
+}
+
+async function startAzureFakes(
+  starter: FakeStarter,
+  options: CloudFakesOptions,
+): Promise<Urls<'entra-id' | 'resource-manager' | 'acr'>> {
+  const { ports } = options;
+  const { tenantId, subscriptionId, clientId, clientSecret } = options.identity.azure;
+  const subscription = {
+    id: subscriptionId,
+    tenantId,
+    resourceGroups: [{ name: AZURE.resourceGroup, location: AZURE.location, workspaces: [AZURE.workspace] }],
+    roleAssignments: [{ clientId, scope: `/subscriptions/${subscriptionId}`, actions: ['*'] }],
+  };
+  const azure = await starter.start(
+    'Entra ID / Resource Manager',
+    startFakeAzure(
+      options.certificate,
+      [{ id: tenantId, apps: [{ clientId, secret: clientSecret }] }],
+      [subscription],
+      {
+        login: ports['entra-id'],
+        arm: ports['resource-manager'],
+      },
+    ),
+  );
+  const registry = {
+    host: AZURE.registryHost,
+    tenantId,
+    members: [clientId],
+    claimsOf: (token: string) => azure.claimsOf(token),
+    resourceManager: azure.resourceManager,
+  };
+  const acr = await starter.start('ACR', startFakeAcr(registry, { port: ports.acr }));
+  return { 'entra-id': azure.authorityHost, 'resource-manager': azure.resourceManager, acr: acr.baseUrl };
+}
+
+async function writeGoogleCredentials(
+  stateDir: string,
+  identity: EmulatorIdentity,
+  credentialFile: FakeSts['credentialFile'],
+): Promise<Pick<CloudFakes, 'googleCredentialFile' | 'serviceAccountKeyFile'>> {
+  const tokenFile = path.join(stateDir, 'gcp-subject-token');
+  const googleCredentialFile = path.join(stateDir, 'gcp-workload-identity.json');
+  const serviceAccountKeyFile = path.join(stateDir, 'gcp-service-account.json');
+  await writeFileAtomic(tokenFile, identity.gcp.subjectToken, { mode: 0o600 });
+  const federation = credentialFile(gcpAudience(identity.gcp.projectNumber), tokenFile);
+  await writeFileAtomic(googleCredentialFile, `${JSON.stringify(federation, null, 2)}\n`, { mode: 0o600 });
+  await writeFileAtomic(serviceAccountKeyFile, `${JSON.stringify(identity.gcp.serviceAccountKey, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  return { googleCredentialFile, serviceAccountKeyFile };
+}

@@ -1,0 +1,299 @@
+// `npm run --silent emulators` as a user runs it: a process of its own with its own STEPOPS_HOME,
+// whose printed exports a shell evaluates; then the stepops CLI, in that environment, tests every
+// component of the emulated stacks through the real SDKs. A second start leaves the stacks as the
+// user left them, a component the user defined differently is never replaced, and SIGTERM stops
+// the emulators and frees their ports while the services they found running keep running.
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
+import { runCli } from './cliProcess';
+import { integrationEnvironment } from './environment';
+
+const root = path.resolve(__dirname, '../..');
+const { registry } = integrationEnvironment();
+let folder: string;
+let basePort: number;
+
+interface Emulators {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** What it printed up to and including `ready`. */
+  readonly stdout: string[];
+  stderr: string;
+  readonly exportsFile: string;
+}
+
+before(async () => {
+  folder = await mkdtemp(path.join(tmpdir(), 'stepops-emulators-'));
+  basePort = await freePorts(EMULATOR_SERVICES.length);
+});
+after(async () => {
+  await rm(folder, { recursive: true, force: true });
+});
+
+/** The first of `count` consecutive free loopback ports (fixed ports, as users get, but free here). */
+async function freePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 10000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('found no ten consecutive free ports between 20000 and 30010');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function startEmulators(home: string, env: NodeJS.ProcessEnv = {}): Promise<Emulators> {
+  const exportsFile = path.join(home, 'emulators.env');
+  const child = spawn('npm', ['run', '--silent', 'emulators', '--', '--exports-file', exportsFile], {
+    cwd: root,
+    env: { ...process.env, STEPOPS_HOME: home, STEPOPS_EMULATOR_PORT: String(basePort), ...env },
+  });
+  const emulators: Emulators = { child, stdout: [], stderr: '', exportsFile };
+  child.stderr.on('data', (chunk: Buffer) => (emulators.stderr += chunk.toString('utf8')));
+  await new Promise<void>((resolve, reject) => {
+    let pending = '';
+    const timer = setTimeout(() => reject(new Error(`no "ready" within 120 s:\n${emulators.stderr}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      emulators.stdout.push(...lines);
+      if (lines.includes('ready')) {
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the emulators exited (${code}) before "ready":\n${emulators.stderr}`));
+    });
+  });
+  return emulators;
+}
+
+async function stopEmulators(emulators: Emulators): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => emulators.child.once('exit', (code) => resolve(code)));
+  emulators.child.kill('SIGTERM');
+  return exited;
+}
+
+/** The environment a shell has after evaluating the printed lines (everything before `ready`). */
+async function evaluatedEnvironment(emulators: Emulators): Promise<NodeJS.ProcessEnv> {
+  const printed = path.join(path.dirname(emulators.exportsFile), 'printed.sh');
+  await writeFile(printed, `${emulators.stdout.slice(0, emulators.stdout.indexOf('ready')).join('\n')}\n`);
+  const { stdout } = await promisify(execFile)('bash', ['-c', 'eval "$(cat "$1")" && env -0', 'bash', printed]);
+  return Object.fromEntries(
+    stdout
+      .split('\0')
+      .filter((entry) => entry.includes('='))
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+}
+
+const EMULATED = ['aws-emulated', 'gcp-emulated', 'azure-emulated'];
+const USER_FILE = `# My stacks. The emulators keep this comment and my stack.
+version: 1
+components:
+  artifact_store:
+    my-store:
+      flavor: local
+      config:
+        path: /tmp/my-artifacts # where my runs go
+stacks:
+  mine:
+    artifact_store: my-store
+    step_operators: []
+`;
+
+test('starts, prints the exports and ready, and every emulated component passes its connection test', async () => {
+  const home = path.join(folder, 'home');
+  await rm(home, { recursive: true, force: true });
+  await mkdir(home, { recursive: true });
+  await writeFile(path.join(home, 'stacks.yaml'), USER_FILE);
+  const emulators = await startEmulators(home);
+  let stopped = false;
+  try {
+    const printed = emulators.stdout.slice(0, emulators.stdout.indexOf('ready'));
+    for (const line of printed) {
+      assert.match(line, /^(# .*|export [A-Z0-9_]+='[^']*' {2}# .*)$/, `not a comment or an export: ${line}`);
+      assert.match(line, /emulator/i, `a printed line that does not say it is about the emulators: ${line}`);
+    }
+    const exported = printed.filter((line) => line.startsWith('export '));
+    for (const name of [
+      'AWS_ENDPOINT_URL_SAGEMAKER',
+      'AWS_ENDPOINT_URL_ECR',
+      'AWS_ENDPOINT_URL_S3',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_REGION',
+      'STORAGE_EMULATOR_HOST',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+      'NODE_EXTRA_CA_CERTS',
+      'AZURE_TENANT_ID',
+      'AZURE_CLIENT_ID',
+      'AZURE_CLIENT_SECRET',
+      'STEPOPS_SECRET_AZUREML_SERVICE_PRINCIPAL_SECRET',
+    ]) {
+      assert.ok(
+        exported.some((line) => line.startsWith(`export ${name}=`)),
+        `${name} is not exported`,
+      );
+    }
+    const fileLines = (await readFile(emulators.exportsFile, 'utf8')).trimEnd().split('\n');
+    assert.deepEqual(
+      fileLines.filter((l) => l.startsWith('export ')),
+      exported,
+      'the exports file holds the printed exports',
+    );
+
+    const text = await readFile(path.join(home, 'stacks.yaml'), 'utf8');
+    assert.ok(text.startsWith('# My stacks. The emulators keep this comment and my stack.'), text);
+    assert.match(text, /path: \/tmp\/my-artifacts # where my runs go/);
+    const stacks = (parse(text) as { stacks: Record<string, { description?: string }> }).stacks;
+    assert.deepEqual(Object.keys(stacks), ['mine', ...EMULATED]);
+    for (const name of EMULATED)
+      assert.match(stacks[name]!.description ?? '', /^Local emulators .* not the real cloud/);
+
+    const env = await evaluatedEnvironment(emulators);
+    const cli = (...args: string[]) => runCli({ cwd: home, env }, ...args);
+    const listed = await cli('stacks', '--json');
+    assert.equal(listed.code, 0, listed.stderr);
+    const components = (JSON.parse(listed.stdout) as { name: string; [key: string]: unknown }[])
+      .filter((s) => EMULATED.includes(s.name))
+      .flatMap((s) => [s.orchestrator, s.artifactStore, s.containerRegistry, ...(s.stepOperators as object[])])
+      .map((c) => c as { type: string; name: string; flavor: string });
+    assert.deepEqual([...new Set(components.map((c) => c.flavor))].sort(), [
+      'azure',
+      'azureml',
+      'default',
+      'embedded',
+      'gcp',
+      'local_docker',
+      's3',
+      'sagemaker',
+      'vertex',
+    ]);
+    for (const component of components) {
+      const result = await cli('components', 'test', component.type, component.name);
+      assert.equal(result.code, 0, `${component.type} ${component.name}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stdout, /^ok: /);
+    }
+    // An ECR registry of the emulated account: ECR's login (the real SDK, the ECR emulator) is for the local registry.
+    const ecrHost = '000000000000.dkr.ecr.us-east-1.amazonaws.com';
+    assert.equal(
+      (await cli('components', 'register', 'container_registry', 'aws', 'ecr', '--set', `uri=${ecrHost}`)).code,
+      0,
+    );
+    const ecr = await cli('components', 'test', 'container_registry', 'ecr');
+    assert.equal(ecr.stdout, `ok: ECR issued a login for ${ecrHost} and the registry accepts it.\n`, ecr.stderr);
+
+    stopped = true;
+    assert.equal(await stopEmulators(emulators), 0, emulators.stderr);
+    assert.match(emulators.stderr, /stopping the local emulators/);
+    for (let i = 0; i < EMULATOR_SERVICES.length; i++) {
+      assert.ok(await portIsFree(basePort + i), `port ${basePort + i} is still taken after SIGTERM`);
+    }
+    const registryAnswer = await fetch(`http://${registry}/v2/`);
+    assert.equal(registryAnswer.status, 200, 'the registry the emulators found running keeps running');
+  } finally {
+    if (!stopped) await stopEmulators(emulators);
+  }
+});
+
+test('a second start keeps the existing stacks as the user left them', async () => {
+  const home = path.join(folder, 'home');
+  const file = path.join(home, 'stacks.yaml');
+  const original = await readFile(file, 'utf8');
+  // The user notes something and takes local-docker out of one stack.
+  const edited = original
+    .replace(/(\n {2}aws-emulated:\n)/, '\n  # my note on the emulated AWS stack$1')
+    .replace('      - sagemaker\n      - local-docker\n', '      - sagemaker\n');
+  assert.equal(
+    edited.length,
+    original.length + '  # my note on the emulated AWS stack\n'.length - '      - local-docker\n'.length,
+  );
+  await writeFile(file, edited);
+  const emulators = await startEmulators(home);
+  try {
+    assert.equal(await readFile(file, 'utf8'), edited, 'the stacks file was rewritten');
+    assert.match(emulators.stderr, /kept the stacks aws-emulated, gcp-emulated, azure-emulated/);
+  } finally {
+    assert.equal(await stopEmulators(emulators), 0, emulators.stderr);
+  }
+});
+
+test('a component the user defined differently is left alone, and so is the stack that would use it', async () => {
+  const home = path.join(folder, 'other-home');
+  await mkdir(home, { recursive: true });
+  const mine = `version: 1
+components:
+  step_operator:
+    vertex:
+      flavor: vertex
+      config:
+        project: my-real-project
+        region: europe-west4
+`;
+  await writeFile(path.join(home, 'stacks.yaml'), mine);
+  const emulators = await startEmulators(home);
+  try {
+    assert.match(emulators.stderr, /did not add the stack gcp-emulated: .* defines step_operator "vertex" differently/);
+    const text = await readFile(path.join(home, 'stacks.yaml'), 'utf8');
+    const parsed = parse(text) as {
+      components: { step_operator: Record<string, { config: object }> };
+      stacks: Record<string, unknown>;
+    };
+    assert.deepEqual(parsed.components.step_operator.vertex!.config, {
+      project: 'my-real-project',
+      region: 'europe-west4',
+    });
+    assert.deepEqual(Object.keys(parsed.stacks), ['aws-emulated', 'azure-emulated']);
+  } finally {
+    assert.equal(await stopEmulators(emulators), 0, emulators.stderr);
+  }
+});
+
+test('services it started itself (on ports nothing used) are stopped with it', async () => {
+  const home = path.join(folder, 'services-home');
+  let first = await freePorts(3);
+  while (first + 3 > basePort && first < basePort + EMULATOR_SERVICES.length) first = await freePorts(3);
+  const ports = { registry: first, authRegistry: first + 1, azurite: first + 2 };
+  const emulators = await startEmulators(home, {
+    STEPOPS_STATE_DIR: path.join(home, 'services'),
+    STEPOPS_REGISTRY_PORT: String(ports.registry),
+    STEPOPS_AUTH_REGISTRY_PORT: String(ports.authRegistry),
+    STEPOPS_AZURITE_PORT: String(ports.azurite),
+  });
+  let code: number | null;
+  try {
+    const { registry: r, authRegistry: a, azurite: z } = ports;
+    const started = `started registry on 127.0.0.1:${r}, auth registry on 127.0.0.1:${a}, Azurite on 127.0.0.1:${z}`;
+    assert.ok(emulators.stderr.includes(`${started} (stopped on exit)`), emulators.stderr);
+    assert.ok(
+      emulators.stdout.includes(
+        `export AWS_ENDPOINT_URL_ECR='http://127.0.0.1:${basePort + 1}'  # local ECR emulator, not AWS; its logins are for the local registry 127.0.0.1:${ports.registry}`,
+      ),
+    );
+  } finally {
+    code = await stopEmulators(emulators);
+  }
+  assert.equal(code, 0, emulators.stderr);
+  for (const port of Object.values(ports)) assert.ok(await portIsFree(port), `port ${port} is still taken`);
+  assert.equal((await fetch(`http://${registry}/v2/`)).status, 200, 'the shared registry keeps running');
+});
