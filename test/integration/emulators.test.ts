@@ -5,13 +5,14 @@
 // the emulators and frees their ports while the services they found running keep running.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { artifactStoreFor } from '../../src/core/clouds';
 import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
 import { runCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
@@ -296,4 +297,54 @@ test('services it started itself (on ports nothing used) are stopped with it', a
   assert.equal(code, 0, emulators.stderr);
   for (const port of Object.values(ports)) assert.ok(await portIsFree(port), `port ${port} is still taken`);
   assert.equal((await fetch(`http://${registry}/v2/`)).status, 200, 'the shared registry keeps running');
+});
+
+test('the example pipeline runs on aws-emulated, its job files, inputs and outputs staged through the emulated S3', async () => {
+  const home = path.join(folder, 'pipeline-home');
+  const project = path.join(folder, 'pipeline-project');
+  await rm(home, { recursive: true, force: true });
+  await mkdir(home, { recursive: true });
+  await cp(path.join(root, 'examples'), project, { recursive: true });
+  const emulators = await startEmulators(home);
+  try {
+    const env = { ...(await evaluatedEnvironment(emulators)), STEPOPS_HOME: home };
+    const cli = (...args: string[]) => runCli({ cwd: project, env }, ...args);
+    const base = ['--base-image', integrationEnvironment().pythonImage];
+    const run = await cli(
+      'run',
+      'churn/pipeline.py:churn_pipeline',
+      '--stack',
+      'aws-emulated',
+      '--local-fallback',
+      ...base,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const records = JSON.parse((await cli('runs', '--json')).stdout) as {
+      id: string;
+      state: string;
+      step: { name: string };
+      artifacts: { runUri: string; store: { flavor: string } };
+    }[];
+    assert.deepEqual(records.map((r) => r.step.name).sort(), ['evaluate_model', 'load_customers', 'train_model']);
+    for (const record of records) {
+      assert.equal(record.state, 'succeeded');
+      assert.equal(record.artifacts.store.flavor, 's3');
+      assert.match(record.artifacts.runUri, new RegExp(`^s3://[a-z0-9.-]+/.*${record.id}$`));
+    }
+    // What is in the bucket, read through the real AWS SDK in the emulators' environment.
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const trained = records.find((r) => r.step.name === 'train_model')!;
+      const storeRoot = trained.artifacts.runUri.slice(0, -`/${trained.id}`.length);
+      const bucket = await artifactStoreFor({ flavor: 's3', config: { path: storeRoot } }, async () => undefined);
+      const keys = await bucket.list(trained.id);
+      assert.ok(keys.includes(`${trained.id}/job.json`), keys.join(', '));
+      assert.ok(keys.includes(`${trained.id}/outputs/output/metadata.json`), keys.join(', '));
+    } finally {
+      process.env = saved;
+    }
+  } finally {
+    await stopEmulators(emulators);
+  }
 });
