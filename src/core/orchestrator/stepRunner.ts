@@ -121,7 +121,7 @@ export class StepRunner {
       await keeper.transition('submitting', { image: summarize(image) });
       const artifacts = this.artifactsOf(keeper.current);
       const spec = await this.stageJob(keeper.current, request, image, await artifacts(), signal);
-      const operator = await this.deps.operatorFor(keeper.current.operator as RecordedComponent, artifacts);
+      const operator = await this.deps.operatorFor(operatorOfRecord(keeper.current), artifacts);
       const handle = await operator.submit(spec, signal);
       await keeper.transition('pending', { job: handle });
       // Another process may have asked to cancel while this one was still building.
@@ -153,7 +153,7 @@ export class StepRunner {
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     try {
-      const operator = await this.deps.operatorFor(handleComponent(recovered), this.artifactsOf(recovered));
+      const operator = await this.deps.operatorFor(operatorOfRecord(recovered), this.artifactsOf(recovered));
       await this.deps.store.rewindLogs(recovered.id, recovered.logBytes ?? 0);
       const watching = watchJobStatus(operator, handle, {
         pollMs: this.deps.pollMs ?? 500,
@@ -199,7 +199,7 @@ export class StepRunner {
     if (this.starting.has(record.id) || isDriverAlive(record.driver)) return record;
     const keeper = new RecordKeeper(this.deps.store, record, () => undefined, 0);
     if (record.state === 'submitting') {
-      const operator = await this.deps.operatorFor(record.operator as RecordedComponent, this.artifactsOf(record));
+      const operator = await this.deps.operatorFor(operatorOfRecord(record), this.artifactsOf(record));
       const found = await operator.find(record.id);
       if (found) return keeper.transition('pending', { job: found });
     }
@@ -225,7 +225,7 @@ export class StepRunner {
     }
     const cancelling = withState(record, 'cancelling');
     await this.deps.store.save(cancelling);
-    const operator = await this.deps.operatorFor(handleComponent(record), this.artifactsOf(record));
+    const operator = await this.deps.operatorFor(operatorOfRecord(record), this.artifactsOf(record));
     await operator.cancel(record.job);
     return cancelling;
   }
@@ -365,8 +365,11 @@ export class StepRunner {
   }
 }
 
-/** The operator as it was when the job was submitted: the handle's snapshot of its config. */
-function handleComponent(record: RunRecord): RecordedComponent {
+/**
+ * The operator as it was when the job was submitted: the handle's snapshot of its config, else
+ * the record's (runs recorded by older versions have neither: an empty config).
+ */
+function operatorOfRecord(record: RunRecord): RecordedComponent {
   const job = record.job as (JobHandle & { config?: Readonly<Record<string, unknown>> }) | undefined;
   return {
     name: record.operator.name,
