@@ -4,14 +4,12 @@
 // `follow` is also the reattach path: given a record whose job exists, it resumes from the
 // record's log cursor, so nothing is lost or repeated; given one whose process died before the
 // job was recorded, it looks the job up by run id (or says the run was abandoned).
-import path from 'node:path';
-import { type ArtifactStore, runKeys } from '../artifacts/artifactStore';
+import type { ArtifactStore } from '../artifacts/artifactStore';
 import type { DockerClient } from '../images/dockerClient';
 import type { RegistryCredentials } from '../images/registryAuth';
-import { type StepImage, ensureStepImage } from '../images/stepImage';
-import type { JobHandle, JobSpec, JobStatus, LogLine, StepOperator } from '../operators/stepOperator';
+import type { StepImage } from '../images/stepImage';
+import type { JobHandle, JobStatus, LogLine, StepOperator } from '../operators/stepOperator';
 import {
-  type OutputMetadata,
   type RunRecord,
   type RunState,
   currentDriver,
@@ -25,6 +23,8 @@ import type { StackComponent } from '../stacks/model';
 import { isDriverAlive } from './driverLiveness';
 import { watchJobStatus } from './jobStatusWatch';
 import { RecordKeeper } from './recordKeeper';
+import { readOutputs, stageJob } from './runArtifacts';
+import { buildRunImage } from './runImage';
 import { type RuntimeStatus, decideOutcome, parseRuntimeStatus } from './runOutcome';
 
 export interface StepRunRequest {
@@ -113,14 +113,21 @@ export class StepRunner {
     this.starting.set(id, beforeJob);
     const signal = options.signal ? AbortSignal.any([options.signal, beforeJob.signal]) : beforeJob.signal;
     try {
-      const image = await this.buildImage(request, { ...options, signal }, async (state) => {
-        if (keeper.current.state !== state) await keeper.transition(state);
-      });
+      const docker = await this.deps.docker();
+      const image = await buildRunImage(
+        docker,
+        this.deps.runtimeRoot,
+        request,
+        { ...options, signal },
+        async (state) => {
+          if (keeper.current.state !== state) await keeper.transition(state);
+        },
+      );
       // A reused image takes no time to "build": honour a cancel that came meanwhile.
       signal.throwIfAborted();
       await keeper.transition('submitting', { image: summarize(image) });
       const artifacts = this.artifactsOf(keeper.current);
-      const spec = await this.stageJob(keeper.current, request, image, await artifacts(), signal);
+      const spec = await stageJob(keeper.current, request, image.reference, await artifacts(), signal);
       const operator = await this.deps.operatorFor(operatorOfRecord(keeper.current), artifacts);
       const handle = await operator.submit(spec, signal);
       await keeper.transition('pending', { job: handle });
@@ -249,29 +256,6 @@ export class StepRunner {
     };
   }
 
-  /** Writes the job file into the run's folder in the store and names the job's inputs and outputs there. */
-  private async stageJob(
-    record: RunRecord,
-    request: StepRunRequest,
-    image: StepImage,
-    artifacts: ArtifactStore,
-    signal: AbortSignal,
-  ): Promise<JobSpec> {
-    const job = { module: record.step.module, function: record.step.function, parameters: request.parameters ?? {} };
-    await artifacts.put(runKeys.jobFile(record.id), JSON.stringify(job), signal);
-    return {
-      runId: record.id,
-      stepName: request.stepName,
-      ...(request.pipelineName ? { pipelineName: request.pipelineName } : {}),
-      image: image.reference,
-      jobFile: artifacts.uri(runKeys.jobFile(record.id)),
-      inputs: request.inputs ?? {},
-      outputs: artifacts.uri(runKeys.outputs(record.id)),
-      environment: { STEPOPS_RUN_ID: record.id },
-      settings: request.settings,
-    };
-  }
-
   private async noteStatus(keeper: RecordKeeper, status: JobStatus, options: RunOptions): Promise<void> {
     const jobStatus = {
       ...(status.stage ? { stage: status.stage } : {}),
@@ -294,49 +278,13 @@ export class StepRunner {
   private async finish(keeper: RecordKeeper, final: JobStatus, runtime: RuntimeStatus | undefined): Promise<RunRecord> {
     const record = keeper.current;
     const outcome = decideOutcome(final, runtime, await this.deps.store.cancelRequested(record.id));
-    const outputs = outcome.state === 'succeeded' ? await this.readOutputs(record) : undefined;
+    const outputs =
+      outcome.state === 'succeeded' ? await readOutputs(await this.artifactsOf(record)(), record.id) : undefined;
     return keeper.transition(outcome.state, {
       ...(final.exitCode !== undefined ? { exitCode: final.exitCode } : {}),
       ...(outputs ? { outputs } : {}),
       ...(outcome.failure ? { failure: outcome.failure } : {}),
     });
-  }
-
-  private async buildImage(
-    request: StepRunRequest,
-    options: RunOptions,
-    enter: (state: RunState) => Promise<void>,
-  ): Promise<StepImage> {
-    const docker = await this.deps.docker();
-    await enter('hashing');
-    let phase: RunState = 'hashing';
-    const transitions: Promise<void>[] = [];
-    const image = await ensureStepImage(docker, {
-      projectRoot: request.projectRoot,
-      runtimeRoot: this.deps.runtimeRoot,
-      baseImage: request.baseImage,
-      ...(request.requirementsFile ? { requirementsFile: request.requirementsFile } : {}),
-      ...(request.findLinks ? { findLinks: request.findLinks } : {}),
-      repository:
-        path
-          .basename(request.projectRoot)
-          .toLowerCase()
-          .replace(/[^a-z0-9._-]/g, '-') || 'project',
-      ...(request.registry ? { registry: request.registry.uri } : {}),
-      ...(request.registry?.credentials ? { credentials: request.registry.credentials } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: (progress) => {
-        const next: RunState | undefined =
-          progress.phase === 'build' ? 'building' : progress.phase === 'push' ? 'pushing' : undefined;
-        if (next && next !== phase) {
-          phase = next;
-          transitions.push(enter(next));
-        }
-        options.onEvent?.({ type: 'progress', message: progress.message });
-      },
-    });
-    await Promise.all(transitions);
-    return image;
   }
 
   /** The run's artifact store client, made once and only when needed. */
@@ -348,20 +296,6 @@ export class StepRunner {
       }
       return (client ??= this.deps.artifactStoreFor(record.artifacts.store));
     };
-  }
-
-  /** Each output's metadata, read back through the store (what the job actually delivered). */
-  private async readOutputs(record: RunRecord): Promise<Record<string, OutputMetadata>> {
-    const store = await this.artifactsOf(record)();
-    const prefix = runKeys.outputs(record.id);
-    const outputs: Record<string, OutputMetadata> = {};
-    for (const key of await store.list(prefix)) {
-      const match = new RegExp(`^${escape(prefix)}/([^/]+)/metadata\\.json$`).exec(key);
-      if (!match) continue;
-      const body = await store.get(key);
-      if (body) outputs[match[1]!] = JSON.parse(Buffer.from(body).toString('utf8')) as OutputMetadata;
-    }
-    return outputs;
   }
 }
 
@@ -388,8 +322,4 @@ function summarize(image: StepImage): NonNullable<RunRecord['image']> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

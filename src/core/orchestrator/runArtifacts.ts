@@ -1,0 +1,45 @@
+// A run's files in the stack's artifact store: the job file the runtime reads (written before
+// submitting, with the URIs the job's inputs and outputs have there) and the outputs' metadata,
+// read back through the store once the job has ended (what the job actually delivered).
+import { type ArtifactStore, runKeys } from '../artifacts/artifactStore';
+import type { JobSpec } from '../operators/stepOperator';
+import type { OutputMetadata, RunRecord } from '../runs/runRecord';
+import type { StepRunRequest } from './stepRunner';
+
+export async function stageJob(
+  record: RunRecord,
+  request: StepRunRequest,
+  image: string,
+  artifacts: ArtifactStore,
+  signal: AbortSignal,
+): Promise<JobSpec> {
+  const job = { module: record.step.module, function: record.step.function, parameters: request.parameters ?? {} };
+  await artifacts.put(runKeys.jobFile(record.id), JSON.stringify(job), signal);
+  return {
+    runId: record.id,
+    stepName: request.stepName,
+    ...(request.pipelineName ? { pipelineName: request.pipelineName } : {}),
+    image,
+    jobFile: artifacts.uri(runKeys.jobFile(record.id)),
+    inputs: request.inputs ?? {},
+    outputs: artifacts.uri(runKeys.outputs(record.id)),
+    environment: { STEPOPS_RUN_ID: record.id },
+    settings: request.settings,
+  };
+}
+
+export async function readOutputs(store: ArtifactStore, runId: string): Promise<Record<string, OutputMetadata>> {
+  const prefix = runKeys.outputs(runId);
+  const outputs: Record<string, OutputMetadata> = {};
+  for (const key of await store.list(prefix)) {
+    const match = new RegExp(`^${escapeRegExp(prefix)}/([^/]+)/metadata\\.json$`).exec(key);
+    if (!match) continue;
+    const body = await store.get(key);
+    if (body) outputs[match[1]!] = JSON.parse(Buffer.from(body).toString('utf8')) as OutputMetadata;
+  }
+  return outputs;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

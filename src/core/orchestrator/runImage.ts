@@ -1,0 +1,45 @@
+// A run's image: built once per content hash (ensureStepImage), with the run entering hashing,
+// building and pushing as the build reports its phases.
+import path from 'node:path';
+import type { DockerClient } from '../images/dockerClient';
+import { type StepImage, ensureStepImage } from '../images/stepImage';
+import type { RunState } from '../runs/runRecord';
+import type { RunOptions, StepRunRequest } from './stepRunner';
+
+export async function buildRunImage(
+  docker: DockerClient,
+  runtimeRoot: string,
+  request: StepRunRequest,
+  options: RunOptions,
+  enter: (state: RunState) => Promise<void>,
+): Promise<StepImage> {
+  await enter('hashing');
+  let phase: RunState = 'hashing';
+  const transitions: Promise<void>[] = [];
+  const image = await ensureStepImage(docker, {
+    projectRoot: request.projectRoot,
+    runtimeRoot,
+    baseImage: request.baseImage,
+    ...(request.requirementsFile ? { requirementsFile: request.requirementsFile } : {}),
+    ...(request.findLinks ? { findLinks: request.findLinks } : {}),
+    repository:
+      path
+        .basename(request.projectRoot)
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]/g, '-') || 'project',
+    ...(request.registry ? { registry: request.registry.uri } : {}),
+    ...(request.registry?.credentials ? { credentials: request.registry.credentials } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (progress) => {
+      const next: RunState | undefined =
+        progress.phase === 'build' ? 'building' : progress.phase === 'push' ? 'pushing' : undefined;
+      if (next && next !== phase) {
+        phase = next;
+        transitions.push(enter(next));
+      }
+      options.onEvent?.({ type: 'progress', message: progress.message });
+    },
+  });
+  await Promise.all(transitions);
+  return image;
+}
