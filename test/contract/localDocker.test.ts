@@ -1,6 +1,7 @@
 // The StepOperator contract on the local Docker operator, with its two data channels: a local
 // folder store bind-mounted as it is, and a bucket store (the strict S3 fake, through the real
-// AWS SDK) staged through a host folder.
+// AWS SDK) or Azure Blob (the real Azurite) staged through a host folder.
+import { BlobServiceClient } from '@azure/storage-blob';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { artifactStoreFor, componentBackend } from '../../src/core/clouds';
 import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
 import { ensureStepImage } from '../../src/core/images/stepImage';
 import type { JobSpec, StepOperator } from '../../src/core/operators/stepOperator';
-import { type FakeS3, startFakeS3 } from '../fakes/fakeS3';
+import { type FakeS3, fakeS3Environment, startFakeS3 } from '../fakes/fakeS3';
 import { integrationEnvironment } from '../integration/environment';
 import { type ContractHarness, type ContractStep, contractRunId, stepOperatorContract } from './stepOperatorContract';
 
@@ -22,6 +23,10 @@ let docker: DockerClient;
 let image: string;
 let localStore: ArtifactStore;
 let s3Store: ArtifactStore;
+let blobStore: ArtifactStore;
+const blobContainer = `contract-${process.pid}`;
+const { azurite } = env;
+const azuriteConnection = `DefaultEndpointsProtocol=http;AccountName=${azurite.account};AccountKey=${azurite.key};BlobEndpoint=${azurite.blobEndpoint};`;
 let s3: FakeS3;
 const savedEnv = { ...process.env };
 const S3_ACCOUNT = {
@@ -44,14 +49,13 @@ before(async () => {
   localStore = await artifactStoreFor({ flavor: 'local', config: { path: path.join(work, 'store') } }, noSecrets);
   s3 = await startFakeS3({ contract: { region: 'eu-west-1' } }, [S3_ACCOUNT]);
   // The SDK's own settings, as a user's shell would have them.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ACCESS_KEY_ID: S3_ACCOUNT.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3_ACCOUNT.secretAccessKey,
-    AWS_REGION: 'eu-west-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
+  Object.assign(process.env, fakeS3Environment(s3, S3_ACCOUNT));
   s3Store = await artifactStoreFor({ flavor: 's3', config: { path: 's3://contract/runs' } }, noSecrets);
+  await BlobServiceClient.fromConnectionString(azuriteConnection).createContainer(blobContainer);
+  blobStore = await artifactStoreFor(
+    { flavor: 'azure', config: { path: `az://${blobContainer}/runs` } },
+    async (field) => (field === 'connection_string' ? azuriteConnection : undefined),
+  );
 });
 after(async () => {
   for (const container of await docker.listContainers({ all: true, filters: { label: ['stepops.step'] } })) {
@@ -59,6 +63,7 @@ after(async () => {
   }
   await rm(work, { recursive: true, force: true });
   await s3.close();
+  await BlobServiceClient.fromConnectionString(azuriteConnection).deleteContainer(blobContainer);
   process.env = savedEnv;
 });
 
@@ -110,3 +115,6 @@ async function stageJob(
 
 stepOperatorContract('local Docker, local folder store', () => localHarness(() => localStore));
 stepOperatorContract('local Docker, S3 store (staged through a host folder)', () => localHarness(() => s3Store));
+stepOperatorContract('local Docker, Azure Blob store on Azurite (staged through a host folder)', () =>
+  localHarness(() => blobStore),
+);

@@ -282,3 +282,18 @@ export async function startFakeS3(
 
   return { endpoint: server.url, objects, requests, limits, close: () => server.close() };
 }
+
+/** The AWS SDK's own settings that point it at the fake as `account`, as a user's shell would set them. */
+export function fakeS3Environment(
+  s3: FakeS3,
+  account: Pick<FakeS3Account, 'accessKeyId' | 'secretAccessKey'>,
+  region = 'eu-west-1',
+): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ACCESS_KEY_ID: account.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: account.secretAccessKey,
+    AWS_REGION: region,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}

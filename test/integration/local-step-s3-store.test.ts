@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { createProjectRunner } from '../../src/core/orchestrator/projectRunner';
 import type { StepRunRequest, StepRunner } from '../../src/core/orchestrator/stepRunner';
 import { outputUri } from '../../src/core/runs/runRecord';
-import { type FakeS3, startFakeS3 } from '../fakes/fakeS3';
+import { type FakeS3, fakeS3Environment, startFakeS3 } from '../fakes/fakeS3';
 import { integrationEnvironment } from './environment';
 
 const env = integrationEnvironment();
@@ -41,13 +41,7 @@ before(async () => {
       '@step\ndef total(values: list) -> int:\n    print("total of", values)\n    return sum(values)\n',
   );
   s3 = await startFakeS3({ runs: { region: 'eu-west-1' } }, [ACCOUNT]);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ACCESS_KEY_ID: ACCOUNT.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: ACCOUNT.secretAccessKey,
-    AWS_REGION: 'eu-west-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
+  Object.assign(process.env, fakeS3Environment(s3, ACCOUNT));
   ({ runner } = createProjectRunner({
     projectRoot: project,
     artifactRoot: path.join(project, 'home', 'artifacts'),
