@@ -162,8 +162,9 @@ async function main(): Promise<void> {
         {
           onEvent: (e) => {
             if (e.type !== 'state') return;
-            if (e.record.state === 'submitting') submitting = performance.now() - started;
-            if (e.record.state === 'running') running = performance.now() - started;
+            // The first time each state is entered (a state event also announces a new backend stage).
+            if (e.record.state === 'submitting' && !submitting) submitting = performance.now() - started;
+            if (e.record.state === 'running' && !running) running = performance.now() - started;
           },
         },
       );
