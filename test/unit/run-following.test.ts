@@ -1,0 +1,128 @@
+// How a followed run is kept: the status watch reports each change once and waits out a few
+// failed reads (a dropped connection, throttling) before giving up; the record keeper writes
+// transitions at once and a moving log cursor at most once per interval, newest last.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { JobHandle, JobStatus, LogBatch, StepOperator } from '../../src/core/operators/stepOperator';
+import { watchJobStatus } from '../../src/core/orchestrator/jobStatusWatch';
+import { RecordKeeper } from '../../src/core/orchestrator/recordKeeper';
+import { type RunRecord, withState } from '../../src/core/runs/runRecord';
+import { RunStore } from '../../src/core/runs/runStore';
+
+let folder: string;
+before(async () => {
+  folder = await mkdtemp(path.join(tmpdir(), 'stepops-following-'));
+});
+after(() => rm(folder, { recursive: true, force: true }));
+
+const HANDLE: JobHandle = { version: 2, operator: 'scripted', jobId: 'j', config: {}, details: {} };
+
+/** A backend whose status reads follow a script: a status, or an error to throw. */
+function scripted(steps: readonly (JobStatus | Error)[]): StepOperator & { reads: number } {
+  let index = 0;
+  return {
+    reads: 0,
+    async status() {
+      this.reads += 1;
+      const step = steps[Math.min(index++, steps.length - 1)]!;
+      if (step instanceof Error) throw step;
+      return step;
+    },
+    submit: () => Promise.reject(new Error('not used')),
+    find: () => Promise.resolve(undefined),
+    logs: async function* (): AsyncIterable<LogBatch> {},
+    cancel: () => Promise.resolve(),
+  };
+}
+
+const status = (state: JobStatus['state'], stage?: string): JobStatus => ({
+  state,
+  backendStatus: state,
+  ...(stage ? { stage } : {}),
+});
+
+test('the status watch reports each change once, waits out failed reads, and ends with the outcome', async () => {
+  const operator = scripted([
+    status('pending', 'Starting'),
+    status('pending', 'Starting'),
+    new Error('socket hang up'),
+    status('pending', 'Downloading'),
+    new Error('ThrottlingException'),
+    new Error('ThrottlingException'),
+    status('running', 'Training'),
+    status('succeeded', 'Completed'),
+  ]);
+  const changes: string[] = [];
+  const final = await watchJobStatus(operator, HANDLE, {
+    pollMs: 1,
+    signal: new AbortController().signal,
+    onChange: (s) => void changes.push(`${s.state}/${s.stage}`),
+  });
+  assert.equal(final?.state, 'succeeded');
+  assert.deepEqual(changes, ['pending/Starting', 'pending/Downloading', 'running/Training', 'succeeded/Completed']);
+  assert.equal(operator.reads, 8);
+});
+
+test('the status watch gives up after too many failed reads in a row, and stops when told', async () => {
+  const failing = scripted([status('running'), new Error('ECONNREFUSED')]);
+  await assert.rejects(
+    watchJobStatus(failing, HANDLE, {
+      pollMs: 1,
+      signal: new AbortController().signal,
+      onChange: () => {},
+      maxFailures: 3,
+    }),
+    /ECONNREFUSED/,
+  );
+  assert.equal(failing.reads, 5, 'one good read, then the first failure and three retries');
+  const stop = new AbortController();
+  const endless = scripted([status('running')]);
+  const watching = watchJobStatus(endless, HANDLE, { pollMs: 5, signal: stop.signal, onChange: () => {} });
+  setTimeout(() => stop.abort(), 30);
+  assert.equal(await watching, undefined);
+});
+
+class CountingStore extends RunStore {
+  saves: RunRecord[] = [];
+  override async save(record: RunRecord): Promise<void> {
+    this.saves.push(record);
+    await super.save(record);
+  }
+}
+
+test('the record keeper writes transitions at once and a moving cursor at most once per interval', async () => {
+  const store = new CountingStore(folder);
+  const announced: string[] = [];
+  const start: RunRecord = withState(
+    {
+      version: 1,
+      id: 'keep-1',
+      step: { name: 's', file: 'f.py', module: 'f', function: 's' },
+      projectRoot: folder,
+      stack: 'default',
+      operator: { name: 'o', flavor: 'local_docker' },
+      parameters: {},
+      state: 'created',
+      transitions: [],
+    },
+    'created',
+  );
+  const keeper = new RecordKeeper(store, start, (r) => announced.push(r.state), 50);
+  await keeper.transition('running');
+  assert.equal(store.saves.length, 1);
+  for (let i = 1; i <= 100; i++) keeper.update({ logCursor: String(i), logBytes: i });
+  assert.equal(store.saves.length, 1, 'cursor moves are not written one by one');
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  assert.equal(store.saves.length, 2, 'but within the interval');
+  assert.equal((await store.get('keep-1'))?.logCursor, '100');
+  keeper.update({ logCursor: '101' });
+  await keeper.transition('succeeded');
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  const stored = await store.get('keep-1');
+  assert.equal(stored?.state, 'succeeded', 'a pending cursor save never overwrites a later transition');
+  assert.equal(stored?.logCursor, '101');
+  assert.deepEqual(announced, ['running', 'succeeded']);
+});
