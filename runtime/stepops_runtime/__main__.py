@@ -24,6 +24,7 @@ import traceback
 
 from . import __version__
 from .artifacts import load_artifact, save_outputs
+from .environment import join_split_variables
 from .loader import StepLoadError, load_step_function
 from .zenml_shim import install_if_missing
 
@@ -94,6 +95,10 @@ def main(argv):
     # Set before anything slow (reading inputs, importing the step), so a cancel is never missed.
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        try:
+            join_split_variables()
+        except ValueError as error:
+            raise RuntimeFailure(str(error))
         job = read_job(args.job)
         job["inputs"] = dict(job.get("inputs", {}), **_named_folders(args.input))
         if args.outputs:

@@ -55,6 +55,12 @@ def helper(x):
 @step
 def uses_client() -> None:
     zenml.client.Client()
+
+
+@step
+def read_env(name: str) -> str:
+    import os
+    return os.environ.get(name)
 `,
   );
   await writeFile(path.join(project, 'pkg', 'import_error.py'), 'from zenml import step\nimport not_a_module\n');
@@ -64,6 +70,7 @@ after(() => rm(project, { recursive: true, force: true }));
 async function runJob(
   job: Record<string, unknown>,
   extraArguments: readonly string[] = [],
+  environment: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string; status: Record<string, unknown> }> {
   const jobFile = path.join(project, `job-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(jobFile, JSON.stringify(job));
@@ -72,7 +79,7 @@ async function runJob(
   try {
     const { stdout, stderr } = await promisify(execFile)('python3', args, {
       cwd: project,
-      env: { ...process.env, PYTHONPATH: path.join(root, 'runtime'), PYTHONDONTWRITEBYTECODE: '1' },
+      env: { ...process.env, ...environment, PYTHONPATH: path.join(root, 'runtime'), PYTHONDONTWRITEBYTECODE: '1' },
     });
     result = { code: 0, stdout, stderr };
   } catch (error) {
@@ -197,4 +204,18 @@ test('runtime failures exit 2: a bad job file, an unreadable input', async () =>
   });
   assert.equal(input.code, 2);
   assert.match(String(input.status.reason), /cannot read input 'rows' from .*missing/);
+});
+
+test('variables a platform split into parts (SageMaker caps values at 512 characters) are joined back first', async () => {
+  const long = 'x'.repeat(512) + 'y'.repeat(100);
+  const job = { module: 'pkg.steps', function: 'read_env', parameters: { name: 'LONG' } };
+  const joined = await runJob(job, ['--outputs', path.join(project, 'env-out')], {
+    LONG__STEPOPS_PART_0: long.slice(0, 512),
+    LONG__STEPOPS_PART_1: long.slice(512),
+  });
+  assert.equal(joined.code, 0, joined.stderr);
+  assert.equal(await readFile(path.join(project, 'env-out', 'output', 'data.json'), 'utf8'), JSON.stringify(long));
+  const gap = await runJob(job, ['--outputs', path.join(project, 'env-gap')], { LONG__STEPOPS_PART_1: 'y' });
+  assert.equal(gap.code, 2);
+  assert.equal(gap.status.reason, 'environment variable LONG arrived with parts [0] missing');
 });
