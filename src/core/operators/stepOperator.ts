@@ -46,6 +46,11 @@ export interface JobHandle {
   readonly config: Readonly<Record<string, unknown>>;
   /** Backend-specific data needed to poll again after a restart (log group, staging folder...). */
   readonly details: Readonly<Record<string, string>>;
+  /**
+   * Where the job's output folders end up, when the platform lays them out itself (SageMaker
+   * uploads /opt/ml/model under the job's name); absent: the JobSpec's `outputs`.
+   */
+  readonly outputs?: string;
 }
 
 /** One normalised state machine for all backends. */

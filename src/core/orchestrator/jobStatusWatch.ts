@@ -2,6 +2,7 @@
 // link), so that users see "Downloading" or "QUEUED" rather than "running" for minutes. Reading
 // the status may fail now and then (a dropped connection, throttling): a few failures in a row
 // are waited out with growing pauses before the watch gives up.
+import { sleep } from '../operators/polling';
 import { type JobHandle, type JobStatus, type StepOperator, isTerminal } from '../operators/stepOperator';
 
 export interface StatusWatchOptions {
@@ -28,7 +29,7 @@ export async function watchJobStatus(
     } catch (error) {
       failures += 1;
       if (failures > (options.maxFailures ?? 5)) throw error;
-      await pause(options.pollMs * 2 ** failures, options.signal);
+      await sleep(options.pollMs * 2 ** failures, options.signal);
       continue;
     }
     if (!last || changed(last, status)) {
@@ -36,23 +37,11 @@ export async function watchJobStatus(
       await options.onChange(status);
     }
     if (isTerminal(status.state)) return status;
-    await pause(options.pollMs, options.signal);
+    await sleep(options.pollMs, options.signal);
   }
   return undefined;
 }
 
 function changed(a: JobStatus, b: JobStatus): boolean {
   return a.state !== b.state || a.stage !== b.stage || a.message !== b.message || a.consoleUrl !== b.consoleUrl;
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -28,8 +28,12 @@ export async function stageJob(
   };
 }
 
-export async function readOutputs(store: ArtifactStore, runId: string): Promise<Record<string, OutputMetadata>> {
-  const prefix = runKeys.outputs(runId);
+/** Each output folder's metadata, where the job put them (the handle says, else RUN_ID/outputs). */
+export async function readOutputs(store: ArtifactStore, record: RunRecord): Promise<Record<string, OutputMetadata>> {
+  const declared = record.job?.outputs;
+  const prefix = declared ? store.keyOf(declared) : runKeys.outputs(record.id);
+  if (prefix === undefined)
+    throw new Error(`The job's outputs at ${declared} are outside the artifact store ${store.root}.`);
   const outputs: Record<string, OutputMetadata> = {};
   for (const key of await store.list(prefix)) {
     const match = new RegExp(`^${escapeRegExp(prefix)}/([^/]+)/metadata\\.json$`).exec(key);

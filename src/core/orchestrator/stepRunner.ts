@@ -279,7 +279,7 @@ export class StepRunner {
     const record = keeper.current;
     const outcome = decideOutcome(final, runtime, await this.deps.store.cancelRequested(record.id));
     const outputs =
-      outcome.state === 'succeeded' ? await readOutputs(await this.artifactsOf(record)(), record.id) : undefined;
+      outcome.state === 'succeeded' ? await readOutputs(await this.artifactsOf(record)(), record) : undefined;
     return keeper.transition(outcome.state, {
       ...(final.exitCode !== undefined ? { exitCode: final.exitCode } : {}),
       ...(outputs ? { outputs } : {}),

@@ -105,7 +105,8 @@ export function isFinished(state: RunState): state is RunOutcome {
 /** URI of an output folder of a finished run, in the store it ran with. */
 export function outputUri(record: RunRecord, output: string, legacyArtifactRoot: string): string {
   const runUri = record.artifacts?.runUri ?? `${legacyArtifactRoot.replace(/\/+$/, '')}/${record.id}`;
-  return `${runUri.replace(/\/+$/, '')}/outputs/${output}`;
+  const outputs = record.job?.outputs ?? `${runUri.replace(/\/+$/, '')}/outputs`;
+  return `${outputs.replace(/\/+$/, '')}/${output}`;
 }
 
 /** Sortable, readable, unique enough: 20261129-115219482-train_model-3f9a (to the millisecond). */

@@ -1,0 +1,34 @@
+// Waiting between calls to a backend, shared by the status watch and every cloud's log tail: a
+// pause that ends early when the signal aborts, and capped exponential backoff with full jitter
+// for throttled or failing calls (so that many tails do not retry in step).
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+export class Backoff {
+  private attempt = 0;
+
+  constructor(
+    private readonly baseMs: number,
+    private readonly capMs = 20_000,
+  ) {}
+
+  /** The next wait: random in [0, min(cap, base * 2^attempt)). */
+  next(): number {
+    this.attempt += 1;
+    return Math.random() * Math.min(this.capMs, this.baseMs * 2 ** this.attempt);
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+}
