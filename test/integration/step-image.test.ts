@@ -74,7 +74,12 @@ test('builds and pushes the example project once; an unchanged project builds no
 
   const again: { phase: string; message: string }[] = [];
   const second = await ensure(again);
-  assert.deepEqual({ ...second }, { reference: first.reference, hash: first.hash, built: false, pushed: false });
+  assert.match(first.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+  assert.deepEqual(
+    { ...second },
+    { reference: first.reference, hash: first.hash, built: false, pushed: false, digest: first.digest },
+    'found in the registry, with the digest cloud jobs are pinned by',
+  );
   assert.ok(again.some((p) => p.phase === 'reuse' && /already in the registry/.test(p.message)));
 });
 

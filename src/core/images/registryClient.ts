@@ -53,11 +53,19 @@ export interface RegistryRequestOptions {
 
 /** Whether the registry has a manifest under this reference's tag. */
 export async function manifestExists(reference: string, options: RegistryRequestOptions = {}): Promise<boolean> {
+  return (await manifestDigest(reference, options)) !== undefined;
+}
+
+/** The digest the registry holds for a tag (its Docker-Content-Digest), undefined when it has none. */
+export async function manifestDigest(
+  reference: string,
+  options: RegistryRequestOptions = {},
+): Promise<string | undefined> {
   const ref = parseReference(reference);
   const url = `${registryBaseUrl(ref.host)}/v2/${ref.repository}/manifests/${ref.tag}`;
   const response = await authorizedRequest(url, 'HEAD', ref, options);
-  if (response.status === 200) return true;
-  if (response.status === 404) return false;
+  if (response.status === 200) return response.headers.get('docker-content-digest') ?? '';
+  if (response.status === 404) return undefined;
   throw new RegistryError(describeFailure(ref.host, response.status, Boolean(options.credentials)), response.status);
 }
 

@@ -6,7 +6,7 @@ import { buildImage, followStream } from './imageBuilder';
 import { pushImage } from './imagePusher';
 import type { ImageProgress } from './progress';
 import type { RegistryCredentials } from './registryAuth';
-import { manifestExists } from './registryClient';
+import { manifestDigest } from './registryClient';
 
 export interface StepImageRequest extends Omit<BuildContextInputs, 'baseImageId'> {
   /** Where to push, e.g. "127.0.0.1:5555/steps" or an ECR URI; none for local-only runs. */
@@ -24,6 +24,7 @@ export interface StepImage {
   readonly hash: string;
   readonly built: boolean;
   readonly pushed: boolean;
+  /** The registry's digest for it (pushed now or found there), which cloud jobs are pinned by. */
   readonly digest?: string;
 }
 
@@ -38,12 +39,15 @@ export async function ensureStepImage(docker: DockerClient, request: StepImageRe
   const reference = `${repository}:${tag}`;
 
   if (request.registry) {
-    if (await manifestExists(reference, { ...(request.credentials ? { credentials: request.credentials } : {}) })) {
+    const digest = await manifestDigest(reference, {
+      ...(request.credentials ? { credentials: request.credentials } : {}),
+    });
+    if (digest !== undefined) {
       request.onProgress?.({
         phase: 'reuse',
         message: `${reference} is already in the registry: nothing to build or push`,
       });
-      return { reference, hash: context.hash, built: false, pushed: false };
+      return { reference, hash: context.hash, built: false, pushed: false, ...(digest ? { digest } : {}) };
     }
   } else if (
     await docker

@@ -17,8 +17,10 @@ export interface JobSpec {
   readonly runId: string;
   readonly stepName: string;
   readonly pipelineName?: string;
-  /** Pushed image reference, pinned by digest where the registry gave one. */
+  /** The image reference (registry/repository:tag, or a local tag). */
   readonly image: string;
+  /** The registry's digest of it, when pushed: cloud operators run `repository@digest`, never a moving tag. */
+  readonly imageDigest?: string;
   /**
    * Where the run's files live in the stack's artifact store (URIs, never host paths). Each
    * backend maps them onto its platform's data channel and hands the runtime local paths.

@@ -9,7 +9,7 @@ import type { StepRunRequest } from './stepRunner';
 export async function stageJob(
   record: RunRecord,
   request: StepRunRequest,
-  image: string,
+  image: { readonly reference: string; readonly digest?: string },
   artifacts: ArtifactStore,
   signal: AbortSignal,
 ): Promise<JobSpec> {
@@ -19,7 +19,8 @@ export async function stageJob(
     runId: record.id,
     stepName: request.stepName,
     ...(request.pipelineName ? { pipelineName: request.pipelineName } : {}),
-    image,
+    image: image.reference,
+    ...(image.digest ? { imageDigest: image.digest } : {}),
     jobFile: artifacts.uri(runKeys.jobFile(record.id)),
     inputs: request.inputs ?? {},
     outputs: artifacts.uri(runKeys.outputs(record.id)),

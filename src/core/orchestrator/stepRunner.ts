@@ -127,7 +127,7 @@ export class StepRunner {
       signal.throwIfAborted();
       await keeper.transition('submitting', { image: summarize(image) });
       const artifacts = this.artifactsOf(keeper.current);
-      const spec = await stageJob(keeper.current, request, image.reference, await artifacts(), signal);
+      const spec = await stageJob(keeper.current, request, image, await artifacts(), signal);
       const operator = await this.deps.operatorFor(operatorOfRecord(keeper.current), artifacts);
       const handle = await operator.submit(spec, signal);
       await keeper.transition('pending', { job: handle });
