@@ -1,0 +1,115 @@
+// What a SageMaker job asks for, from the operator's config with the step's settings merged over
+// it (core merges them), and ZenML's `estimator_args` keys over both, as ZenML passes them to its
+// Estimator. Keys stepops cannot honour are refused by name rather than dropped.
+
+export interface SageMakerJobSettings {
+  readonly role: string;
+  readonly region: string;
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly volumeSizeInGb: number;
+  readonly maxRuntimeInSeconds: number;
+  readonly useSpotInstances: boolean;
+  readonly maxWaitInSeconds?: number;
+  readonly keepAlivePeriodInSeconds?: number;
+  readonly experimentName?: string;
+  readonly environment: Readonly<Record<string, string>>;
+  /** An AWS profile to take credentials from; else the SDK's default chain. */
+  readonly profile?: string;
+}
+
+/** ZenML's estimator_args keys and the setting each sets. */
+const ESTIMATOR_ARGS: Record<string, keyof SageMakerJobSettings> = {
+  instance_type: 'instanceType',
+  instance_count: 'instanceCount',
+  volume_size: 'volumeSizeInGb',
+  max_run: 'maxRuntimeInSeconds',
+  use_spot_instances: 'useSpotInstances',
+  max_wait: 'maxWaitInSeconds',
+  keep_alive_period_in_seconds: 'keepAlivePeriodInSeconds',
+};
+
+export class SageMakerSettingsError extends Error {
+  override name = 'SageMakerSettingsError';
+}
+
+export function sagemakerJobSettings(settings: Readonly<Record<string, unknown>>): SageMakerJobSettings {
+  const estimatorArgs = objectOf(settings.estimator_args, 'estimator_args');
+  const unknown = Object.keys(estimatorArgs).filter((key) => !(key in ESTIMATOR_ARGS));
+  if (unknown.length > 0) {
+    throw new SageMakerSettingsError(
+      `estimator_args ${unknown.map((k) => `"${k}"`).join(', ')} cannot be honoured by stepops; it reads ` +
+        `${Object.keys(ESTIMATOR_ARGS).join(', ')}. Remove the others from the operator or the step's settings.`,
+    );
+  }
+  const pick = (field: string, estimatorArg: string): unknown => estimatorArgs[estimatorArg] ?? settings[field];
+  const role = text(settings.role, 'role');
+  const region = text(settings.region, 'region');
+  if (!role)
+    throw new SageMakerSettingsError('The SageMaker operator has no execution role: set its "role" (an IAM role ARN).');
+  if (!region) throw new SageMakerSettingsError('The SageMaker operator has no region: set its "region".');
+  const useSpot = bool(pick('use_spot_instances', 'use_spot_instances'), 'use_spot_instances') ?? false;
+  const maxRuntime = int(pick('max_runtime_in_seconds', 'max_run'), 'max_run') ?? 86_400;
+  const maxWait = int(pick('max_wait', 'max_wait'), 'max_wait');
+  if (useSpot && maxWait !== undefined && maxWait < maxRuntime) {
+    throw new SageMakerSettingsError(
+      `max_wait (${maxWait} s) must be at least max_run (${maxRuntime} s): spot jobs wait for capacity within it.`,
+    );
+  }
+  const keepAlive = int(
+    pick('keep_alive_period_in_seconds', 'keep_alive_period_in_seconds'),
+    'keep_alive_period_in_seconds',
+  );
+  const experimentName = text(settings.experiment_name, 'experiment_name');
+  const profile = text(settings.profile, 'profile');
+  return {
+    role,
+    region,
+    instanceType: text(pick('instance_type', 'instance_type'), 'instance_type') || 'ml.m5.large',
+    instanceCount: int(pick('instance_count', 'instance_count'), 'instance_count') ?? 1,
+    volumeSizeInGb: int(pick('volume_size_in_gb', 'volume_size'), 'volume_size') ?? 30,
+    maxRuntimeInSeconds: maxRuntime,
+    useSpotInstances: useSpot,
+    // SageMaker requires a wait limit for spot jobs; ZenML's default is twice the run limit... here: the run limit plus an hour.
+    ...(useSpot ? { maxWaitInSeconds: maxWait ?? maxRuntime + 3600 } : {}),
+    ...(keepAlive !== undefined ? { keepAlivePeriodInSeconds: keepAlive } : {}),
+    ...(experimentName ? { experimentName } : {}),
+    ...(profile ? { profile } : {}),
+    environment: stringMap(settings.environment, 'environment'),
+  };
+}
+
+function text(value: unknown, name: string): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string')
+    throw new SageMakerSettingsError(`"${name}" must be text, not ${JSON.stringify(value)}.`);
+  return value.trim();
+}
+
+function int(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) {
+    throw new SageMakerSettingsError(`"${name}" must be a whole number, not ${JSON.stringify(value)}.`);
+  }
+  return number;
+}
+
+function bool(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean')
+    throw new SageMakerSettingsError(`"${name}" must be true or false, not ${JSON.stringify(value)}.`);
+  return value;
+}
+
+function objectOf(value: unknown, name: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new SageMakerSettingsError(`"${name}" must be a mapping of names to values.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function stringMap(value: unknown, name: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(objectOf(value, name)).map(([k, v]) => [k, String(v)]));
+}
