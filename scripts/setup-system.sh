@@ -10,8 +10,9 @@
 #   python3          the step runtime's own tests and the wheel fixtures
 #   make, g++        native modules compiled at install time (code-server's kerberos)
 #   openssl          throwaway TLS certificates for the fakes of TLS-only cloud services (Entra ID)
+#   python3-botocore AWS's official API models, which the strict AWS fakes validate requests against
 set -euo pipefail
-packages=(curl docker.io docker-registry debootstrap busybox-static chromium libkrb5-dev ca-certificates openssl python3 make g++)
+packages=(curl docker.io docker-registry debootstrap busybox-static chromium libkrb5-dev ca-certificates openssl python3 python3-botocore make g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,8 +1,11 @@
 // The parts every strict AWS fake shares: the awsJson1_1 protocol (POST / with X-Amz-Target), a
 // SigV4 signature verified with the request's own signed headers (an unknown key, a wrong secret
 // or a signature for another region or service fail as AWS fails them), and IAM-style
-// permissions per identity ("service:Operation"). Each service fake adds its operations.
+// permissions per identity ("service:Operation"), and, given AWS's model of the service
+// (aws/serviceModel.ts), every request validated as AWS validates it before a handler sees it.
+// Each service fake adds its operations.
 import type http from 'node:http';
+import type { ServiceModel } from './aws/serviceModel';
 import { type FakeListen, startLoopbackServer } from './loopbackServer';
 import { parseSigV4, sigV4Matches } from './sigv4';
 import { AWS_JSON_WIRE, awsJsonOperation } from './wireFaults';
@@ -12,7 +15,12 @@ export interface FakeAccount {
   readonly secretAccessKey: string;
   /** Actions the identity may call, e.g. "sagemaker:ListTrainingJobs". */
   readonly allowed: readonly string[];
+  /** The AWS account the identity belongs to (ARNs, ECR hosts); default 123456789012. */
+  readonly accountId?: string;
 }
+
+export const DEFAULT_ACCOUNT_ID = '123456789012';
+export const accountIdOf = (account: FakeAccount): string => account.accountId ?? DEFAULT_ACCOUNT_ID;
 
 export type AwsReply = [status: number, body: unknown];
 
@@ -23,8 +31,15 @@ export interface AwsJsonServiceSpec {
   readonly targetPrefix: string;
   readonly region: string;
   readonly accounts: readonly FakeAccount[];
-  /** Operation name -> handler, called once the caller is authenticated and permitted. */
-  readonly operations: Readonly<Record<string, (input: Record<string, unknown>, account: FakeAccount) => AwsReply>>;
+  /** Operation name -> handler, called once the caller is authenticated and permitted (and the input valid). */
+  readonly operations: Readonly<
+    Record<string, (input: Record<string, unknown>, account: FakeAccount) => AwsReply | Promise<AwsReply>>
+  >;
+  /**
+   * AWS's model of the service: each input is validated against it before its handler runs (the
+   * handler may then rely on the model's types and constraints), and an operation it lacks is unknown.
+   */
+  readonly model?: ServiceModel;
   readonly listen?: FakeListen;
 }
 
@@ -85,16 +100,20 @@ export async function startFakeAwsJsonService(spec: AwsJsonServiceSpec): Promise
     }
     requests.push({ target, body: input });
     const operation = target.startsWith(`${spec.targetPrefix}.`) ? target.slice(spec.targetPrefix.length + 1) : '';
-    const handler = spec.operations[operation];
-    if (!handler) return fail(400, 'UnknownOperationException', `Unknown operation ${target}`);
+    const handler = Object.hasOwn(spec.operations, operation) ? spec.operations[operation] : undefined;
+    if (!handler || (spec.model && !spec.model.hasOperation(operation))) {
+      return fail(400, 'UnknownOperationException', `Unknown operation ${target}`);
+    }
     const action = `${spec.service}:${operation}`;
     if (!account.allowed.includes(action)) {
       return fail(
         400,
         'AccessDeniedException',
-        `User: arn:aws:iam::123456789012:user/${keyId} is not authorized to perform: ${action}`,
+        `User: arn:aws:iam::${accountIdOf(account)}:user/${keyId} is not authorized to perform: ${action}`,
       );
     }
+    const invalid = spec.model?.validate(operation, input);
+    if (invalid) return fail(400, invalid.type, invalid.message);
     return handler(input, account);
   }
 

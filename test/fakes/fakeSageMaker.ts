@@ -1,7 +1,8 @@
 // A strict stand-in for the SageMaker control plane, for what stepops calls so far
-// (ListTrainingJobs), on the shared AWS fake (protocol, SigV4, permissions) with the action's
-// parameter limits and the service's shapes. Started on a loopback port by the tests.
-import { type FakeAccount, type FakeAwsService, awsError, startFakeAwsJsonService } from './awsJsonService';
+// (ListTrainingJobs), on the shared AWS fake (protocol, SigV4, permissions), each request
+// validated against AWS's SageMaker model, in the service's shapes. Started on a loopback port by the tests.
+import { loadServiceModel } from './aws/serviceModel';
+import { type FakeAccount, type FakeAwsService, startFakeAwsJsonService } from './awsJsonService';
 import type { FakeListen } from './loopbackServer';
 
 export type { FakeAccount } from './awsJsonService';
@@ -18,18 +19,10 @@ export function startFakeSageMaker(
     region,
     accounts,
     listen,
+    model: loadServiceModel('sagemaker'),
     operations: {
-      ListTrainingJobs: (input) => {
-        const max = input.MaxResults;
-        if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 100)) {
-          return awsError(
-            400,
-            'ValidationException',
-            `1 validation error detected: Value '${String(max)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100`,
-          );
-        }
-        return [200, { TrainingJobSummaries: [] }];
-      },
+      // The model checks MaxResults (1 to 100) and the other members before this runs.
+      ListTrainingJobs: () => [200, { TrainingJobSummaries: [] }],
     },
   });
 }
