@@ -216,32 +216,61 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const compiled = new Map<string, RegExp>();
 /** Characters a backslash may escape in a JavaScript regular expression with the u flag. */
 const ESCAPABLE = new Set([...'^$\\.*+?()[]{}|/-']);
+/** Java's POSIX classes (ASCII, as Java has them by default), as the ranges of a character class. */
+const POSIX: Readonly<Record<string, string>> = {
+  Lower: 'a-z',
+  Upper: 'A-Z',
+  ASCII: '\\x00-\\x7F',
+  Alpha: 'a-zA-Z',
+  Digit: '0-9',
+  Alnum: 'a-zA-Z0-9',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Graph: '!-~',
+  Print: ' -~',
+  Blank: ' \\t',
+  Cntrl: '\\x00-\\x1F\\x7F',
+  XDigit: '0-9a-fA-F',
+  Space: ' \\t\\n\\x0B\\f\\r',
+};
 
 /**
  * A model pattern (a Java regular expression) as JavaScript runs it, matched against the whole
- * value as Java's Pattern.matches does. Java tolerates escapes of plain characters (\_ or \ )
- * and a quantifier on an anchor (${1,128}); the u flag (needed for \p{L}) does not, so those are
- * rewritten to what Java makes of them.
+ * value as Java's Pattern.matches does. Java tolerates escapes of plain characters (\_ or \ ),
+ * a quantifier on an anchor (${1,128}) and has POSIX classes (\p{Alnum}); the u flag (needed for
+ * Unicode classes such as \p{L}) has none of these, so they are rewritten to what Java makes of them.
  */
 export function javaPattern(source: string): RegExp {
   let re = compiled.get(source);
   if (re) return re;
-  let js = '';
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\' && i + 1 < source.length) {
-      const next = source[++i]!;
-      js += /[A-Za-z0-9]/.test(next) || ESCAPABLE.has(next) ? `\\${next}` : next;
-    } else if ((c === '$' || c === '^') && /^\{\d+(,\d*)?\}/.test(source.slice(i + 1))) {
-      js += c;
-      i = source.indexOf('}', i);
-    } else js += c;
-  }
   try {
-    re = new RegExp(`^(?:${js})$`, 'u');
+    re = new RegExp(`^(?:${javaToJs(source)})$`, 'u');
   } catch (error) {
     throw new Error(`The model's pattern ${source} has no JavaScript equivalent yet (${(error as Error).message}).`);
   }
   compiled.set(source, re);
   return re;
+}
+
+function javaToJs(source: string): string {
+  let js = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\' && i + 1 < source.length) {
+      const next = source[++i]!;
+      const posix = next === 'p' ? /^\{(\w+)\}/.exec(source.slice(i + 1)) : null;
+      if (posix && POSIX[posix[1]!] !== undefined) {
+        js += inClass ? POSIX[posix[1]!] : `[${POSIX[posix[1]!]}]`;
+        i += posix[0].length;
+      } else js += /[A-Za-z0-9]/.test(next) || ESCAPABLE.has(next) ? `\\${next}` : next;
+    } else if (!inClass && (c === '$' || c === '^') && /^\{\d+(,\d*)?\}/.test(source.slice(i + 1))) {
+      js += c;
+      i = source.indexOf('}', i);
+    } else {
+      if (c === '[') inClass = true;
+      else if (c === ']') inClass = false;
+      js += c;
+    }
+  }
+  return js;
 }

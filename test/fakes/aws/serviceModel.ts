@@ -1,6 +1,8 @@
-// AWS's official API models as the request validation of the strict AWS fakes. Debian's
-// python3-botocore ships the models botocore itself is generated from (one service-2.json per
-// service and API version). A request is checked as AWS's front end checks it: first it must
+// AWS's official API models as the request validation of the strict AWS fakes: the project's
+// extract of the current botocore models (models/, scripts/extract-aws-models.py) where present,
+// else the models Debian's python3-botocore ships (one service-2.json per service and API
+// version; 2022, so a few members stepops sends are added to it below). A request is checked as
+// AWS's front end checks it: first it must
 // deserialize into the operation's input shape (known members only, each of its shape's JSON
 // type), then every constraint of the model is checked (required, enum, pattern, lengths, list
 // and map sizes, ranges) and all violations are answered at once, in AWS's wording:
@@ -24,6 +26,8 @@ export interface ServiceModel {
   readonly service: AwsModelService;
   /** The model's API version, e.g. "2017-07-24". */
   readonly apiVersion: string;
+  /** The file the model was read from. */
+  readonly source: string;
   hasOperation(operation: string): boolean;
   /** undefined when the input is valid; else the error AWS answers (type and message in AWS's own wording). */
   validate(operation: string, input: unknown): AwsRequestError | undefined;
@@ -31,8 +35,12 @@ export interface ServiceModel {
   shape(name: string): unknown;
 }
 
-/** Where Debian's python3-botocore puts the models. */
+/** Where Debian's python3-botocore puts the models: DIR/<service>/<version>/service-2.json. */
 export const BOTOCORE_DATA = '/usr/lib/python3/dist-packages/botocore/data';
+/** The project's extract of the current models: DIR/<service>.json. */
+export const PROJECT_MODELS = path.join(__dirname, 'models');
+/** Where models are looked for, the first found wins. */
+export const MODEL_SOURCES: readonly string[] = [PROJECT_MODELS, BOTOCORE_DATA];
 
 export interface ModelShape {
   readonly type: string;
@@ -97,18 +105,19 @@ const ANSWER: Record<AwsModelService, (violations: readonly Violation[]) => AwsR
 
 const loaded = new Map<string, ServiceModel>();
 
-/** The installed model of `service` (read once per process); a missing package is an error naming the fix. */
-export function loadServiceModel(service: AwsModelService, dataDir: string = BOTOCORE_DATA): ServiceModel {
-  const cacheKey = `${dataDir}\0${service}`;
+/** The model of `service` from the first of `sources` that has it (read once per process); none is an error naming the fix. */
+export function loadServiceModel(service: AwsModelService, sources: readonly string[] = MODEL_SOURCES): ServiceModel {
+  const cacheKey = `${sources.join('\0')}\0${service}`;
   let model = loaded.get(cacheKey);
   if (!model) {
-    model = serviceModel(service, withLaterMembers(service, readModel(service, dataDir)));
+    const { file, json } = readModel(service, sources);
+    model = serviceModel(service, file, withLaterMembers(service, json));
     loaded.set(cacheKey, model);
   }
   return model;
 }
 
-function serviceModel(service: AwsModelService, model: BotocoreModel): ServiceModel {
+function serviceModel(service: AwsModelService, source: string, model: BotocoreModel): ServiceModel {
   const shapeOf = (name: string): ModelShape => {
     const shape = model.shapes[name];
     if (!shape) throw new Error(`AWS's ${service} model (${model.metadata.apiVersion}) has no shape named ${name}.`);
@@ -117,6 +126,7 @@ function serviceModel(service: AwsModelService, model: BotocoreModel): ServiceMo
   return {
     service,
     apiVersion: model.metadata.apiVersion,
+    source,
     hasOperation: (operation) => Object.hasOwn(model.operations, operation),
     shape: shapeOf,
     validate(operation, input) {
@@ -129,23 +139,42 @@ function serviceModel(service: AwsModelService, model: BotocoreModel): ServiceMo
   };
 }
 
-function readModel(service: AwsModelService, dataDir: string): BotocoreModel {
-  const dir = path.join(dataDir, service);
-  // Newest API version first; botocore compresses the models in later releases.
-  const versions = existsSync(dir) ? readdirSync(dir).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)) : [];
-  for (const version of versions.sort().reverse()) {
-    for (const name of ['service-2.json', 'service-2.json.gz']) {
-      const file = path.join(dir, version, name);
-      if (!existsSync(file)) continue;
-      const bytes = readFileSync(file);
-      return JSON.parse((name.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as BotocoreModel;
+/** The model files `sources` hold for `service`: DIR/<service>.json, else the newest DIR/<service>/<version>/service-2.json(.gz). */
+export function modelFiles(service: AwsModelService, sources: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const dir of sources) {
+    const extract = path.join(dir, `${service}.json`);
+    if (existsSync(extract)) files.push(extract);
+    const versionsDir = path.join(dir, service);
+    // Newest API version first; botocore compresses its models in later releases.
+    const versions = existsSync(versionsDir)
+      ? readdirSync(versionsDir).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))
+      : [];
+    for (const version of versions.sort().reverse()) {
+      for (const name of ['service-2.json', 'service-2.json.gz']) {
+        const file = path.join(versionsDir, version, name);
+        if (existsSync(file)) files.push(file);
+      }
     }
   }
-  throw new Error(
-    `AWS's API model for ${service} is not installed (no ${dir}/<version>/service-2.json): the strict AWS fakes ` +
-      "validate requests against AWS's official models, which Debian's python3-botocore package ships. " +
-      'Install it with `bash scripts/setup-system.sh` (as root).',
-  );
+  return files;
+}
+
+function readModel(service: AwsModelService, sources: readonly string[]): { file: string; json: BotocoreModel } {
+  const [file] = modelFiles(service, sources);
+  if (!file) {
+    throw new Error(
+      `AWS's API model for ${service} is not installed (looked for ${sources.map((d) => `${d}/${service}.json`).join(', ')} ` +
+        `and ${sources.map((d) => `${d}/${service}/<version>/service-2.json`).join(', ')}): the strict AWS fakes ` +
+        "validate requests against AWS's official models, which Debian's python3-botocore package ships. " +
+        'Install it with `bash scripts/setup-system.sh` (as root).',
+    );
+  }
+  const bytes = readFileSync(file);
+  return {
+    file,
+    json: JSON.parse((file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as BotocoreModel,
+  };
 }
 
 /** Java's rendering of a value, as AWS's messages quote it: [a, b] for lists, {k=v} for maps. */
