@@ -92,9 +92,9 @@ export async function mergedFiles(folders: readonly string[]): Promise<Map<strin
 export async function tarGz(files: ReadonlyMap<string, string>): Promise<Buffer> {
   const archive = pack();
   const chunks: Buffer[] = [];
-  const gzip = createGzip();
-  gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = pipeline(archive, gzip);
+  const done = pipeline(archive, createGzip(), async (gzipped: AsyncIterable<Buffer>) => {
+    for await (const chunk of gzipped) chunks.push(chunk);
+  });
   for (const [name, file] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     const info = await stat(file);
     const entry = archive.entry({ name, size: info.size, mode: info.mode & 0o777, mtime: info.mtime });

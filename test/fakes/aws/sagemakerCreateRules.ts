@@ -1,9 +1,9 @@
 // What SageMaker checks in a CreateTrainingJob request beyond its published model (which the
-// shared awsJson core validates first): a name never used before in the account and region, the
-// role passed (iam:PassRole) and assumable, managed spot's MaxWaitTimeInSeconds, environment
-// variable names, input channels that name objects in S3, an output location in a bucket of
-// the region, and the parts of the API the emulator does not run, refused by name rather than
-// ignored. The training image is checked separately (sagemakerImages.ts): it asks a registry.
+// shared awsJson core validates first, Environment's names, sizes and count included): a name
+// never used before in the account and region, the role passed (iam:PassRole) and assumable,
+// managed spot's MaxWaitTimeInSeconds, input channels that name objects in S3, an output location
+// in a bucket of the region, and the parts of the API the emulator does not run, refused by name
+// rather than ignored. The training image is checked separately (sagemakerImages.ts): it asks a registry.
 import type { AwsReply } from '../awsJsonService';
 import type { TrainingChannel, TrainingJobRequest, TrainingJobStore } from './sagemakerTrainingJobs';
 
@@ -24,14 +24,9 @@ type Refusal = AwsReply;
 
 const invalid = (message: string): Refusal => [400, { __type: 'ValidationException', message }];
 
-/** SageMaker's limits on Environment (its model leaves the key pattern unanchored; the service does not). */
-const ENVIRONMENT_KEY = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const MAX_ENVIRONMENT_ENTRIES = 100;
-const MAX_ENVIRONMENT_LENGTH = 512;
-
 /** The first refusal the service would answer with, or undefined when the request may proceed. */
 export function refuseCreate(request: TrainingJobRequest, context: CreateRulesContext): Refusal | undefined {
-  const checks = [nameUnused, rolePassable, emulatedFeatures, resources, spotTraining, environment, channels, outputs];
+  const checks = [nameUnused, rolePassable, emulatedFeatures, resources, spotTraining, channels, outputs];
   for (const check of checks) {
     const refusal = check(request, context);
     if (refusal) return refusal;
@@ -122,28 +117,6 @@ function spotTraining(request: TrainingJobRequest): Refusal | undefined {
     }
   } else if (maxWait !== undefined) {
     return invalid('Invalid MaxWaitTimeInSeconds. It is only supported when EnableManagedSpotTraining is set to true');
-  }
-  return undefined;
-}
-
-function environment(request: TrainingJobRequest): Refusal | undefined {
-  const entries = Object.entries(request.Environment ?? {});
-  if (entries.length > MAX_ENVIRONMENT_ENTRIES) {
-    return invalid(
-      `1 validation error detected: Value at 'environment' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENVIRONMENT_ENTRIES}`,
-    );
-  }
-  for (const [key, value] of entries) {
-    if (!ENVIRONMENT_KEY.test(key) || key.length > MAX_ENVIRONMENT_LENGTH) {
-      return invalid(
-        `1 validation error detected: Value '${key}' at 'environment' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: ${ENVIRONMENT_KEY.source}]`,
-      );
-    }
-    if (value.length > MAX_ENVIRONMENT_LENGTH) {
-      return invalid(
-        `1 validation error detected: Value at 'environment.${key}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENVIRONMENT_LENGTH}`,
-      );
-    }
   }
   return undefined;
 }

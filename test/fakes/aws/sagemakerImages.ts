@@ -62,32 +62,36 @@ export async function refuseImage(
     );
   }
   const { registry, repository, reference } = resolved;
-  const url = `http://${registry.pullFrom ?? registry.host}/v2/${repository}/manifests/${reference}`;
+  const base = `http://${registry.pullFrom ?? registry.host}/v2/${repository}`;
   const headers: Record<string, string> = { accept: MANIFEST_TYPES };
   if (registry.username !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${registry.username}:${registry.password ?? ''}`).toString('base64')}`;
   }
-  let answer: Response;
+  let manifest: Response;
+  let tags: Response | undefined;
   try {
-    answer = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+    manifest = await fetch(`${base}/manifests/${reference}`, { headers, signal: AbortSignal.timeout(10_000) });
+    // A registry answers MANIFEST_UNKNOWN also in a repository it does not have; its tag list tells.
+    if (manifest.status === 404)
+      tags = await fetch(`${base}/tags/list`, { headers, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     return invalid(
-      `The SageMaker emulator cannot reach the registry of ${image} (${url}): ${(error as Error).message}. Is the local registry running (scripts/services.sh start)?`,
+      `The SageMaker emulator cannot reach the registry of ${image} (${base}): ${(error as Error).message}. Is the local registry running (scripts/services.sh start)?`,
     );
   }
-  if (answer.ok) return undefined;
-  const codes = await errorCodes(answer);
-  if (codes.includes('NAME_UNKNOWN')) {
+  if (manifest.ok) return undefined;
+  if (tags && (await errorCodes(tags)).includes('NAME_UNKNOWN')) {
     return invalid(
       `Cannot find repository: ${repository} in registry ID: ${context.accountId} Please check if your ECR repository exists and role ${context.roleArn} ` +
         'has proper pull permissions for SageMaker: ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer',
     );
   }
-  if (answer.status === 404) return invalid(`Cannot find the requested image: ${image}`);
+  if (manifest.status === 404) return invalid(`Cannot find the requested image: ${image}`);
+  const codes = await errorCodes(manifest);
   return invalid(
     `Access denied for repository: ${repository} in registry ID: ${context.accountId}. Please check if your ECR repository and image exist ` +
       `and role ${context.roleArn} has proper pull permissions for SageMaker: ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ` +
-      `ecr:GetDownloadUrlForLayer (the registry answered ${answer.status}${codes.length ? `: ${codes.join(', ')}` : ''})`,
+      `ecr:GetDownloadUrlForLayer (the registry answered ${manifest.status}${codes.length ? `: ${codes.join(', ')}` : ''})`,
   );
 }
 

@@ -155,7 +155,7 @@ class JobRun {
   private beginTraining(): void {
     const { job } = this;
     job.trainingStartTime = Date.now();
-    job.enter('Downloading', STATUS_MESSAGES.downloadingData);
+    job.enter('Downloading', STATUS_MESSAGES.downloadingData, job.trainingStartTime);
     const seconds = job.request.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS;
     this.limitTimer = setTimeout(() => {
       if (job.ended || this.stop.aborted) return;
