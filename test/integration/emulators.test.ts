@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { CloudWatchLogsClient, DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { artifactStoreFor } from '../../src/core/clouds';
 import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
 import { runCli } from './cliProcess';
@@ -45,7 +46,7 @@ async function freePorts(count: number): Promise<number> {
     const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
     if (free.every(Boolean)) return base;
   }
-  throw new Error('found no ten consecutive free ports between 20000 and 30010');
+  throw new Error(`found no ${count} consecutive free ports from 20000 on`);
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -107,6 +108,23 @@ async function evaluatedEnvironment(emulators: Emulators): Promise<NodeJS.Proces
   );
 }
 
+/** The CloudWatch Logs client, configured by the exports alone, reaches the CloudWatch Logs emulator. */
+async function assertLogsEmulatorFound(env: NodeJS.ProcessEnv): Promise<void> {
+  const saved = process.env;
+  process.env = { ...env };
+  try {
+    const error = await new CloudWatchLogsClient({})
+      .send(new DescribeLogStreamsCommand({ logGroupName: '/aws/sagemaker/TrainingJobs' }))
+      .then(
+        () => assert.fail('no log group exists yet'),
+        (e: unknown) => e as Error,
+      );
+    assert.equal(error.name, 'ResourceNotFoundException', error.message);
+  } finally {
+    process.env = saved;
+  }
+}
+
 const EMULATED = ['aws-emulated', 'gcp-emulated', 'azure-emulated'];
 const USER_FILE = `# My stacks. The emulators keep this comment and my stack.
 version: 1
@@ -140,6 +158,7 @@ test('starts, prints the exports and ready, and every emulated component passes 
       'AWS_ENDPOINT_URL_SAGEMAKER',
       'AWS_ENDPOINT_URL_ECR',
       'AWS_ENDPOINT_URL_S3',
+      'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',
       'AWS_REGION',
@@ -173,6 +192,7 @@ test('starts, prints the exports and ready, and every emulated component passes 
 
     const env = await evaluatedEnvironment(emulators);
     const cli = (...args: string[]) => runCli({ cwd: home, env }, ...args);
+    await assertLogsEmulatorFound(env);
     const listed = await cli('stacks', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     const components = (JSON.parse(listed.stdout) as { name: string; [key: string]: unknown }[])

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { writeFileAtomic } from '../../../src/core/files/atomicWrite';
+import { startFakeCloudWatchLogs } from '../aws/fakeCloudWatchLogs';
 import { startFakeEcr } from '../fakeEcr';
 import { startFakeAzure } from '../fakeAzure';
 import { startFakeAcr, startFakeArtifactRegistry } from '../fakeCloudRegistries';
@@ -41,7 +42,15 @@ interface Closable {
 }
 
 /** What the emulated identity may do: every call the fakes serve, and the reads being added to them. */
-const AWS_ACTIONS = ['sagemaker:ListTrainingJobs', 'ecr:GetAuthorizationToken'];
+const AWS_ACTIONS = [
+  'sagemaker:ListTrainingJobs',
+  'ecr:GetAuthorizationToken',
+  'ecr:DescribeRepositories',
+  'ecr:CreateRepository',
+  ...['DescribeLogStreams', 'GetLogEvents', 'CreateLogGroup', 'CreateLogStream', 'PutLogEvents'].map(
+    (a) => `logs:${a}`,
+  ),
+];
 const S3_ACTIONS = ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'];
 const GCS_PERMISSIONS = [
   'storage.objects.create',
@@ -99,9 +108,13 @@ export async function startCloudFakes(options: CloudFakesOptions): Promise<Cloud
 async function startAwsFakes(
   starter: FakeStarter,
   { identity, ports, registry }: CloudFakesOptions,
-): Promise<Urls<'sagemaker' | 'ecr' | 's3'>> {
+): Promise<Urls<'sagemaker' | 'ecr' | 's3' | 'logs'>> {
   const key = { accessKeyId: identity.aws.accessKeyId, secretAccessKey: identity.aws.secretAccessKey };
-  const account = { ...key, allowed: AWS_ACTIONS };
+  const account = { ...key, allowed: AWS_ACTIONS, accountId: AWS.account };
+  const logs = await starter.start(
+    'CloudWatch Logs',
+    startFakeCloudWatchLogs(AWS.region, [account], { port: ports.logs }),
+  );
   const sagemaker = await starter.start(
     'SageMaker',
     startFakeSageMaker(AWS.region, [account], { port: ports.sagemaker }),
@@ -118,7 +131,7 @@ async function startAwsFakes(
     'S3',
     startFakeS3(buckets, [{ ...key, allowed: { [AWS.bucket]: S3_ACTIONS } }], { port: ports.s3 }),
   );
-  return { sagemaker: sagemaker.endpoint, ecr: ecr.endpoint, s3: s3.endpoint };
+  return { sagemaker: sagemaker.endpoint, ecr: ecr.endpoint, s3: s3.endpoint, logs: logs.endpoint };
 }
 
 async function startGoogleFakes(

@@ -47,6 +47,7 @@ const LABELS: Record<EmulatorService, string> = {
   'entra-id': 'Microsoft Entra ID',
   'resource-manager': 'Azure Resource Manager',
   acr: 'ACR login',
+  logs: 'CloudWatch Logs',
 };
 
 function groups(inputs: EnvironmentInputs): Group[] {
@@ -65,7 +66,7 @@ function groups(inputs: EnvironmentInputs): Group[] {
   return [
     ...home,
     {
-      heading: 'AWS SDK: the local SageMaker, ECR and S3 emulators',
+      heading: 'AWS SDK: the local SageMaker, ECR, S3 and CloudWatch Logs emulators',
       variables: [
         { name: 'AWS_ENDPOINT_URL_SAGEMAKER', value: urls.sagemaker, says: local('sagemaker', 'AWS') },
         {
@@ -74,6 +75,8 @@ function groups(inputs: EnvironmentInputs): Group[] {
           says: `${local('ecr', 'AWS')}; its logins are for the local registry ${inputs.registry}`,
         },
         { name: 'AWS_ENDPOINT_URL_S3', value: urls.s3, says: local('s3', 'AWS') },
+        // The SDK derives the name from the service id "CloudWatch Logs".
+        { name: 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', value: urls.logs, says: local('logs', 'AWS') },
         { name: 'AWS_REGION', value: AWS.region, says: 'the region the local AWS emulators serve' },
       ],
     },

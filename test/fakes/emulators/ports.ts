@@ -15,6 +15,7 @@ export const EMULATOR_SERVICES = [
   'entra-id',
   'resource-manager',
   'acr',
+  'logs',
 ] as const;
 
 export type EmulatorService = (typeof EMULATOR_SERVICES)[number];
