@@ -57,6 +57,10 @@ if behaviour == "ok":
     with open(f"/opt/ml/model/{host}.txt", "w") as out:
         out.write(f"sum={sum(numbers)} scale={hyper.get('scale')}")
     json.dump({"loss": 0.25}, open("/opt/ml/output/data/metrics.json", "w"))
+    if os.environ.get("CHECKPOINTS"):
+        step_file = "/opt/ml/checkpoints/step.txt"
+        step = int(open(step_file).read()) if os.path.exists(step_file) else 0
+        open(step_file, "w").write(str(step + 1))
     print("done", flush=True)
 elif behaviour == "fail":
     print("Traceback (most recent call last):", file=sys.stderr, flush=True)
@@ -353,8 +357,9 @@ test('a job past MaxRuntimeInSeconds is stopped: Stopped with MaxRuntimeExceeded
   assert.ok(job.TrainingTimeInSeconds! >= 4);
 });
 
-test('a two-instance job runs algo-1 and algo-2, each with its own log stream; NONE uploads the files as they are', async () => {
+test('a two-instance spot job runs algo-1 and algo-2, each with its own log stream, resumes its checkpoints and bills less; NONE uploads the files as they are', async () => {
   const name = jobName('pair');
+  s3.objects.set(`${BUCKET}/checkpoints/${name}/step.txt`, Buffer.from('41'));
   await client.send(
     new CreateTrainingJobCommand(
       request(name, {
@@ -366,6 +371,10 @@ test('a two-instance job runs algo-1 and algo-2, each with its own log stream; N
           ContainerEntrypoint: ['python3', '/opt/program/train.py'],
           ContainerArguments: ['--epochs', '1'],
         },
+        EnableManagedSpotTraining: true,
+        StoppingCondition: { MaxRuntimeInSeconds: 600, MaxWaitTimeInSeconds: 1200 },
+        CheckpointConfig: { S3Uri: `s3://${BUCKET}/checkpoints/${name}` },
+        Environment: { BEHAVIOUR: 'ok', CHECKPOINTS: '1' },
       }),
     ),
   );
@@ -376,6 +385,12 @@ test('a two-instance job runs algo-1 and algo-2, each with its own log stream; N
     assert.equal(s3.objects.get(`${BUCKET}/output/${name}/output/model/${host}.txt`)?.toString(), 'sum=16 scale=2');
   }
   assert.equal(s3.objects.get(`${BUCKET}/output/${name}/output/data/metrics.json`)?.toString(), '{"loss": 0.25}');
+  assert.equal(s3.objects.get(`${BUCKET}/checkpoints/${name}/step.txt`)?.toString(), '42');
+  assert.ok(job.EnableManagedSpotTraining);
+  assert.ok(
+    job.BillableTimeInSeconds! < job.TrainingTimeInSeconds!,
+    `spot bills less: ${job.BillableTimeInSeconds} s of ${job.TrainingTimeInSeconds} s`,
+  );
   const streams = await logLines(name);
   assert.deepEqual(
     [...streams.keys()].map((s) => s.replace(/-\d{10}$/, '')),
@@ -383,7 +398,10 @@ test('a two-instance job runs algo-1 and algo-2, each with its own log stream; N
   );
   for (const [stream, lines] of streams) {
     const host = /algo-\d/.exec(stream)![0];
-    assert.equal(lines[0], `host ${host} of 2; argv ['--epochs', '1']; job ${name}`);
+    assert.equal(
+      lines.find((l) => l.startsWith('host ')),
+      `host ${host} of 2; argv ['--epochs', '1']; job ${name}`,
+    );
   }
 });
 
