@@ -12,8 +12,13 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { CloudWatchLogsClient, DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { artifactStoreFor } from '../../src/core/clouds';
+import { connectDocker } from '../../src/core/images/dockerClient';
+import { pushImage } from '../../src/core/images/imagePusher';
+import { AWS, ECR_HOST } from '../fakes/emulators/emulatedClouds';
 import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
 import { runCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
@@ -125,6 +130,71 @@ async function assertLogsEmulatorFound(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
+/**
+ * A training job through the SageMaker client configured by the exports alone runs on the local
+ * engine: its image named by the emulated ECR host (served by the local registry), its line in
+ * the CloudWatch Logs emulator, its model in the S3 emulator.
+ */
+async function assertSageMakerRunsJobs(env: NodeJS.ProcessEnv): Promise<void> {
+  const tag = `check-${Date.now().toString(36)}`;
+  const docker = await connectDocker();
+  await docker
+    .getImage(integrationEnvironment().busyboxImage)
+    .tag({ repo: `${registry}/stepops-it/emulated-training`, tag });
+  await pushImage(docker, { reference: `${registry}/stepops-it/emulated-training:${tag}` });
+  const saved = process.env;
+  process.env = { ...env };
+  const [sagemaker, logs, s3] = [new SageMakerClient({}), new CloudWatchLogsClient({}), new S3Client({})];
+  try {
+    const name = `emulator-${tag}`;
+    await sagemaker.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: name,
+        RoleArn: `arn:aws:iam::${AWS.account}:role/${AWS.roleName}`,
+        AlgorithmSpecification: {
+          TrainingImage: `${ECR_HOST}/stepops-it/emulated-training:${tag}`,
+          TrainingInputMode: 'File',
+          ContainerEntrypoint: ['sh', '-c', 'echo trained on $(hostname); echo 42 > /opt/ml/model/answer.txt'],
+        },
+        OutputDataConfig: { S3OutputPath: `s3://${AWS.bucket}/emulator-check`, CompressionType: 'NONE' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+        StoppingCondition: { MaxRuntimeInSeconds: 300 },
+      }),
+    );
+    const deadline = Date.now() + 60_000;
+    let job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+    while (job.TrainingJobStatus === 'InProgress' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+    }
+    assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
+    const model = await s3.send(
+      new GetObjectCommand({ Bucket: AWS.bucket, Key: `emulator-check/${name}/output/model/answer.txt` }),
+    );
+    assert.equal(await model.Body!.transformToString(), '42\n');
+    const group = '/aws/sagemaker/TrainingJobs';
+    const streams = await logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: name }));
+    const events = await logs.send(
+      new GetLogEventsCommand({
+        logGroupName: group,
+        logStreamName: streams.logStreams![0]!.logStreamName!,
+        startFromHead: true,
+      }),
+    );
+    assert.deepEqual(
+      events.events?.map((e) => e.message),
+      ['trained on algo-1'],
+    );
+  } finally {
+    process.env = saved;
+    for (const client of [sagemaker, logs, s3]) client.destroy();
+    await docker
+      .getImage(`${registry}/stepops-it/emulated-training:${tag}`)
+      .remove()
+      .catch(() => undefined);
+  }
+}
+
 const EMULATED = ['aws-emulated', 'gcp-emulated', 'azure-emulated'];
 const USER_FILE = `# My stacks. The emulators keep this comment and my stack.
 version: 1
@@ -193,6 +263,7 @@ test('starts, prints the exports and ready, and every emulated component passes 
     const env = await evaluatedEnvironment(emulators);
     const cli = (...args: string[]) => runCli({ cwd: home, env }, ...args);
     await assertLogsEmulatorFound(env);
+    await assertSageMakerRunsJobs(env);
     const listed = await cli('stacks', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     const components = (JSON.parse(listed.stdout) as { name: string; [key: string]: unknown }[])

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { writeFileAtomic } from '../../../src/core/files/atomicWrite';
 import { startFakeCloudWatchLogs } from '../aws/fakeCloudWatchLogs';
+import { FAST_TIMINGS, LIFELIKE_TIMINGS, type TrainingTimings } from '../aws/sagemakerJobRunner';
 import { startFakeEcr } from '../fakeEcr';
 import { startFakeAzure } from '../fakeAzure';
 import { startFakeAcr, startFakeArtifactRegistry } from '../fakeCloudRegistries';
@@ -15,7 +16,7 @@ import { startFakeSageMaker } from '../fakeSageMaker';
 import { startFakeVertex } from '../fakeVertex';
 import { serviceAccountFromKeyFile } from '../googleServiceAccounts';
 import type { TestCertificate } from '../selfSignedCert';
-import { AWS, AZURE, GCP, gcpAudience, gcpPrincipal } from './emulatedClouds';
+import { AWS, AZURE, ECR_HOST, GCP, gcpAudience, gcpPrincipal } from './emulatedClouds';
 import type { EmulatorIdentity } from './identity';
 import type { EmulatorService } from './ports';
 
@@ -43,7 +44,7 @@ interface Closable {
 
 /** What the emulated identity may do: every call the fakes serve, and the reads being added to them. */
 const AWS_ACTIONS = [
-  'sagemaker:ListTrainingJobs',
+  ...['ListTrainingJobs', 'CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob'].map((a) => `sagemaker:${a}`),
   'ecr:GetAuthorizationToken',
   'ecr:DescribeRepositories',
   'ecr:CreateRepository',
@@ -115,9 +116,25 @@ async function startAwsFakes(
     'CloudWatch Logs',
     startFakeCloudWatchLogs(AWS.region, [account], { port: ports.logs }),
   );
+  const buckets = { [AWS.bucket]: { region: AWS.region } };
+  const s3 = await starter.start(
+    'S3',
+    startFakeS3(buckets, [{ ...key, allowed: { [AWS.bucket]: S3_ACTIONS } }], { port: ports.s3 }),
+  );
+  const role = `arn:aws:iam::${AWS.account}:role/${AWS.roleName}`;
+  // Training jobs run for real: data from the S3 emulator, images from the local registry (named
+  // by its own host or by the emulated ECR host), lines into the CloudWatch Logs emulator.
+  const training = {
+    accountId: AWS.account,
+    roles: [role],
+    s3: { buckets, objects: s3.objects },
+    registries: [{ host: registry }, { host: ECR_HOST, pullFrom: registry }],
+    logs,
+    timings: sagemakerTimings(),
+  };
   const sagemaker = await starter.start(
     'SageMaker',
-    startFakeSageMaker(AWS.region, [account], { port: ports.sagemaker }),
+    startFakeSageMaker(AWS.region, [{ ...account, passRoles: [role] }], { port: ports.sagemaker, training }),
   );
   // ECR's logins are for the local registry, with ECR's user name and a token of its own.
   const login = {
@@ -126,12 +143,17 @@ async function startAwsFakes(
     password: randomBytes(24).toString('base64url'),
   };
   const ecr = await starter.start('ECR', startFakeEcr(AWS.region, [account], login, { port: ports.ecr }));
-  const buckets = { [AWS.bucket]: { region: AWS.region } };
-  const s3 = await starter.start(
-    'S3',
-    startFakeS3(buckets, [{ ...key, allowed: { [AWS.bucket]: S3_ACTIONS } }], { port: ports.s3 }),
-  );
   return { sagemaker: sagemaker.endpoint, ecr: ecr.endpoint, s3: s3.endpoint, logs: logs.endpoint };
+}
+
+/** STEPOPS_EMULATOR_SAGEMAKER_PACE: fast (a second or so per stage, the default) or lifelike (for demos). */
+export function sagemakerTimings(env: NodeJS.ProcessEnv = process.env): TrainingTimings {
+  const pace = env.STEPOPS_EMULATOR_SAGEMAKER_PACE || 'fast';
+  if (pace === 'fast') return FAST_TIMINGS;
+  if (pace === 'lifelike') return LIFELIKE_TIMINGS;
+  throw new Error(
+    `STEPOPS_EMULATOR_SAGEMAKER_PACE is "${pace}": expected fast (a second or so per training job stage) or lifelike (tens of seconds, SIGKILL 120 s after SIGTERM).`,
+  );
 }
 
 async function startGoogleFakes(

@@ -22,8 +22,9 @@ import { emulatorPorts } from './ports';
 
 const USAGE = `Usage: npm run --silent emulators [-- --exports-file PATH]
 
-Starts local emulators of SageMaker, ECR, S3, Vertex AI, Cloud Storage, Google's STS, Artifact
-Registry's and ACR's logins, Entra ID and Azure Resource Manager on 127.0.0.1 (not the real clouds),
+Starts local emulators of SageMaker (whose training jobs run for real on the local Docker engine),
+ECR, S3, CloudWatch Logs, Vertex AI, Cloud Storage, Google's STS, Artifact Registry's and ACR's
+logins, Entra ID and Azure Resource Manager on 127.0.0.1 (not the real clouds),
 with the registry and Azurite of scripts/services.sh, and adds the stacks aws-emulated,
 gcp-emulated and azure-emulated to $STEPOPS_HOME/stacks.yaml when they are missing.
 Prints the shell exports that point the SDKs and stepops at them, then "ready", and runs until
@@ -33,8 +34,10 @@ Ctrl+C (SIGINT) or SIGTERM.
                         not --env-file, which Node 20 takes for its own option
 
 Environment: STEPOPS_HOME (stacks file), STEPOPS_EMULATOR_STATE (default: emulators/ beside the
-stacks file), STEPOPS_EMULATOR_PORT (first of ten ports, default 18470; 0: any free ones),
-STEPOPS_FAULTS (fault rules every emulator starts with; see test/fakes/README.md).
+stacks file), STEPOPS_EMULATOR_PORT (first of eleven ports, default 18470; 0: any free ones),
+STEPOPS_FAULTS (fault rules every emulator starts with; see test/fakes/README.md),
+STEPOPS_EMULATOR_SAGEMAKER_PACE (fast: a second or so per training job stage, the default;
+lifelike: tens of seconds per stage and 120 s from SIGTERM to SIGKILL, for demos).
 `;
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -161,8 +164,8 @@ function reportStacks(report: RegistrationReport, stacksFile: string): void {
   for (const { stack, reason } of report.skipped) log(`did not add the stack ${stack}: ${reason}`);
   for (const note of report.notes) log(`note: ${note}`);
   log(
-    'the emulated stacks run steps on local-docker for now: the SageMaker, Vertex AI and Azure ML operators (and ' +
-      'their emulators) arrive in coming releases; the registries and artifact stores work now',
+    'the SageMaker emulator runs training jobs on the local Docker engine; the Vertex AI and Azure ML operators ' +
+      '(and their emulators) arrive in coming releases; the registries and artifact stores work now',
   );
 }
 
