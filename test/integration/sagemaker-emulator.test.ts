@@ -52,6 +52,8 @@ if behaviour == "ok":
     for name in sorted(os.listdir(folder)):
         numbers += [int(line) for line in open(os.path.join(folder, name)) if line.strip()]
     print(f"read {len(numbers)} numbers from {sorted(os.listdir(folder))}", flush=True)
+    if os.path.isdir("/opt/ml/input/data/shards"):
+        print(f"shards {sorted(os.listdir('/opt/ml/input/data/shards'))}", flush=True)
     print("a warning on stderr", file=sys.stderr, flush=True)
     hyper = json.load(open("/opt/ml/input/config/hyperparameters.json"))
     with open(f"/opt/ml/model/{host}.txt", "w") as out:
@@ -126,6 +128,7 @@ before(async () => {
 });
 
 after(async () => {
+  assert.deepEqual(sagemaker?.internalErrors ?? [], [], 'the emulator itself never failed');
   client?.destroy();
   logsClient?.destroy();
   await sagemaker?.close();
@@ -360,6 +363,8 @@ test('a job past MaxRuntimeInSeconds is stopped: Stopped with MaxRuntimeExceeded
 test('a two-instance spot job runs algo-1 and algo-2, each with its own log stream, resumes its checkpoints and bills less; NONE uploads the files as they are', async () => {
   const name = jobName('pair');
   s3.objects.set(`${BUCKET}/checkpoints/${name}/step.txt`, Buffer.from('41'));
+  for (const i of [0, 1, 2, 3]) s3.objects.set(`${BUCKET}/shards/${name}/part-${i}.txt`, Buffer.from(String(i)));
+  const channels = request(name).InputDataConfig!;
   await client.send(
     new CreateTrainingJobCommand(
       request(name, {
@@ -374,6 +379,19 @@ test('a two-instance spot job runs algo-1 and algo-2, each with its own log stre
         EnableManagedSpotTraining: true,
         StoppingCondition: { MaxRuntimeInSeconds: 600, MaxWaitTimeInSeconds: 1200 },
         CheckpointConfig: { S3Uri: `s3://${BUCKET}/checkpoints/${name}` },
+        InputDataConfig: [
+          ...channels,
+          {
+            ChannelName: 'shards',
+            DataSource: {
+              S3DataSource: {
+                S3DataType: 'S3Prefix',
+                S3Uri: `s3://${BUCKET}/shards/${name}/`,
+                S3DataDistributionType: 'ShardedByS3Key',
+              },
+            },
+          },
+        ],
         Environment: { BEHAVIOUR: 'ok', CHECKPOINTS: '1' },
       }),
     ),
@@ -401,6 +419,12 @@ test('a two-instance spot job runs algo-1 and algo-2, each with its own log stre
     assert.equal(
       lines.find((l) => l.startsWith('host ')),
       `host ${host} of 2; argv ['--epochs', '1']; job ${name}`,
+    );
+    const shards = host === 'algo-1' ? "['part-0.txt', 'part-2.txt']" : "['part-1.txt', 'part-3.txt']";
+    assert.equal(
+      lines.find((l) => l.startsWith('shards ')),
+      `shards ${shards}`,
+      'ShardedByS3Key splits the keys',
     );
   }
 });
