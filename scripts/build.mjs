@@ -26,6 +26,7 @@ export const LAZY_PACKAGES = {
   '@aws-sdk/client-sagemaker': 'aws-sagemaker',
   '@aws-sdk/client-ecr': 'aws-ecr',
   '@aws-sdk/client-s3': 'aws-s3',
+  '@aws-sdk/client-cloudwatch-logs': 'aws-logs',
   // Only the job service: the package's index would pull in every Vertex client and 60 MB of
   // generated protobuf code.
   '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',

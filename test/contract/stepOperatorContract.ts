@@ -6,7 +6,7 @@
 // harness that knows how to make its operator and stage a job in its artifact store.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ArtifactStore, runKeys } from '../../src/core/artifacts/artifactStore';
+import type { ArtifactStore } from '../../src/core/artifacts/artifactStore';
 import {
   type JobHandle,
   type JobSpec,
@@ -62,8 +62,11 @@ export function stepOperatorContract(backend: string, harness: () => ContractHar
       ['count 0', 'count 1', 'count 2', 'count 3', 'count 4'],
     );
     assert.match(lines.at(-1) ?? '', /^STEPOPS_STATUS \{.*"status": "succeeded"/);
-    const keys = await h.store.list(runKeys.outputs(job.runId));
-    assert.ok(keys.includes(`${runKeys.output(job.runId, 'output')}/metadata.json`), keys.join(', '));
+    // Where the job's outputs are: the handle says when the platform lays them out itself.
+    const outputs = h.store.keyOf(handle.outputs ?? job.outputs);
+    assert.ok(outputs !== undefined, `the outputs are in the store: ${handle.outputs ?? job.outputs}`);
+    const keys = await h.store.list(outputs);
+    assert.ok(keys.includes(`${outputs}/output/metadata.json`), keys.join(', '));
   });
 
   test(`${backend}: a failing step ends failed, with the reason and its kind`, async () => {
@@ -81,7 +84,7 @@ export function stepOperatorContract(backend: string, harness: () => ContractHar
     const h = harness();
     const operator = await h.operator();
     const handle = await operator.submit(
-      await h.job('count', { lines: 120, pause: 0.01 }),
+      await h.job('count', { lines: 120, pause: 0.05 }),
       new AbortController().signal,
     );
     const batches: LogBatch[] = [];

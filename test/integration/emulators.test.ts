@@ -390,7 +390,7 @@ test('services it started itself (on ports nothing used) are stopped with it', a
   assert.equal((await fetch(`http://${registry}/v2/`)).status, 200, 'the shared registry keeps running');
 });
 
-test('the example pipeline runs on aws-emulated, its job files, inputs and outputs staged through the emulated S3', async () => {
+test('the example pipeline runs on aws-emulated: the trainer on the emulated SageMaker, all of it staged through the emulated S3', async () => {
   const home = path.join(folder, 'pipeline-home');
   const project = path.join(folder, 'pipeline-project');
   await rm(home, { recursive: true, force: true });
@@ -414,6 +414,8 @@ test('the example pipeline runs on aws-emulated, its job files, inputs and outpu
       id: string;
       state: string;
       step: { name: string };
+      operator: { flavor: string };
+      job: { outputs?: string };
       artifacts: { runUri: string; store: { flavor: string } };
     }[];
     assert.deepEqual(records.map((r) => r.step.name).sort(), ['evaluate_model', 'load_customers', 'train_model']);
@@ -422,6 +424,12 @@ test('the example pipeline runs on aws-emulated, its job files, inputs and outpu
       assert.equal(record.artifacts.store.flavor, 's3');
       assert.match(record.artifacts.runUri, new RegExp(`^s3://[a-z0-9.-]+/.*${record.id}$`));
     }
+    // The trainer asks for the stack's "sagemaker" operator, which now runs; the others run locally.
+    assert.deepEqual(Object.fromEntries(records.map((r) => [r.step.name, r.operator.flavor])), {
+      load_customers: 'local_docker',
+      train_model: 'sagemaker',
+      evaluate_model: 'local_docker',
+    });
     // What is in the bucket, read through the real AWS SDK in the emulators' environment.
     const saved = { ...process.env };
     Object.assign(process.env, env);
@@ -431,7 +439,10 @@ test('the example pipeline runs on aws-emulated, its job files, inputs and outpu
       const bucket = await artifactStoreFor({ flavor: 's3', config: { path: storeRoot } }, async () => undefined);
       const keys = await bucket.list(trained.id);
       assert.ok(keys.includes(`${trained.id}/job.json`), keys.join(', '));
-      assert.ok(keys.includes(`${trained.id}/outputs/output/metadata.json`), keys.join(', '));
+      // SageMaker uploads /opt/ml/model under the job's name; the handle says where.
+      const outputs = bucket.keyOf(trained.job.outputs!)!;
+      assert.match(outputs, new RegExp(`^${trained.id}/[a-z0-9-]+/output/model$`));
+      assert.ok(keys.includes(`${outputs}/output/metadata.json`), keys.join(', '));
     } finally {
       process.env = saved;
     }

@@ -76,10 +76,19 @@ test('a cloud operator in a stack with a local store is refused before anything 
       ),
   );
   const s3 = stackWith([sm], { name: 'b', type: 'artifact_store', flavor: 's3', config: { path: 's3://b/p' } });
+  const planned = planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: s3, allStacks: [s3] });
+  assert.equal(planned.operator.name, 'sm', 'with an S3 store the SageMaker step is planned');
+  const vertex = {
+    name: 'sm',
+    type: 'step_operator' as const,
+    flavor: 'vertex',
+    config: { project: 'p', region: 'r' },
+  };
+  const gcs = stackWith([vertex], { name: 'g', type: 'artifact_store', flavor: 'gcp', config: { path: 'gs://b/p' } });
   assert.throws(
-    () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: s3, allStacks: [s3] }),
+    () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: gcs, allStacks: [gcs] }),
     /arrives in a coming release/,
-    'with the right store, what is left is the operator itself',
+    'an operator this version cannot run yet says so',
   );
   const summary = executionSummary(step, { kind: 'operator', operator: sm });
   assert.ok(summary.rows.some(([label]) => label === 'Machine'));

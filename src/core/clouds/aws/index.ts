@@ -7,6 +7,7 @@ import { ECR, S3_ARTIFACT_STORE, SAGEMAKER } from './flavors';
 import { checkS3 } from './s3/s3Check';
 import { s3StoreFactory } from './s3/s3Store';
 import { checkSageMaker } from './sagemaker/sagemakerCheck';
+import { SageMakerOperator, connectSageMaker } from './sagemaker/sagemakerOperator';
 
 export const AWS: CloudBackend = {
   id: 'aws',
@@ -16,6 +17,7 @@ export const AWS: CloudBackend = {
       spec: SAGEMAKER,
       check: (config, _secret, timeoutMs) => checkSageMaker(config, timeoutMs),
       stackRule: requiresArtifactStore('s3', 'an S3', 'SageMaker'),
+      operator: async (config) => new SageMakerOperator(await connectSageMaker(config), config),
     },
     {
       spec: ECR,
