@@ -11,6 +11,7 @@ import { TRAINING_JOB_NAME, trainingJobName } from '../../src/core/clouds/aws/sa
 import { trainingJobRequest } from '../../src/core/clouds/aws/sagemaker/trainingJobRequest';
 import { trainingJobStatus } from '../../src/core/clouds/aws/sagemaker/trainingJobStatus';
 import type { JobSpec } from '../../src/core/operators/stepOperator';
+import { loadServiceModel } from '../fakes/aws/serviceModel';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerExecution';
 
@@ -198,4 +199,22 @@ test('DescribeTrainingJob answers as states, SageMaker’s stages and messages, 
     'r',
   );
   assert.deepEqual([spot.state, spot.message], ['succeeded', 'Billable 65 s of 100 s trained (spot saved 35 %).']);
+});
+
+test("the request the operator builds passes AWS's own SageMaker model, with a long split environment too", () => {
+  const model = loadServiceModel('sagemaker');
+  const settings = sagemakerJobSettings({
+    role: ROLE,
+    region: 'eu-west-1',
+    experiment_name: 'churn',
+    environment: { LONG: 'v'.repeat(2000) },
+    estimator_args: { use_spot_instances: true, instance_count: 2, keep_alive_period_in_seconds: 600 },
+  });
+  const request = trainingJobRequest(JOB, trainingJobName(JOB.runId), settings);
+  assert.equal(model.validate('CreateTrainingJob', JSON.parse(JSON.stringify(request))), undefined);
+  const broken = { ...request, TrainingJobName: 'train_model' };
+  assert.match(
+    model.validate('CreateTrainingJob', broken)?.message ?? '',
+    /at 'trainingJobName' failed to satisfy constraint/,
+  );
 });

@@ -1,7 +1,7 @@
-// AWS's official API models as the request validation of the strict AWS fakes: the project's
-// extract of the current botocore models (models/, scripts/extract-aws-models.py) where present,
-// else the models Debian's python3-botocore ships (one service-2.json per service and API
-// version; 2022, so a few members stepops sends are added to it below). A request is checked as
+// AWS's official API models as the request validation of the strict AWS fakes: the models
+// Debian's python3-botocore ships (one service-2.json per service and API version; from 2022, so
+// the few members and limits AWS changed since that stepops relies on are added below, each
+// with its source). A request is checked as
 // AWS's front end checks it: first it must
 // deserialize into the operation's input shape (known members only, each of its shape's JSON
 // type), then every constraint of the model is checked (required, enum, pattern, lengths, list
@@ -37,10 +37,8 @@ export interface ServiceModel {
 
 /** Where Debian's python3-botocore puts the models: DIR/<service>/<version>/service-2.json. */
 export const BOTOCORE_DATA = '/usr/lib/python3/dist-packages/botocore/data';
-/** The project's extract of the current models: DIR/<service>.json. */
-export const PROJECT_MODELS = path.join(__dirname, 'models');
 /** Where models are looked for, the first found wins. */
-export const MODEL_SOURCES: readonly string[] = [PROJECT_MODELS, BOTOCORE_DATA];
+export const MODEL_SOURCES: readonly string[] = [BOTOCORE_DATA];
 
 export interface ModelShape {
   readonly type: string;
@@ -80,8 +78,21 @@ const LATER_MEMBERS: Partial<Record<AwsModelService, Record<string, Record<strin
   },
 };
 
+/**
+ * Limits AWS raised after that model: SageMaker's training Environment takes 100 variables now
+ * (48 in 2022; the CreateTrainingJob API reference: "Maximum number of 100 items"). Applied only
+ * where the installed model's limit is lower.
+ */
+const RAISED_LIMITS: Partial<Record<AwsModelService, Record<string, { readonly max: number }>>> = {
+  sagemaker: { TrainingEnvironmentMap: { max: 100 } },
+};
+
 function withLaterMembers(service: AwsModelService, model: BotocoreModel): BotocoreModel {
   const shapes: Record<string, ModelShape> = { ...model.shapes };
+  for (const [name, { max }] of Object.entries(RAISED_LIMITS[service] ?? {})) {
+    const shape = shapes[name];
+    if (shape && (shape.max ?? 0) < max) shapes[name] = { ...shape, max };
+  }
   for (const [structure, members] of Object.entries(LATER_MEMBERS[service] ?? {})) {
     const known = shapes[structure]?.members ?? {};
     for (const [member, { shapeName, shape }] of Object.entries(members)) {
@@ -139,12 +150,10 @@ function serviceModel(service: AwsModelService, source: string, model: BotocoreM
   };
 }
 
-/** The model files `sources` hold for `service`: DIR/<service>.json, else the newest DIR/<service>/<version>/service-2.json(.gz). */
+/** The model files `sources` hold for `service`, newest first: DIR/<service>/<version>/service-2.json(.gz). */
 export function modelFiles(service: AwsModelService, sources: readonly string[]): string[] {
   const files: string[] = [];
   for (const dir of sources) {
-    const extract = path.join(dir, `${service}.json`);
-    if (existsSync(extract)) files.push(extract);
     const versionsDir = path.join(dir, service);
     // Newest API version first; botocore compresses its models in later releases.
     const versions = existsSync(versionsDir)
