@@ -73,3 +73,32 @@ test('says precisely what is wrong: unknown key, wrong secret, wrong region, no 
   process.env.AWS_CONFIG_FILE = '/nonexistent/config';
   assert.match((await testConnection(operator(), noSecret)).message, /^No AWS credentials found/);
 });
+
+test('a profile the operator names is used, and a missing one is explained with its fix', async () => {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const folder = await mkdtemp(path.join(tmpdir(), 'stepops-aws-profile-'));
+  try {
+    await writeFile(
+      path.join(folder, 'credentials'),
+      `[ml-dev]\naws_access_key_id = ${READER.accessKeyId}\naws_secret_access_key = ${READER.secretAccessKey}\n`,
+    );
+    await writeFile(path.join(folder, 'config'), '[profile ml-dev]\nregion = eu-west-1\n');
+    Object.assign(process.env, {
+      AWS_SHARED_CREDENTIALS_FILE: path.join(folder, 'credentials'),
+      AWS_CONFIG_FILE: path.join(folder, 'config'),
+    });
+    const withProfile = (profile: string) => ({ ...operator(), config: { ...operator().config, profile } });
+    const ok = await testConnection(withProfile('ml-dev'), async () => undefined);
+    assert.equal(ok.ok, true, ok.message);
+    const missing = await testConnection(withProfile('nope'), async () => undefined);
+    assert.equal(missing.ok, false);
+    assert.match(
+      missing.message,
+      /No AWS credentials for profile "nope" \(region eu-west-1\): run "aws sso login --profile nope"/,
+    );
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});

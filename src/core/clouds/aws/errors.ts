@@ -9,12 +9,16 @@ export interface AwsCall {
   readonly region: string;
   /** Where the region came from, when not from the component (S3 stores take AWS_REGION). */
   readonly regionFrom?: string;
+  /** The shared-config profile the credentials were looked up with, when the component names one. */
+  readonly profile?: string;
 }
 
 export function explainAwsError(error: Error & { code?: string }, call: AwsCall): string {
   switch (error.name) {
     case 'CredentialsProviderError':
-      return 'No AWS credentials found: configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).';
+      return call.profile
+        ? `No AWS credentials for profile "${call.profile}" (region ${call.region}): run "aws sso login --profile ${call.profile}" for an SSO profile, or "aws configure --profile ${call.profile}". ${error.message}`
+        : 'No AWS credentials found: configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).';
     case 'UnrecognizedClientException':
     case 'InvalidClientTokenId':
       return `AWS does not recognise the access key: ${error.message}`;

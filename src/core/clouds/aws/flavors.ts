@@ -58,6 +58,15 @@ export const SAGEMAKER: FlavorSpec = {
       pattern: { regex: /^[a-z]{2}(-gov)?-[a-z]+-\d$/, message: 'an AWS region looks like eu-west-1' },
     },
     {
+      name: 'profile',
+      label: 'AWS profile',
+      kind: 'string',
+      description:
+        "A profile of your shared AWS config to take credentials from (SSO, credential_process, roles); empty: the SDK's own chain (AWS_PROFILE, the environment, instance roles).",
+      placeholder: 'ml-dev',
+      pattern: { regex: /^[\w.+@-]{1,128}$/, message: 'a profile name is letters, digits and . _ + @ -' },
+    },
+    {
       name: 'instance_type',
       label: 'Instance type',
       kind: 'string',

@@ -12,8 +12,10 @@ export async function checkSageMaker(
   const region = String(config.region ?? '');
   if (!region) return { ok: false, message: "Set the SageMaker operator's region first." };
   const { SageMakerClient, ListTrainingJobsCommand } = await import('@aws-sdk/client-sagemaker');
+  const profile = typeof config.profile === 'string' && config.profile ? config.profile : undefined;
   const client = new SageMakerClient({
     region,
+    ...(profile ? { profile } : {}),
     maxAttempts: 2,
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
   });
@@ -25,6 +27,7 @@ export async function checkSageMaker(
       service: 'SageMaker',
       action: 'sagemaker:ListTrainingJobs',
       region,
+      ...(profile ? { profile } : {}),
     });
     return { ok: false, message };
   } finally {

@@ -22,6 +22,7 @@ export interface SageMakerClients {
   readonly sagemaker: SageMakerClient;
   readonly logs: CloudWatchLogsClient;
   readonly region: string;
+  readonly profile?: string;
 }
 
 export async function connectSageMaker(config: Readonly<Record<string, unknown>>): Promise<SageMakerClients> {
@@ -36,6 +37,7 @@ export async function connectSageMaker(config: Readonly<Record<string, unknown>>
     sagemaker: new SageMakerClient({ region, ...profile }),
     logs: new CloudWatchLogsClient({ region, ...profile }),
     region,
+    ...profile,
   };
 }
 
@@ -61,7 +63,7 @@ export class SageMakerOperator implements StepOperator {
       // Another attempt (a retry after a lost answer, another process) made it first: that is the job.
       const raced = (error as Error).name === 'ResourceInUse' ? await this.describe(name) : undefined;
       if (raced) return this.handleFor(raced);
-      throw new Error(explainSubmitError(error as Error, this.clients.region, settings.role));
+      throw new Error(explainSubmitError(error as Error, this.clients, settings.role));
     }
     return this.handleFor(request);
   }
@@ -150,7 +152,8 @@ export class SageMakerOperator implements StepOperator {
   }
 }
 
-function explainSubmitError(error: Error, region: string, role: string): string {
+function explainSubmitError(error: Error, clients: SageMakerClients, role: string): string {
+  const { region } = clients;
   switch (error.name) {
     case 'ValidationException':
       return `SageMaker refused the training job: ${error.message}`;
@@ -159,6 +162,11 @@ function explainSubmitError(error: Error, region: string, role: string): string 
     case 'AccessDeniedException':
       return `Permission denied: the identity may not create training jobs in ${region}, or may not pass the role ${role} (it needs sagemaker:CreateTrainingJob and iam:PassRole). ${error.message}`;
     default:
-      return explainAwsError(error, { service: 'SageMaker', action: 'sagemaker:CreateTrainingJob', region });
+      return explainAwsError(error, {
+        service: 'SageMaker',
+        action: 'sagemaker:CreateTrainingJob',
+        region,
+        ...(clients.profile ? { profile: clients.profile } : {}),
+      });
   }
 }
