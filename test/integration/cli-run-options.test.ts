@@ -2,26 +2,13 @@
 // the stack asked for (not the folder's active one), and a follower prints JSON Lines that carry
 // the engine's timestamps and streams.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunRecord } from '../../src/core/runs/runRecord';
-import { type CliContext, runCli, startCli } from './cliProcess';
+import { type CliContext, type CliProject, makeCliProject, startCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
 
 const env = integrationEnvironment();
-let project: string;
-let home: string;
-
-before(async () => {
-  project = await mkdtemp(path.join(tmpdir(), 'stepops-cli-options-'));
-  home = await mkdtemp(path.join(tmpdir(), 'stepops-cli-options-home-'));
-  await mkdir(path.join(project, 'jobs'));
-  await writeFile(path.join(project, 'jobs', '__init__.py'), '');
-  await writeFile(
-    path.join(project, 'jobs', 'work.py'),
-    `import sys
+const STEPS = `import sys
 import time
 from zenml import pipeline, step
 
@@ -44,16 +31,16 @@ def double(n: int) -> int:
 def chain():
     n = ticker(lines=2, pause=0.0)
     double(n)
-`,
-  );
-});
-after(async () => {
-  await rm(project, { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
-});
+`;
+let fixture: CliProject;
 
-const context = (): CliContext => ({ cwd: project, env: { ...process.env, STEPOPS_HOME: home } });
-const cli = (...args: string[]) => runCli(context(), ...args);
+before(async () => {
+  fixture = await makeCliProject('stepops-cli-options', STEPS);
+});
+after(() => fixture.remove());
+
+const context = (): CliContext => fixture.context();
+const cli = (...args: string[]) => fixture.cli(...args);
 
 test('run --stack runs a step and a pipeline on that stack, leaving the active one as it was', async () => {
   for (const args of [

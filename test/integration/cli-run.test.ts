@@ -1,25 +1,14 @@
 // `stepops run` in a real process against the real engine, killed in the middle, and
 // `stepops logs --follow` in a new process picking the job up: every line exactly once.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type CliContext, runCli, startCli } from './cliProcess';
+import { type CliContext, type CliProject, makeCliProject, startCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
 
 const env = integrationEnvironment();
-let project: string;
-let home: string;
-
-before(async () => {
-  project = await mkdtemp(path.join(tmpdir(), 'stepops-cli-project-'));
-  home = await mkdtemp(path.join(tmpdir(), 'stepops-cli-home-'));
-  await mkdir(path.join(project, 'jobs'));
-  await writeFile(path.join(project, 'jobs', '__init__.py'), '');
-  await writeFile(
-    path.join(project, 'jobs', 'work.py'),
-    `import time
+const STEPS = `import time
 from zenml import step
 
 
@@ -34,16 +23,18 @@ def ticker(lines: int = 80, pause: float = 0.05) -> int:
 @step
 def boom() -> None:
     raise KeyError("missing column")
-`,
-  );
-});
-after(async () => {
-  await rm(project, { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
-});
+`;
+let fixture: CliProject;
+let project: string;
 
-const context = (): CliContext => ({ cwd: project, env: { ...process.env, STEPOPS_HOME: home } });
-const cli = (...args: string[]) => runCli(context(), ...args);
+before(async () => {
+  fixture = await makeCliProject('stepops-cli', STEPS);
+  ({ project } = fixture);
+});
+after(() => fixture.remove());
+
+const context = (): CliContext => fixture.context();
+const cli = (...args: string[]) => fixture.cli(...args);
 
 test('a failing step makes stepops run exit 1 with the traceback and the reason', async () => {
   const result = await cli('run', 'jobs/work.py:boom', '--base-image', env.pythonImage);
