@@ -141,3 +141,22 @@ test('the outcome: the step from the runtime, the platform from the backend', ()
   );
   assert.deepEqual(capacity.failure, { stage: 'running', kind: 'capacity', reason: 'no ml.p4d capacity' });
 });
+
+test('runs push to ECR (its repository readied first) and refuse registries they cannot push to yet', () => {
+  const step = discoverPythonSource(parser, SOURCE).steps[0]!;
+  const gpu = { name: 'gpu', type: 'step_operator' as const, flavor: 'local_docker', config: {} };
+  const store = { name: 'local', type: 'artifact_store' as const, flavor: 'local', config: { path: '/a' } };
+  const withRegistry = (flavor: string, uri: string): Stack => ({
+    ...stackWith([gpu], store),
+    containerRegistry: { name: 'reg', type: 'container_registry', flavor, config: { uri } },
+  });
+  const ecr = withRegistry('aws', '123456789012.dkr.ecr.eu-west-1.amazonaws.com');
+  const planned = planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: ecr, allStacks: [ecr] });
+  assert.equal(planned.registry?.uri, '123456789012.dkr.ecr.eu-west-1.amazonaws.com');
+  assert.equal(typeof planned.registry?.prepare, 'function', 'the repository is readied before the push');
+  const ar = withRegistry('gcp', 'europe-west4-docker.pkg.dev/p/steps');
+  assert.throws(
+    () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: ar, allStacks: [ar] }),
+    /pushes to a gcp registry \("reg"\), which runs cannot push to in this version/,
+  );
+});

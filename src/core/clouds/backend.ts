@@ -15,6 +15,13 @@ export type RegistryLogin = (
   timeoutMs: number,
 ) => Promise<RegistryCredentials | undefined>;
 
+/** Readies REGISTRY/REPOSITORY for a push (e.g. creates it); `config` is the registry component's. */
+export type PrepareRepository = (
+  config: Readonly<Record<string, unknown>>,
+  repository: string,
+  timeoutMs: number,
+) => Promise<void>;
+
 export type StackRule = (stack: Stack, operatorName: string) => string | undefined;
 
 export interface ComponentBackend {
@@ -27,6 +34,11 @@ export interface ComponentBackend {
   readonly store?: ArtifactStoreFactory;
   /** Container registry flavors: the login a push uses (undefined: anonymous). */
   readonly registryLogin?: RegistryLogin;
+  /**
+   * Container registry flavors runs can push to, with what a push needs first (ECR: the
+   * repository must exist). A registry flavor without it is refused for runs, with the reason.
+   */
+  readonly pushes?: { readonly prepare?: PrepareRepository };
   /** Step operator flavors: why a stack cannot run this operator's jobs (with the fix), or undefined. */
   readonly stackRule?: StackRule;
 }

@@ -56,6 +56,24 @@ export function nonSecretConfig(
   return Object.fromEntries(Object.entries(config).filter(([name]) => !secrets.has(name)));
 }
 
+/** Whether runs can push to a registry flavor in this version (its backend declares how). */
+export function canPushTo(flavor: string): boolean {
+  return componentBackend('container_registry', flavor)?.pushes !== undefined;
+}
+
+/** Readies a repository of a registry component for a push (ECR: created when missing). */
+export async function prepareRepository(
+  component: { readonly flavor: string; readonly config: Readonly<Record<string, unknown>> },
+  repository: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  await componentBackend('container_registry', component.flavor)?.pushes?.prepare?.(
+    component.config,
+    repository,
+    timeoutMs,
+  );
+}
+
 /** The login for pushes to a container registry component (undefined: anonymous pushes). */
 export async function registryLoginFor(
   component: { readonly flavor: string; readonly config: Readonly<Record<string, unknown>> },

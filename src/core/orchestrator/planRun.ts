@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { DiscoveredStep } from '../python/model';
 import { DEFAULT_BASE_IMAGE } from '../stacks/executionSummary';
 import { LOCAL_OPERATOR_NAME, type Stack, type StackComponent, localOperatorOf } from '../stacks/model';
-import { componentBackend, registryLoginFor, runnableOperatorFlavors } from '../clouds';
+import { canPushTo, componentBackend, prepareRepository, registryLoginFor, runnableOperatorFlavors } from '../clouds';
 import { effectiveOperatorSettings } from '../stacks/stepSettings';
 import type { StepRunRequest } from './stepRunner';
 
@@ -46,10 +46,10 @@ export function planStepRun(input: RunPlanInput): StepRunRequest {
   }
   const config = operator.config as Record<string, unknown>;
   const registry = input.stack.containerRegistry;
-  if (registry && registry.flavor !== 'default') {
+  if (registry && !canPushTo(registry.flavor)) {
     throw new RunPlanError(
-      `Stack "${input.stack.name}" pushes to a ${registry.flavor} registry ("${registry.name}"), whose login arrives with the ` +
-        `${registry.flavor} operator. Use a stack without it, or with a generic OCI registry, for now.`,
+      `Stack "${input.stack.name}" pushes to a ${registry.flavor} registry ("${registry.name}"), which runs cannot push ` +
+        `to in this version (its pushes arrive with its cloud's operator). Use a stack with an ECR or a generic OCI registry.`,
     );
   }
   const requirementsFile = existsSync(path.join(input.projectRoot, 'requirements.txt'))
@@ -69,7 +69,14 @@ export function planStepRun(input: RunPlanInput): StepRunRequest {
     ...(input.parameters ? { parameters: input.parameters } : {}),
     ...(input.inputs ? { inputs: input.inputs } : {}),
     // Credentials are added by the caller (SecretStorage in the editor, the environment in the CLI).
-    ...(registry ? { registry: { uri: String((registry.config as { uri: string }).uri) } } : {}),
+    ...(registry
+      ? {
+          registry: {
+            uri: String((registry.config as { uri: string }).uri),
+            prepare: (repository: string) => prepareRepository(registry, repository),
+          },
+        }
+      : {}),
   };
 }
 

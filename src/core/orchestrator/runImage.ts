@@ -16,17 +16,19 @@ export async function buildRunImage(
   await enter('hashing');
   let phase: RunState = 'hashing';
   const transitions: Promise<void>[] = [];
+  const repository =
+    path
+      .basename(request.projectRoot)
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]/g, '-') || 'project';
+  await request.registry?.prepare?.(repository);
   const image = await ensureStepImage(docker, {
     projectRoot: request.projectRoot,
     runtimeRoot,
     baseImage: request.baseImage,
     ...(request.requirementsFile ? { requirementsFile: request.requirementsFile } : {}),
     ...(request.findLinks ? { findLinks: request.findLinks } : {}),
-    repository:
-      path
-        .basename(request.projectRoot)
-        .toLowerCase()
-        .replace(/[^a-z0-9._-]/g, '-') || 'project',
+    repository,
     ...(request.registry ? { registry: request.registry.uri } : {}),
     ...(request.registry?.credentials ? { credentials: request.registry.credentials } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

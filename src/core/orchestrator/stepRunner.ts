@@ -46,7 +46,12 @@ export interface StepRunRequest {
   readonly requirementsFile?: string;
   /** Project-relative folder of wheels that pip installs requirements from, without an index. */
   readonly findLinks?: string;
-  readonly registry?: { readonly uri: string; readonly credentials?: RegistryCredentials };
+  readonly registry?: {
+    readonly uri: string;
+    readonly credentials?: RegistryCredentials;
+    /** Readies the repository before a push (ECR: created when missing). */
+    readonly prepare?: (repository: string) => Promise<void>;
+  };
 }
 
 export type RunEvent =

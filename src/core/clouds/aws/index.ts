@@ -2,7 +2,8 @@
 import type { CloudBackend } from '../backend';
 import { requiresArtifactStore } from '../shared/stackRules';
 import { checkEcr } from './ecr/ecrCheck';
-import { ecrLogin } from './ecr/ecrLogin';
+import { cachedEcrLogin } from './ecr/ecrLogin';
+import { ensureEcrRepository } from './ecr/ecrRepository';
 import { ECR, S3_ARTIFACT_STORE, SAGEMAKER } from './flavors';
 import { checkS3 } from './s3/s3Check';
 import { s3StoreFactory } from './s3/s3Store';
@@ -22,7 +23,13 @@ export const AWS: CloudBackend = {
     {
       spec: ECR,
       check: (config, _secret, timeoutMs) => checkEcr(config, timeoutMs),
-      registryLogin: async (config, _secret, timeoutMs) => (await ecrLogin(String(config.uri), timeoutMs)).credentials,
+      registryLogin: async (config, _secret, timeoutMs) =>
+        (await cachedEcrLogin(String(config.uri), timeoutMs)).credentials,
+      pushes: {
+        prepare: async (config, repository, timeoutMs) => {
+          await ensureEcrRepository(String(config.uri), repository, timeoutMs);
+        },
+      },
     },
     {
       spec: S3_ARTIFACT_STORE,

@@ -20,7 +20,7 @@ export const LOCAL: CloudBackend = {
         return new LocalDockerOperator(await context.docker(), context, network ? { networkMode: network } : {});
       },
     },
-    { spec: OCI_REGISTRY, check: checkOciRegistry, registryLogin: storedRegistryLogin },
+    { spec: OCI_REGISTRY, check: checkOciRegistry, registryLogin: storedRegistryLogin, pushes: {} },
     { spec: LOCAL_ARTIFACT_STORE, check: checkLocalFolder, store: localFolderStoreFactory },
     { spec: EMBEDDED_ORCHESTRATOR, check: checkEmbeddedOrchestrator },
   ],

@@ -19,6 +19,20 @@ export interface EcrLogin {
   readonly expiresAt?: Date;
 }
 
+/** Logins by registry host, reused until shortly before ECR says they expire (12 hours). */
+const cachedLogins = new Map<string, EcrLogin>();
+const EXPIRY_MARGIN_MS = 5 * 60_000;
+
+/** An ECR login, from the cache while it has more than a few minutes left. */
+export async function cachedEcrLogin(registryUri: string, timeoutMs = 10_000, now = Date.now): Promise<EcrLogin> {
+  const host = registryUri.split('/')[0]!;
+  const cached = cachedLogins.get(host);
+  if (cached?.expiresAt && cached.expiresAt.getTime() - EXPIRY_MARGIN_MS > now()) return cached;
+  const login = await ecrLogin(registryUri, timeoutMs);
+  cachedLogins.set(host, login);
+  return login;
+}
+
 export async function ecrLogin(registryUri: string, timeoutMs = 10_000): Promise<EcrLogin> {
   const host = registryUri.split('/')[0]!;
   const parsed = parseEcrHost(host);
