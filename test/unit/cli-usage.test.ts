@@ -139,35 +139,35 @@ test('usage errors exit 2, name the culprit and point at --help', async () => {
 });
 
 test('run --stack picks the stack for a step and a pipeline; an unknown one is refused with the known ones', async () => {
-  // Two stacks that differ only in their ECR registry, which this version refuses to push to
-  // before anything is built: the refusal names the stack the run was planned on.
+  // Two stacks that differ only in their Artifact Registry, which runs cannot push to yet, so the
+  // run is refused before anything is built: the refusal names the stack the run was planned on.
   const setup = [
     ['components', 'register', 'step_operator', 'local_docker', 'here'],
     [
       'components',
       'register',
       'container_registry',
-      'aws',
-      'ecr-a',
+      'gcp',
+      'ar-a',
       '--set',
-      'uri=111111111111.dkr.ecr.eu-west-1.amazonaws.com',
+      'uri=europe-west4-docker.pkg.dev/project-a/steps',
     ],
     [
       'components',
       'register',
       'container_registry',
-      'aws',
-      'ecr-b',
+      'gcp',
+      'ar-b',
       '--set',
-      'uri=222222222222.dkr.ecr.eu-west-1.amazonaws.com',
+      'uri=europe-west4-docker.pkg.dev/project-b/steps',
     ],
-    ['stacks', 'register', 'stack-a', '--step-operator', 'here', '--container-registry', 'ecr-a'],
-    ['stacks', 'register', 'stack-b', '--step-operator', 'here', '--container-registry', 'ecr-b'],
+    ['stacks', 'register', 'stack-a', '--step-operator', 'here', '--container-registry', 'ar-a'],
+    ['stacks', 'register', 'stack-b', '--step-operator', 'here', '--container-registry', 'ar-b'],
     ['stacks', 'use', 'stack-a'],
   ];
   for (const args of setup) assert.equal((await cli(...args)).code, 0, args.join(' '));
   const refusal = (stack: string) =>
-    new RegExp(`Stack "${stack}" pushes to a aws registry \\("ecr-${stack.slice(-1)}"\\)`);
+    new RegExp(`Stack "${stack}" pushes to a gcp registry \\("ar-${stack.slice(-1)}"\\)`);
 
   for (const target of ['jobs/work.py:hello', 'jobs/work.py:greet']) {
     const active = await cli('run', target);

@@ -71,3 +71,13 @@ test('a login is reused until shortly before it expires', async () => {
   await cachedEcrLogin(REGISTRY, 10_000, later);
   assert.equal(tokens(), before + 2, 'a login about to expire is made again');
 });
+
+test('a login that cannot be made says why, as the connection test does', async () => {
+  delete process.env.AWS_ACCESS_KEY_ID;
+  delete process.env.AWS_SECRET_ACCESS_KEY;
+  Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' });
+  await assert.rejects(
+    cachedEcrLogin('999999999999.dkr.ecr.eu-west-1.amazonaws.com'),
+    /^Error: No login for the ECR registry 999999999999\.dkr\.ecr\.eu-west-1\.amazonaws\.com: No AWS credentials found: configure them/,
+  );
+});

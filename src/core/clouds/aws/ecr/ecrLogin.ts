@@ -3,6 +3,7 @@
 // `aws ecr get-login-password | docker login` does. Credentials and the endpoint come from the
 // AWS SDK's own chain and settings (AWS_ENDPOINT_URL_ECR and friends).
 import type { RegistryCredentials } from '../../../images/registryAuth';
+import { explainAwsError } from '../errors';
 
 const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
 
@@ -28,7 +29,16 @@ export async function cachedEcrLogin(registryUri: string, timeoutMs = 10_000, no
   const host = registryUri.split('/')[0]!;
   const cached = cachedLogins.get(host);
   if (cached?.expiresAt && cached.expiresAt.getTime() - EXPIRY_MARGIN_MS > now()) return cached;
-  const login = await ecrLogin(registryUri, timeoutMs);
+  let login: EcrLogin;
+  try {
+    login = await ecrLogin(registryUri, timeoutMs);
+  } catch (error) {
+    // What the connection test says too: no credentials, a wrong key, a missing permission...
+    const region = parseEcrHost(host)?.region ?? 'its region';
+    throw new Error(
+      `No login for the ECR registry ${host}: ${explainAwsError(error as Error, { service: 'ECR', action: 'ecr:GetAuthorizationToken', region })}`,
+    );
+  }
   cachedLogins.set(host, login);
   return login;
 }
