@@ -7,6 +7,8 @@ const ICONS: Record<string, [string, string?]> = {
   failed: ['error', 'testing.iconFailed'],
   cancelled: ['circle-slash'],
   cancelling: ['loading~spin'],
+  // Accepted by the backend, not yet running (queued, provisioning, downloading): waiting, not busy.
+  pending: ['clock'],
 };
 
 /** The Runs view: newest first, with status, operator, duration and image tag. */
