@@ -28,7 +28,7 @@ const ACCOUNT_ID = '444455556666';
 const BUCKET = 'contract-sagemaker';
 const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/stepops-contract`;
 const KEY = {
-  accessKeyId: 'AKIASTEPOPSCONTRACT1',
+  accessKeyId: 'AKIDSTEPOPSSMCONTRACT',
   secretAccessKey: 'sagemaker-contract-secret',
   accountId: ACCOUNT_ID,
 };

@@ -34,8 +34,8 @@ const REGION = 'eu-west-1';
 const ACCOUNT_ID = '111122223333';
 const BUCKET = 'training-data';
 const ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/stepops-training`;
-const KEY = { accessKeyId: 'AKIASAGEMAKEREMU0001', secretAccessKey: 'sagemaker-emulator-test-secret' };
-const OUTSIDER = { accessKeyId: 'AKIASAGEMAKEREMU0002', secretAccessKey: 'sagemaker-emulator-outsider' };
+const KEY = { accessKeyId: 'AKIDSTEPOPSSMEMU01', secretAccessKey: 'sagemaker-emulator-test-secret' };
+const OUTSIDER = { accessKeyId: 'AKIDSTEPOPSSMEMU02', secretAccessKey: 'sagemaker-emulator-outsider' };
 const nonce = randomUUID().slice(0, 8);
 const image = `${env.registry}/stepops-it/sagemaker-train:${nonce}`;
 

@@ -9,7 +9,7 @@ import { TRAINING_LOG_GROUP, tailTrainingLogs } from '../../src/core/clouds/aws/
 import type { LogBatch } from '../../src/core/operators/stepOperator';
 import { type FakeCloudWatchLogs, startFakeCloudWatchLogs } from '../fakes/aws/fakeCloudWatchLogs';
 
-const KEY = { accessKeyId: 'AKIASTEPOPSLOGTAIL01', secretAccessKey: 'log-tail-test-secret' };
+const KEY = { accessKeyId: 'AKIDSTEPOPSLOGTAIL', secretAccessKey: 'log-tail-test-secret' };
 let logs: FakeCloudWatchLogs;
 let client: CloudWatchLogsClient;
 const saved = { ...process.env };

@@ -37,8 +37,9 @@ function generateIdentity(): EmulatorIdentity {
   const keyChars = Array.from({ length: 13 }, () => KEY_ALPHABET[randomInt(KEY_ALPHABET.length)]).join('');
   return {
     version: 1,
-    // AKIA + "EMU": it reads as what it is in any log it ends up in.
-    aws: { accessKeyId: `AKIAEMU${keyChars}`, secretAccessKey: randomBytes(30).toString('base64') },
+    // AKID (no real key's prefix) + "EMU": no secret scanner takes it for an AWS key, and it
+    // reads as what it is in any log it ends up in.
+    aws: { accessKeyId: `AKIDEMU${keyChars}`, secretAccessKey: randomBytes(30).toString('base64') },
     gcp: {
       projectNumber: String(randomInt(100_000_000_000, 999_999_999_999)),
       subjectToken: randomBytes(32).toString('base64url'),
