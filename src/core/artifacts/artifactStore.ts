@@ -11,6 +11,8 @@
 export interface ArtifactStore {
   /** The store's root as users write it: an absolute folder, or SCHEME://bucket/prefix. */
   readonly root: string;
+  /** Set for a store that is a folder on this machine: local operators mount it instead of copying. */
+  readonly localFolder?: string;
   /** The URI of a key under the root. */
   uri(key: string): string;
   /** The key of a URI under this store's root; undefined when the URI is elsewhere. */

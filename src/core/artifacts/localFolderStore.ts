@@ -20,7 +20,7 @@ export function localFolderStore(root: string): ArtifactStore {
   }
   const folder = path.resolve(root);
   const fileOf = (key: string) => (key ? localPathOf(folder, key) : folder);
-  return objectStore(folderAddress(folder, fileOf), {
+  const store = objectStore(folderAddress(folder, fileOf), {
     put: (key, body, signal) =>
       writeFileAtomic(fileOf(key), body instanceof Uint8Array ? body : createReadStream(body.file), {
         mode: 0o666,
@@ -40,6 +40,7 @@ export function localFolderStore(root: string): ArtifactStore {
     explain: (error, access, uri) =>
       new Error(`Cannot ${access} ${uri}: ${(error as Error).message}`, { cause: error }),
   });
+  return { ...store, localFolder: folder };
 }
 
 /** The factory for the `local` artifact store flavor: its `path` is an absolute folder, or ~/... */

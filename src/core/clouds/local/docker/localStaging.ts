@@ -46,7 +46,7 @@ export class StagingArea {
     const inputKeys = Object.entries(job.inputs).map(([name, uri]) => [name, keyOf(`Input "${name}"`, uri)] as const);
     const jobKey = keyOf('The job file', job.jobFile);
     const outputsKey = keyOf('The outputs folder', job.outputs);
-    if (path.isAbsolute(store.root)) return mountStore(store.root, jobKey, inputKeys, outputsKey);
+    if (store.localFolder) return mountStore(store.localFolder, jobKey, inputKeys, outputsKey);
 
     const folder = path.join(this.stagingRoot, job.runId);
     await rm(folder, { recursive: true, force: true }); // a retried submit starts from a clean copy
