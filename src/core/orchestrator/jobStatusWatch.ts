@@ -2,7 +2,7 @@
 // link), so that users see "Downloading" or "QUEUED" rather than "running" for minutes. Reading
 // the status may fail now and then (a dropped connection, throttling): a few failures in a row
 // are waited out with growing pauses before the watch gives up.
-import { sleep } from '../operators/polling';
+import { Backoff, sleep } from '../operators/polling';
 import { type JobHandle, type JobStatus, type StepOperator, isTerminal } from '../operators/stepOperator';
 
 export interface StatusWatchOptions {
@@ -21,15 +21,17 @@ export async function watchJobStatus(
 ): Promise<JobStatus | undefined> {
   let last: JobStatus | undefined;
   let failures = 0;
+  const backoff = new Backoff(options.pollMs);
   while (!options.signal.aborted) {
     let status: JobStatus;
     try {
       status = await operator.status(handle);
       failures = 0;
+      backoff.reset();
     } catch (error) {
       failures += 1;
       if (failures > (options.maxFailures ?? 5)) throw error;
-      await sleep(options.pollMs * 2 ** failures, options.signal);
+      await sleep(backoff.next(), options.signal);
       continue;
     }
     if (!last || changed(last, status)) {

@@ -3,16 +3,12 @@
 // and Azure ML wrap them, Vertex reports only "failed"); the backend's status says whether the
 // platform delivered (image pulled, outputs uploaded, no timeout).
 import type { FailureKind, JobStatus } from '../operators/stepOperator';
-import type { RunOutcome, RunRecord } from '../runs/runRecord';
+import type { RunOutcome, RunRecord, RuntimeStatus } from '../runs/runRecord';
+
+export type { RuntimeStatus };
 
 /** The runtime's last stdout line (runtime/stepops_runtime/__main__.py). */
 export const RUNTIME_STATUS_PREFIX = 'STEPOPS_STATUS ';
-
-export interface RuntimeStatus {
-  readonly status: 'succeeded' | 'user_error' | 'runtime_error' | 'cancelled';
-  readonly reason?: string;
-  readonly step?: string;
-}
 
 /** The status line's content, or undefined for any other line (or a damaged status line). */
 export function parseRuntimeStatus(text: string): RuntimeStatus | undefined {

@@ -70,16 +70,19 @@ export interface RunRecord {
   };
   readonly logCursor?: LogCursor;
   /** The runtime's closing status line, once the log has delivered it: the step's own outcome. */
-  readonly runtime?: {
-    readonly status: 'succeeded' | 'user_error' | 'runtime_error' | 'cancelled';
-    readonly reason?: string;
-    readonly step?: string;
-  };
+  readonly runtime?: RuntimeStatus;
   /** Size of RUN.log when logCursor was saved (see RunStore.rewindLogs). */
   readonly logBytes?: number;
   readonly failure?: { readonly stage: RunState; readonly reason: string; readonly kind?: FailureKind };
   readonly outputs?: Readonly<Record<string, OutputMetadata>>;
   readonly exitCode?: number;
+}
+
+/** What the runtime's closing `STEPOPS_STATUS {json}` line says (orchestrator/runOutcome.ts reads it). */
+export interface RuntimeStatus {
+  readonly status: 'succeeded' | 'user_error' | 'runtime_error' | 'cancelled';
+  readonly reason?: string;
+  readonly step?: string;
 }
 
 export interface RunDriver {
