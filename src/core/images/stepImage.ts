@@ -14,6 +14,8 @@ export interface StepImageRequest extends Omit<BuildContextInputs, 'baseImageId'
   /** Repository name under the registry, e.g. the project's name. */
   readonly repository: string;
   readonly credentials?: RegistryCredentials;
+  /** Readies the repository before a push is needed (ECR: created when missing); not called when nothing is pushed. */
+  readonly beforePush?: () => Promise<void>;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ImageProgress | { phase: 'hash' | 'reuse'; message: string }) => void;
 }
@@ -69,6 +71,7 @@ export async function ensureStepImage(docker: DockerClient, request: StepImageRe
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
   if (!request.registry) return { reference, hash: context.hash, built: true, pushed: false };
+  await request.beforePush?.();
   const pushed = await pushImage(docker, {
     reference,
     ...(request.credentials ? { credentials: request.credentials } : {}),

@@ -21,7 +21,6 @@ export async function buildRunImage(
       .basename(request.projectRoot)
       .toLowerCase()
       .replace(/[^a-z0-9._-]/g, '-') || 'project';
-  await request.registry?.prepare?.(repository);
   const image = await ensureStepImage(docker, {
     projectRoot: request.projectRoot,
     runtimeRoot,
@@ -31,6 +30,7 @@ export async function buildRunImage(
     repository,
     ...(request.registry ? { registry: request.registry.uri } : {}),
     ...(request.registry?.credentials ? { credentials: request.registry.credentials } : {}),
+    ...(request.registry?.prepare ? { beforePush: () => request.registry!.prepare!(repository) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (progress) => {
       const next: RunState | undefined =
