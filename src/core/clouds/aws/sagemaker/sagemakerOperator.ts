@@ -8,7 +8,15 @@
 // (AWS_ENDPOINT_URL_SAGEMAKER, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS).
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DescribeTrainingJobResponse, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import type { JobHandle, JobSpec, JobStatus, LogBatch, LogCursor, StepOperator } from '../../../operators/stepOperator';
+import {
+  type JobHandle,
+  type JobSpec,
+  type JobStatus,
+  type LogBatch,
+  type LogCursor,
+  type StepOperator,
+  isTerminal,
+} from '../../../operators/stepOperator';
 import { explainAwsError } from '../errors';
 import { sagemakerJobSettings } from './sagemakerSettings';
 import { trainingJobName } from './trainingJobName';
@@ -42,6 +50,9 @@ export async function connectSageMaker(config: Readonly<Record<string, unknown>>
 }
 
 export class SageMakerOperator implements StepOperator {
+  /** The latest status per job, so the log tail's "has it ended?" costs no second DescribeTrainingJob. */
+  private readonly lastStatus = new Map<string, { readonly at: number; readonly status: JobStatus }>();
+
   constructor(
     private readonly clients: SageMakerClients,
     /** The component's non-secret config, kept in each handle for reattach. */
@@ -74,6 +85,12 @@ export class SageMakerOperator implements StepOperator {
   }
 
   async status(handle: JobHandle): Promise<JobStatus> {
+    const status = await this.describeStatus(handle);
+    this.lastStatus.set(handle.jobId, { at: Date.now(), status });
+    return status;
+  }
+
+  private async describeStatus(handle: JobHandle): Promise<JobStatus> {
     const job = await this.describe(handle.jobId);
     if (!job) {
       return {
@@ -91,8 +108,10 @@ export class SageMakerOperator implements StepOperator {
       jobName: handle.jobId,
       multiInstance: Number(handle.details.instanceCount ?? 1) > 1,
       jobEnded: async () => {
-        const state = (await this.status(handle)).state;
-        return state === 'succeeded' || state === 'failed' || state === 'cancelled';
+        // The runner's status watch asks every few hundred milliseconds: a fresh answer is reused.
+        const recent = this.lastStatus.get(handle.jobId);
+        const status = recent && Date.now() - recent.at < this.pollMs ? recent.status : await this.status(handle);
+        return isTerminal(status.state);
       },
       pollMs: this.pollMs,
       ...(signal ? { signal } : {}),
