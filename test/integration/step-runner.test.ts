@@ -61,6 +61,12 @@ def slow(lines: int = 40, pause: float = 0.05) -> int:
 @step
 def fails() -> None:
     raise RuntimeError("the data is wrong")
+
+
+@step
+def greeting() -> str:
+    import os
+    return os.environ["GREETING"]
 `,
   );
   ({ runner, store } = createProjectRunner({
@@ -209,4 +215,12 @@ test('reattaching from the stored record resumes the logs with nothing lost or r
   );
   const logFile = (await store.readLogs(finished.id)).split('\n').filter((l) => l.startsWith('line '));
   assert.equal(logFile.length, 60, 'the stored log has every line once');
+});
+
+test("the operator's and the step's environment setting reaches the job", async () => {
+  const record = await runner.run(
+    request('greeting', { settings: { ...LOCAL.config, environment: { GREETING: 'hello from the settings' } } }),
+  );
+  assert.equal(record.state, 'succeeded', JSON.stringify(record.failure));
+  assert.equal(record.outputs?.output?.preview, "'hello from the settings'");
 });

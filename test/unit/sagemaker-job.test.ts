@@ -34,7 +34,6 @@ test('settings: the component’s fields, the step’s over them, ZenML’s esti
     region: 'eu-west-1',
     instance_type: 'ml.m5.xlarge',
     volume_size_in_gb: 50,
-    environment: { A: '1' },
     estimator_args: { instance_type: 'ml.g5.xlarge', instance_count: 2, use_spot_instances: true, max_run: 3600 },
   });
   assert.deepEqual(settings, {
@@ -46,7 +45,6 @@ test('settings: the component’s fields, the step’s over them, ZenML’s esti
     maxRuntimeInSeconds: 3600,
     useSpotInstances: true,
     maxWaitInSeconds: 7200,
-    environment: { A: '1' },
   });
   assert.throws(
     () => sagemakerJobSettings({ role: ROLE, region: 'r', estimator_args: { framework_version: '2.1' } }),
@@ -207,10 +205,11 @@ test("the request the operator builds passes AWS's own SageMaker model, with a l
     role: ROLE,
     region: 'eu-west-1',
     experiment_name: 'churn',
-    environment: { LONG: 'v'.repeat(2000) },
     estimator_args: { use_spot_instances: true, instance_count: 2, keep_alive_period_in_seconds: 600 },
   });
-  const request = trainingJobRequest(JOB, trainingJobName(JOB.runId), settings);
+  const withLongVariable = { ...JOB, environment: { ...JOB.environment, LONG: 'v'.repeat(2000) } };
+  const request = trainingJobRequest(withLongVariable, trainingJobName(JOB.runId), settings);
+  assert.equal(request.Environment?.LONG__STEPOPS_PART_3, 'v'.repeat(2000 - 3 * 512));
   assert.equal(model.validate('CreateTrainingJob', JSON.parse(JSON.stringify(request))), undefined);
   const broken = { ...request, TrainingJobName: 'train_model' };
   assert.match(

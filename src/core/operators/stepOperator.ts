@@ -30,7 +30,7 @@ export interface JobSpec {
   readonly inputs: Readonly<Record<string, string>>;
   /** URI of the folder the step's outputs must end up in. */
   readonly outputs: string;
-  /** Non-secret variables for the job. */
+  /** Non-secret variables for the job: the `environment` setting, and what stepops sets (STEPOPS_RUN_ID). */
   readonly environment: Readonly<Record<string, string>>;
   /** The operator component's config with the step's own settings merged over it. */
   readonly settings: Readonly<Record<string, unknown>>;

@@ -24,7 +24,7 @@ export async function stageJob(
     jobFile: artifacts.uri(runKeys.jobFile(record.id)),
     inputs: request.inputs ?? {},
     outputs: artifacts.uri(runKeys.outputs(record.id)),
-    environment: { STEPOPS_RUN_ID: record.id },
+    environment: { ...environmentSetting(request.settings.environment), STEPOPS_RUN_ID: record.id },
     settings: request.settings,
   };
 }
@@ -43,6 +43,12 @@ export async function readOutputs(store: ArtifactStore, record: RunRecord): Prom
     if (body) outputs[match[1]!] = JSON.parse(Buffer.from(body).toString('utf8')) as OutputMetadata;
   }
   return outputs;
+}
+
+/** The operator's (and the step's) `environment` setting, a string map, as job variables. */
+function environmentSetting(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).map(([name, text]) => [name, String(text)]));
 }
 
 function escapeRegExp(text: string): string {

@@ -13,7 +13,6 @@ export interface SageMakerJobSettings {
   readonly maxWaitInSeconds?: number;
   readonly keepAlivePeriodInSeconds?: number;
   readonly experimentName?: string;
-  readonly environment: Readonly<Record<string, string>>;
   /** An AWS profile to take credentials from; else the SDK's default chain. */
   readonly profile?: string;
 }
@@ -75,7 +74,6 @@ export function sagemakerJobSettings(settings: Readonly<Record<string, unknown>>
     ...(keepAlive !== undefined ? { keepAlivePeriodInSeconds: keepAlive } : {}),
     ...(experimentName ? { experimentName } : {}),
     ...(profile ? { profile } : {}),
-    environment: stringMap(settings.environment, 'environment'),
   };
 }
 
@@ -108,8 +106,4 @@ function objectOf(value: unknown, name: string): Record<string, unknown> {
     throw new SageMakerSettingsError(`"${name}" must be a mapping of names to values.`);
   }
   return value as Record<string, unknown>;
-}
-
-function stringMap(value: unknown, name: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(objectOf(value, name)).map(([k, v]) => [k, String(v)]));
 }

@@ -57,7 +57,7 @@ export function trainingJobRequest(
       ...(settings.maxWaitInSeconds !== undefined ? { MaxWaitTimeInSeconds: settings.maxWaitInSeconds } : {}),
     },
     ...(settings.useSpotInstances ? { EnableManagedSpotTraining: true } : {}),
-    Environment: chunkEnvironment({ ...settings.environment, ...job.environment }),
+    Environment: chunkEnvironment(job.environment),
     ...(settings.experimentName ? { ExperimentConfig: { ExperimentName: settings.experimentName } } : {}),
     Tags: [
       { Key: 'stepops:run-id', Value: job.runId },
