@@ -28,7 +28,7 @@ import {
   waitUntil,
   withFailureScreenshot,
 } from './workbench';
-import { startFakeVertex } from '../fakes/fakeVertex';
+import { startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
 
 const env = e2eEnv();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { startFakeSageMaker } from '../fakes/fakeSageMaker';
-import { startFakeVertex } from '../fakes/fakeVertex';
+import { startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
 import { startFakeAzure } from '../fakes/fakeAzure';
 import { makeTestCertificate } from '../fakes/selfSignedCert';

@@ -14,7 +14,7 @@ import { type FakeAzure, startFakeAzure } from '../fakes/fakeAzure';
 import { startFakeAcr } from '../fakes/fakeCloudRegistries';
 import { type FakeSageMaker, startFakeSageMaker } from '../fakes/fakeSageMaker';
 import { startFakeS3 } from '../fakes/fakeS3';
-import { startFakeVertex } from '../fakes/fakeVertex';
+import { startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeTestCertificate } from '../fakes/selfSignedCert';
 
 // Test-only identity of the fakes; it exists nowhere else.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { testConnection } from '../../src/core/stacks/connectionTest';
 import { vertexEndpoint } from '../../src/core/clouds/gcp/vertex/vertexClient';
-import { type FakeVertex, startFakeVertex } from '../fakes/fakeVertex';
+import { type FakeVertex, startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
 
 const PROJECT = 'stepops-test-project';

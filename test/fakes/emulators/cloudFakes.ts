@@ -13,7 +13,7 @@ import { startFakeGcs } from '../fakeGcs';
 import { type FakeSts, startFakeSts } from '../fakeGoogleSts';
 import { startFakeS3 } from '../fakeS3';
 import { startFakeSageMaker } from '../fakeSageMaker';
-import { startFakeVertex } from '../fakeVertex';
+import { startFakeVertex } from '../gcp/fakeVertex';
 import { serviceAccountFromKeyFile } from '../googleServiceAccounts';
 import type { TestCertificate } from '../selfSignedCert';
 import { AWS, AZURE, ECR_HOST, GCP, gcpAudience, gcpPrincipal } from './emulatedClouds';

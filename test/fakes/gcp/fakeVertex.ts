@@ -5,9 +5,9 @@
 // the parent and the paging parameters, and answers with google.rpc error bodies. Started on a
 // loopback port by the tests.
 import type http from 'node:http';
-import { type FakeListen, startLoopbackServer } from './loopbackServer';
-import { type FakeServiceAccount, verifySelfSignedJwt } from './googleServiceAccounts';
-import { GOOGLE_WIRE } from './wireFaults';
+import { type FakeListen, startLoopbackServer } from '../loopbackServer';
+import { type FakeServiceAccount, verifySelfSignedJwt } from '../googleServiceAccounts';
+import { GOOGLE_WIRE } from '../wireFaults';
 
 export interface FakeGoogleProject {
   readonly id: string;
