@@ -18,6 +18,7 @@ import { loadServiceModel } from './aws/serviceModel';
 import { refuseCreate, refuseReusedName } from './aws/sagemakerCreateRules';
 import { type TrainingRegistry, refuseImage } from './aws/sagemakerImages';
 import type { TrainingLogSink } from './aws/sagemakerInstances';
+import { WarmPools } from './aws/sagemakerWarmPools';
 import { FAST_TIMINGS, TrainingJobRunner, type TrainingTimings, beginStopping } from './aws/sagemakerJobRunner';
 import { listTrainingJobs } from './aws/sagemakerListing';
 import { TrainingJob, type TrainingJobRequest, TrainingJobStore, trainingJobArn } from './aws/sagemakerTrainingJobs';
@@ -69,6 +70,7 @@ export async function startFakeSageMaker(
   const internalErrors: unknown[] = [];
   const pageTokens = new Map<string, number>();
   let docker: ReturnType<typeof connectDocker> | undefined;
+  const warmPools = new WarmPools();
   const runner = training
     ? new TrainingJobRunner({
         docker: () => (docker ??= connectDocker()),
@@ -79,6 +81,7 @@ export async function startFakeSageMaker(
         networkMode: training.networkMode ?? 'host',
         ...(training.workRoot ? { workRoot: training.workRoot } : {}),
         onInternalError: (_job, error) => internalErrors.push(error),
+        warmPools: { pools: warmPools, jobs: () => store.all() },
       })
     : undefined;
 
@@ -155,6 +158,7 @@ export async function startFakeSageMaker(
     internalErrors,
     close: async () => {
       await runner?.close();
+      warmPools.close();
       await service.close();
     },
   };

@@ -15,6 +15,7 @@ import { type S3Objects, uploadCheckpoints, uploadJobOutputs } from './sagemaker
 import { type TrainingRegistry, resolveImage } from './sagemakerImages';
 import { TrainingInstance, type TrainingLogSink } from './sagemakerInstances';
 import { DEFAULT_MAX_RUNTIME_SECONDS, STATUS_MESSAGES, type TrainingJob } from './sagemakerTrainingJobs';
+import type { WarmPools } from './sagemakerWarmPools';
 
 export interface TrainingTimings {
   /** How long Starting lasts (launching and preparing the instances). */
@@ -55,6 +56,8 @@ export interface TrainingRuntime {
   readonly workRoot?: string;
   /** Told about failures of the emulator itself (not of the job's algorithm). */
   readonly onInternalError?: (job: TrainingJob, error: unknown) => void;
+  /** The account's warm pools, and its jobs to find one in. */
+  readonly warmPools?: { readonly pools: WarmPools; readonly jobs: () => readonly TrainingJob[] };
 }
 
 const FAILURE_REASON_MAX = 1024;
@@ -109,6 +112,7 @@ class JobRun {
       if (!job.ended) fail(job, `InternalServerError: the SageMaker emulator failed: ${(error as Error).message}`);
     } finally {
       clearTimeout(this.limitTimer);
+      this.runtime.warmPools?.pools.release(job);
       await Promise.all(this.instances.map((i) => i.remove()));
       await rm(this.folder, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -117,11 +121,14 @@ class JobRun {
   private async stages(): Promise<void> {
     const { job, runtime } = this;
     const { timings } = runtime;
-    for (const message of [STATUS_MESSAGES.launching, STATUS_MESSAGES.preparing]) {
+    // A retained cluster is already launched: only the preparation for this job is left.
+    const warm = runtime.warmPools?.pools.claim(job, runtime.warmPools.jobs()) ?? false;
+    const launching = warm ? [STATUS_MESSAGES.preparing] : [STATUS_MESSAGES.launching, STATUS_MESSAGES.preparing];
+    for (const message of launching) {
       await pause(timings.startingMs / 3, this.stop);
       if (!this.stop.aborted) job.say(message);
     }
-    await pause(timings.startingMs / 3, this.stop);
+    await pause(warm ? 0 : timings.startingMs / 3, this.stop);
     if (this.stop.aborted) return this.stopped();
 
     this.beginTraining();

@@ -1,7 +1,7 @@
 // ListTrainingJobs over the emulator's jobs: the filters (NameContains, StatusEquals, creation and
-// last-modified windows, WarmPoolStatusEquals, which no job matches: the emulator keeps no pools), SortBy Name, CreationTime or Status in either order (the service's
-// default: newest first), and pages of MaxResults (default 10, at most 100) linked by opaque
-// NextTokens that stand for the last job of the page before.
+// last-modified windows, WarmPoolStatusEquals), SortBy Name, CreationTime or Status in either
+// order (the service's default: newest first), and pages of MaxResults (default 10, at most 100)
+// linked by opaque NextTokens that stand for the last job of the page before.
 import { randomBytes } from 'node:crypto';
 import { type AwsReply, awsError } from '../awsJsonService';
 import type { TrainingJob } from './sagemakerTrainingJobs';
@@ -46,10 +46,9 @@ function matches(input: Record<string, unknown>): (job: TrainingJob) => boolean 
     [ms(input.LastModifiedTimeAfter), (j) => j.lastModifiedTime, 'after'],
     [ms(input.LastModifiedTimeBefore), (j) => j.lastModifiedTime, 'before'],
   ];
-  // No job of the emulator keeps a warm pool, so no job has a WarmPoolStatus to match.
-  if (input.WarmPoolStatusEquals !== undefined) return () => false;
   return (job) =>
     (name === undefined || job.name.toLowerCase().includes(name)) &&
+    (input.WarmPoolStatusEquals === undefined || job.warmPool?.status === input.WarmPoolStatusEquals) &&
     (input.StatusEquals === undefined || job.status === input.StatusEquals) &&
     windows.every(
       ([bound, time, side]) => bound === undefined || (side === 'after' ? time(job) > bound : time(job) < bound),

@@ -3,6 +3,7 @@
 // service reports, and the DescribeTrainingJob and ListTrainingJobs shapes rendered from them.
 // Names are unique per account and region for good (a job is never deleted), compared without
 // case as the service's lower-cased ARNs imply.
+import { type WarmPool, warmPoolStatus } from './sagemakerWarmPools';
 
 export type TrainingJobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
 
@@ -98,6 +99,8 @@ export class TrainingJob {
   trainingEndTime: number | undefined;
   lastModifiedTime: number;
   billableSeconds: number | undefined;
+  /** The job's warm pool, when it asked for a keep-alive period (see sagemakerWarmPools.ts). */
+  warmPool: WarmPool | undefined;
   /** Set by StopTrainingJob (or the runtime limit); the runner winds the job down when it fires. */
   readonly stop = new AbortController();
   private readonly transitions: Transition[] = [];
@@ -190,6 +193,7 @@ export class TrainingJob {
       ),
       TrainingTimeInSeconds: this.trainingSeconds,
       BillableTimeInSeconds: this.billableSeconds,
+      WarmPoolStatus: this.warmPool ? warmPoolStatus(this.warmPool) : undefined,
     });
   }
 
@@ -202,6 +206,7 @@ export class TrainingJob {
       LastModifiedTime: seconds(this.lastModifiedTime),
       TrainingJobStatus: this.status,
       SecondaryStatus: this.secondaryStatus,
+      WarmPoolStatus: this.warmPool ? warmPoolStatus(this.warmPool) : undefined,
     });
   }
 }
