@@ -55,6 +55,7 @@ type EventHandlers = { [T in RunEvent['type']]?: (event: Extract<RunEvent, { typ
 export function printer(out: Out, format: LogFormat = 'text'): (event: RunEvent) => void {
   let lastState = '';
   let lastConsole = '';
+  let warmStartSaid = false;
   const handlers: EventHandlers = {
     logs: (event) => writeLogLines(out, event.lines, format),
     status: ({ status }) => {
@@ -64,6 +65,10 @@ export function printer(out: Out, format: LogFormat = 'text'): (event: RunEvent)
       if (status.consoleUrl && status.consoleUrl !== lastConsole) {
         lastConsole = status.consoleUrl;
         process.stderr.write(`stepops: console ${status.consoleUrl}\n`);
+      }
+      if (status.warmStart && !warmStartSaid) {
+        warmStartSaid = true;
+        process.stderr.write(`stepops: started warm, on ${status.warmStart}\n`);
       }
     },
     state: ({ record }) => {

@@ -127,7 +127,8 @@ const harness = (): ContractHarness => ({
 
 stepOperatorContract('SageMaker on the emulator', harness);
 
-test('a step runs on SageMaker end to end: the backend’s stages reported, the outputs read back and fed downstream', async () => {
+/** Runs the contract project's `count` step on SageMaker through the project runner. */
+async function runCount(settings: Record<string, unknown>, events: RunEvent[] = []) {
   const project = path.join(work, 'project');
   await cp(path.join(__dirname, 'project'), project, { recursive: true });
   const { runner } = createProjectRunner({
@@ -143,15 +144,14 @@ test('a step runs on SageMaker end to end: the backend’s stages reported, the 
     flavor: 's3',
     config: { path: `s3://${BUCKET}/pipeline` },
   };
-  const events: RunEvent[] = [];
-  const counted = await runner.run(
+  return runner.run(
     {
       projectRoot: project,
       file: 'contract/contract_steps.py',
       stepName: 'count',
       stackName: 'aws',
       operator,
-      settings: { ...CONFIG, estimator_args: { instance_count: 1 } },
+      settings: { ...CONFIG, ...settings },
       artifactStore,
       parameters: { lines: 3 },
       baseImage: env.pythonImage,
@@ -159,6 +159,11 @@ test('a step runs on SageMaker end to end: the backend’s stages reported, the 
     },
     { onEvent: (e) => events.push(e) },
   );
+}
+
+test('a step runs on SageMaker end to end: the backend’s stages reported, the outputs read back and fed downstream', async () => {
+  const events: RunEvent[] = [];
+  const counted = await runCount({ estimator_args: { instance_count: 1 } }, events);
   assert.equal(counted.state, 'succeeded', JSON.stringify(counted.failure));
   assert.equal(counted.job?.operator, 'sagemaker');
   assert.match(counted.job?.jobId ?? '', /^count-\d{8}-\d{9}-[0-9a-f]+$/);
@@ -177,4 +182,14 @@ test('a step runs on SageMaker end to end: the backend’s stages reported, the 
     downstream,
     new RegExp(`^s3://${BUCKET}/pipeline/${counted.id}/${counted.job!.jobId}/output/model/output$`),
   );
+});
+
+test('re-running a step with a keep-alive period starts on the warm pool the last run left, and the run says so', async () => {
+  const settings = { estimator_args: { keep_alive_period_in_seconds: 60 } };
+  const cold = await runCount(settings);
+  assert.equal(cold.state, 'succeeded', JSON.stringify(cold.failure));
+  assert.equal(cold.jobStatus?.warmStart, undefined, 'the first run provisions its instances');
+  const warm = await runCount(settings);
+  assert.equal(warm.state, 'succeeded', JSON.stringify(warm.failure));
+  assert.equal(warm.jobStatus?.warmStart, `the warm pool of ${cold.job!.jobId}`);
 });

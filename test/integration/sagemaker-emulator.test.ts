@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { extract } from 'tar-stream';
 import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
+import { WarmPoolReuse } from '../../src/core/clouds/aws/sagemaker/warmPoolReuse';
 import { buildImage } from '../../src/core/images/imageBuilder';
 import { pushImage } from '../../src/core/images/imagePusher';
 import { type FakeCloudWatchLogs, startFakeCloudWatchLogs } from '../fakes/aws/fakeCloudWatchLogs';
@@ -553,6 +554,50 @@ test('SageMaker refuses what it refuses: the model, a reused name, spot without 
   });
   await client.send(new StopTrainingJobCommand({ TrainingJobName: used }));
   assert.equal((await untilEnded(used)).job.TrainingJobStatus, 'Stopped');
+});
+
+test('a job with a keep-alive period leaves a warm pool that the next matching job reuses, starting sooner', async () => {
+  const withPool = (name: string, volume = 1) =>
+    request(name, {
+      ResourceConfig: {
+        InstanceType: 'ml.m5.large',
+        InstanceCount: 1,
+        VolumeSizeInGB: volume,
+        KeepAlivePeriodInSeconds: 60,
+      },
+    });
+  const [first, second, other] = [jobName('pool'), jobName('pool'), jobName('pool')];
+  await client.send(new CreateTrainingJobCommand(withPool(first)));
+  const cold = await untilEnded(first);
+  assert.equal(cold.job.TrainingJobStatus, 'Completed', `FailureReason: ${cold.job.FailureReason}`);
+  assert.equal(cold.job.WarmPoolStatus?.Status, 'Available');
+
+  await client.send(new CreateTrainingJobCommand(withPool(second)));
+  const warm = await untilEnded(second);
+  assert.equal(warm.job.TrainingJobStatus, 'Completed', `FailureReason: ${warm.job.FailureReason}`);
+  const donor = await client.send(new DescribeTrainingJobCommand({ TrainingJobName: first }));
+  assert.equal(donor.WarmPoolStatus?.Status, 'Reused');
+  assert.equal(donor.WarmPoolStatus?.ReusedByJob, second);
+  assert.equal(typeof donor.WarmPoolStatus?.ResourceRetainedBillableTimeInSeconds, 'number');
+  assert.equal(warm.job.WarmPoolStatus?.Status, 'Available', 'the pool moved on to the job that reused it');
+  const starting = (job: DescribeTrainingJobResponse) => {
+    const stage = job.SecondaryStatusTransitions![0]!;
+    return stage.EndTime!.getTime() - stage.StartTime!.getTime();
+  };
+  assert.ok(starting(warm.job) < starting(cold.job), `warm ${starting(warm.job)} ms < cold ${starting(cold.job)} ms`);
+  assert.equal(await new WarmPoolReuse(client).warmStart(warm.job), `the warm pool of ${first}`);
+  assert.equal(await new WarmPoolReuse(client).warmStart(cold.job), undefined, 'the first job started cold');
+
+  await client.send(new CreateTrainingJobCommand(withPool(other, 2)));
+  const unmatched = await untilEnded(other);
+  assert.equal(await new WarmPoolReuse(client).warmStart(unmatched.job), undefined, 'another volume size: no match');
+  const reused = await client.send(
+    new ListTrainingJobsCommand({ WarmPoolStatusEquals: 'Reused', NameContains: nonce }),
+  );
+  assert.deepEqual(
+    reused.TrainingJobSummaries?.map((s) => [s.TrainingJobName, s.WarmPoolStatus?.ReusedByJob]),
+    [[first, second]],
+  );
 });
 
 test('ListTrainingJobs filters by name and status, sorts and pages', async () => {

@@ -82,6 +82,11 @@ export interface JobStatus {
   readonly endedAt?: string;
   /** Where the job can be seen in the backend's console. */
   readonly consoleUrl?: string;
+  /**
+   * Set when the job started on infrastructure kept from an earlier one (a SageMaker warm pool, a
+   * Vertex persistent resource), which is why it started in seconds: what it reused.
+   */
+  readonly warmStart?: string;
   /** Why the job failed, in the backend's words, when it did. */
   readonly failureReason?: string;
   readonly failureKind?: FailureKind;

@@ -45,5 +45,11 @@ export async function watchJobStatus(
 }
 
 function changed(a: JobStatus, b: JobStatus): boolean {
-  return a.state !== b.state || a.stage !== b.stage || a.message !== b.message || a.consoleUrl !== b.consoleUrl;
+  return (
+    a.state !== b.state ||
+    a.stage !== b.stage ||
+    a.message !== b.message ||
+    a.consoleUrl !== b.consoleUrl ||
+    a.warmStart !== b.warmStart
+  );
 }

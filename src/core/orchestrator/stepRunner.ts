@@ -266,6 +266,7 @@ export class StepRunner {
       ...(status.stage ? { stage: status.stage } : {}),
       ...(status.message ? { message: status.message } : {}),
       ...(status.consoleUrl ? { consoleUrl: status.consoleUrl } : {}),
+      ...(status.warmStart ? { warmStart: status.warmStart } : {}),
       ...(status.startedAt ? { startedAt: status.startedAt } : {}),
       ...(status.endedAt ? { endedAt: status.endedAt } : {}),
     };

@@ -65,6 +65,8 @@ export interface RunRecord {
     readonly stage?: string;
     readonly message?: string;
     readonly consoleUrl?: string;
+    /** What the job reused to start fast (a warm pool), when it did. */
+    readonly warmStart?: string;
     readonly startedAt?: string;
     readonly endedAt?: string;
   };

@@ -37,6 +37,7 @@ export class RunTreeDataProvider implements vscode.TreeDataProvider<RunRecord> {
       live && stage && stage.toLowerCase() !== record.state ? `${record.state} (${stage})` : record.state,
       record.operator.name,
       seconds !== undefined ? `${(seconds / 1000).toFixed(1)} s` : '',
+      record.jobStatus?.warmStart ? 'warm start' : '',
       tag ?? '',
     ]
       .filter(Boolean)
@@ -49,6 +50,7 @@ export class RunTreeDataProvider implements vscode.TreeDataProvider<RunRecord> {
           ? `- backend: ${record.jobStatus.stage}${record.jobStatus.message ? `, ${record.jobStatus.message}` : ''}`
           : '',
         record.jobStatus?.consoleUrl ? `- [Open in the console](${record.jobStatus.consoleUrl})` : '',
+        record.jobStatus?.warmStart ? `- started warm, on ${record.jobStatus.warmStart}` : '',
         `- operator: ${record.operator.name} (${record.operator.flavor}), stack ${record.stack}`,
         record.image ? `- image: \`${record.image.reference}\`${record.image.built ? '' : ' (reused)'}` : '',
         ...Object.entries(record.outputs ?? {}).map(([name, o]) => `- ${name}: ${o.type}, ${o.size} bytes`),

@@ -23,6 +23,7 @@ import { trainingJobName } from './trainingJobName';
 import { modelOutputsUri, trainingJobRequest } from './trainingJobRequest';
 import { trainingJobStatus } from './trainingJobStatus';
 import { tailTrainingLogs } from './trainingLogTail';
+import { WarmPoolReuse } from './warmPoolReuse';
 
 export const SAGEMAKER_FLAVOR = 'sagemaker';
 
@@ -52,13 +53,16 @@ export async function connectSageMaker(config: Readonly<Record<string, unknown>>
 export class SageMakerOperator implements StepOperator {
   /** The latest status per job, so the log tail's "has it ended?" costs no second DescribeTrainingJob. */
   private readonly lastStatus = new Map<string, { readonly at: number; readonly status: JobStatus }>();
+  private readonly warmPools: WarmPoolReuse;
 
   constructor(
     private readonly clients: SageMakerClients,
     /** The component's non-secret config, kept in each handle for reattach. */
     private readonly config: Readonly<Record<string, unknown>>,
     private readonly pollMs = 2000,
-  ) {}
+  ) {
+    this.warmPools = new WarmPoolReuse(clients.sagemaker);
+  }
 
   async submit(job: JobSpec, signal: AbortSignal): Promise<JobHandle> {
     const name = trainingJobName(job.runId);
@@ -100,7 +104,8 @@ export class SageMakerOperator implements StepOperator {
         failureReason: `SageMaker has no training job ${handle.jobId} in ${this.clients.region}.`,
       };
     }
-    return trainingJobStatus(job, this.clients.region);
+    const warmStart = await this.warmPools.warmStart(job);
+    return { ...trainingJobStatus(job, this.clients.region), ...(warmStart ? { warmStart } : {}) };
   }
 
   logs(handle: JobHandle, from?: LogCursor, signal?: AbortSignal): AsyncIterable<LogBatch> {
