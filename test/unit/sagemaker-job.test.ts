@@ -113,6 +113,14 @@ test('the request: channels for the job file and inputs, the runtime on local pa
   });
   assert.deepEqual(request.StoppingCondition, { MaxRuntimeInSeconds: 86400, MaxWaitTimeInSeconds: 90000 });
   assert.equal(request.EnableManagedSpotTraining, true);
+  assert.deepEqual(request.CheckpointConfig, {
+    S3Uri: 's3://bucket/runs/20261201-214512345-train_model-3f9a/checkpoints/',
+    LocalPath: '/opt/ml/checkpoints',
+  });
+  assert.equal(request.Environment?.STEPOPS_CHECKPOINT_DIR, '/opt/ml/checkpoints', 'the step is told where to save');
+  const onDemand = trainingJobRequest(JOB, name, sagemakerJobSettings({ role: ROLE, region: 'eu-west-1' }));
+  assert.equal(onDemand.CheckpointConfig, undefined);
+  assert.equal(onDemand.Environment?.STEPOPS_CHECKPOINT_DIR, undefined);
   assert.deepEqual(request.Tags, [
     { Key: 'stepops:run-id', Value: JOB.runId },
     { Key: 'stepops:step', Value: 'train_model' },

@@ -3,7 +3,9 @@
 // SageMaker downloads (File mode) to /opt/ml/input/data/<channel>, and the outputs are written
 // to /opt/ml/model, which SageMaker uploads when the step is done. CompressionType NONE uploads
 // the files as they are (<output path>/<job>/output/model/...), so the orchestrator reads them
-// through the S3 store without a tarball round trip.
+// through the S3 store without a tarball round trip. A managed spot job also syncs
+// /opt/ml/checkpoints with RUN/checkpoints in S3, so that when SageMaker resumes it after an
+// interruption the step finds what it saved there (STEPOPS_CHECKPOINT_DIR tells it where).
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import { type JobSpec, runtimeArguments } from '../../../operators/stepOperator';
 import { chunkEnvironment } from './environmentChunks';
@@ -12,6 +14,7 @@ import type { SageMakerJobSettings } from './sagemakerSettings';
 const CHANNELS = '/opt/ml/input/data';
 const MODEL_DIR = '/opt/ml/model';
 const JOB_CHANNEL = 'stepops_job';
+const CHECKPOINT_DIR = '/opt/ml/checkpoints';
 
 /** Where SageMaker puts the files of /opt/ml/model with CompressionType NONE. */
 export function modelOutputsUri(outputPath: string, jobName: string): string {
@@ -56,8 +59,16 @@ export function trainingJobRequest(
       MaxRuntimeInSeconds: settings.maxRuntimeInSeconds,
       ...(settings.maxWaitInSeconds !== undefined ? { MaxWaitTimeInSeconds: settings.maxWaitInSeconds } : {}),
     },
-    ...(settings.useSpotInstances ? { EnableManagedSpotTraining: true } : {}),
-    Environment: chunkEnvironment(job.environment),
+    ...(settings.useSpotInstances
+      ? {
+          EnableManagedSpotTraining: true,
+          CheckpointConfig: { S3Uri: `${outputPath}/checkpoints/`, LocalPath: CHECKPOINT_DIR },
+        }
+      : {}),
+    Environment: chunkEnvironment({
+      ...job.environment,
+      ...(settings.useSpotInstances ? { STEPOPS_CHECKPOINT_DIR: CHECKPOINT_DIR } : {}),
+    }),
     ...(settings.experimentName ? { ExperimentConfig: { ExperimentName: settings.experimentName } } : {}),
     Tags: [
       { Key: 'stepops:run-id', Value: job.runId },
