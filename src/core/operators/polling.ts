@@ -32,3 +32,26 @@ export class Backoff {
     this.attempt = 0;
   }
 }
+
+/**
+ * Runs one call until it answers, waiting out the failures `isRetryable` accepts (throttling,
+ * 5xx, dropped connections) with the backoff; anything else, or an abort, is thrown. Each call
+ * is retried on its own, so a throttled read never throws away what the calls before it read.
+ */
+export async function retrying<T>(
+  request: () => Promise<T>,
+  backoff: Backoff,
+  isRetryable: (error: unknown) => boolean,
+  signal?: AbortSignal,
+): Promise<T> {
+  for (;;) {
+    try {
+      const answer = await request();
+      backoff.reset();
+      return answer;
+    } catch (error) {
+      if (!isRetryable(error) || signal?.aborted) throw error;
+      await sleep(backoff.next(), signal);
+    }
+  }
+}

@@ -30,3 +30,11 @@ export function explainNetworkFailure(error: unknown, where: string, check: stri
 export function firstLine(text: string): string {
   return text.split(/\r?\n/)[0]!.trim();
 }
+
+/** A connection that broke mid-call (reset, hung up, timed out): worth retrying the same call. */
+export function isDroppedConnection(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  const text = `${String(e?.code ?? '')} ${String(e?.message ?? '')} ${String(e?.cause ?? '')}`;
+  // undici (fetch) says only "terminated" when the peer closed the connection mid-answer.
+  return /ECONNRESET|socket hang up|ETIMEDOUT|EPIPE|other side closed/.test(text) || e?.message === 'terminated';
+}

@@ -7,8 +7,10 @@
 // reading until CloudWatch (which lags) has nothing more, then ends.
 import type * as CloudWatchLogs from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { Backoff, sleep } from '../../../operators/polling';
+import { pollingTail } from '../../../operators/logTail';
+import { Backoff, retrying } from '../../../operators/polling';
 import type { LogBatch, LogCursor, LogLine } from '../../../operators/stepOperator';
+import { isDroppedConnection } from '../../shared/networkErrors';
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 
@@ -44,50 +46,27 @@ export async function* tailTrainingLogs(
 ): AsyncIterable<LogBatch> {
   const { DescribeLogStreamsCommand, GetLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
   const tokens = { ...parseTailCursor(from).streams };
-  // Each call is retried on its own, so a throttled read never throws away what the round read.
   const backoff = new Backoff(options.pollMs);
-  const call = <T>(request: () => Promise<T>): Promise<T> => retrying(request, backoff, options.signal);
-  let ended = false;
-  let quiet = 0;
-  while (!options.signal?.aborted) {
-    // Asked before reading, so that a round that starts after the end reads everything written.
-    ended ||= await options.jobEnded().catch((error: unknown) => {
-      if (isRetryable(error)) return false;
-      throw error;
-    });
+  const call = <T>(request: () => Promise<T>): Promise<T> => retrying(request, backoff, isRetryable, options.signal);
+  async function* readRound(): AsyncIterable<LogBatch> {
     let lines: (LogLine & { order: number })[] = [];
     for (const stream of await streamsOf(logs, DescribeLogStreamsCommand, options, call)) {
       lines = lines.concat(await readStream(logs, GetLogEventsCommand, stream, tokens, options, call));
     }
-    if (lines.length > 0) {
-      quiet = 0;
-      lines.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0) || a.order - b.order);
-      yield {
-        lines: lines.map(({ order: _order, ...line }) => line),
-        cursor: JSON.stringify({ v: 1, streams: tokens }),
-      };
-    } else if (ended && ++quiet >= (options.quietRoundsToEnd ?? 2)) {
-      return;
-    }
-    await sleep(options.pollMs, options.signal);
+    lines.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0) || a.order - b.order);
+    yield { lines: lines.map(({ order: _order, ...line }) => line), cursor: JSON.stringify({ v: 1, streams: tokens }) };
   }
+  yield* pollingTail({
+    readRound,
+    jobEnded: options.jobEnded,
+    isRetryable,
+    pollMs: options.pollMs,
+    ...(options.quietRoundsToEnd !== undefined ? { quietRoundsToEnd: options.quietRoundsToEnd } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }
 
 type Call = <T>(request: () => Promise<T>) => Promise<T>;
-
-/** Runs a request until it answers, waiting out throttling, 5xx and dropped connections. */
-async function retrying<T>(request: () => Promise<T>, backoff: Backoff, signal: AbortSignal | undefined): Promise<T> {
-  for (;;) {
-    try {
-      const answer = await request();
-      backoff.reset();
-      return answer;
-    } catch (error) {
-      if (!isRetryable(error) || signal?.aborted) throw error;
-      await sleep(backoff.next(), signal);
-    }
-  }
-}
 
 async function streamsOf(
   logs: CloudWatchLogsClient,
@@ -168,6 +147,6 @@ function isRetryable(error: unknown): boolean {
     e.name === 'ServiceUnavailableException' ||
     status === 429 ||
     status >= 500 ||
-    /ECONNRESET|socket hang up|ETIMEDOUT|EPIPE/.test(String((error as Error).message))
+    isDroppedConnection(error)
   );
 }
