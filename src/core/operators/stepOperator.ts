@@ -161,3 +161,11 @@ export function runtimeArguments(paths: {
     ...Object.entries(paths.inputs).flatMap(([name, folder]) => ['--input', `${name}=${folder}`]),
   ];
 }
+
+/** `repository@sha256:...` when the registry gave a digest: a tag can move while a cloud job waits. */
+export function pinnedImage(job: Pick<JobSpec, 'image' | 'imageDigest'>): string {
+  if (!job.imageDigest) return job.image;
+  const lastSlash = job.image.lastIndexOf('/');
+  const tagColon = job.image.indexOf(':', lastSlash + 1);
+  return `${tagColon === -1 ? job.image : job.image.slice(0, tagColon)}@${job.imageDigest}`;
+}

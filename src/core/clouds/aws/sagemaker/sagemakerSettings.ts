@@ -1,6 +1,7 @@
 // What a SageMaker job asks for, from the operator's config with the step's settings merged over
 // it (core merges them), and ZenML's `estimator_args` keys over both, as ZenML passes them to its
 // Estimator. Keys stepops cannot honour are refused by name rather than dropped.
+import { refuseUnknownKeys, settingValues } from '../../../operators/settingValues';
 
 export interface SageMakerJobSettings {
   readonly role: string;
@@ -32,15 +33,12 @@ export class SageMakerSettingsError extends Error {
   override name = 'SageMakerSettingsError';
 }
 
+const fail = (message: string) => new SageMakerSettingsError(message);
+const { text, int, bool, mapping } = settingValues(fail);
+
 export function sagemakerJobSettings(settings: Readonly<Record<string, unknown>>): SageMakerJobSettings {
-  const estimatorArgs = objectOf(settings.estimator_args, 'estimator_args');
-  const unknown = Object.keys(estimatorArgs).filter((key) => !(key in ESTIMATOR_ARGS));
-  if (unknown.length > 0) {
-    throw new SageMakerSettingsError(
-      `estimator_args ${unknown.map((k) => `"${k}"`).join(', ')} cannot be honoured by stepops; it reads ` +
-        `${Object.keys(ESTIMATOR_ARGS).join(', ')}. Remove the others from the operator or the step's settings.`,
-    );
-  }
+  const estimatorArgs = mapping(settings.estimator_args, 'estimator_args');
+  refuseUnknownKeys(estimatorArgs, Object.keys(ESTIMATOR_ARGS), 'estimator_args', fail);
   const pick = (field: string, estimatorArg: string): unknown => estimatorArgs[estimatorArg] ?? settings[field];
   const role = text(settings.role, 'role');
   const region = text(settings.region, 'region');
@@ -75,35 +73,4 @@ export function sagemakerJobSettings(settings: Readonly<Record<string, unknown>>
     ...(experimentName ? { experimentName } : {}),
     ...(profile ? { profile } : {}),
   };
-}
-
-function text(value: unknown, name: string): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string')
-    throw new SageMakerSettingsError(`"${name}" must be text, not ${JSON.stringify(value)}.`);
-  return value.trim();
-}
-
-function int(value: unknown, name: string): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const number = typeof value === 'string' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) {
-    throw new SageMakerSettingsError(`"${name}" must be a whole number, not ${JSON.stringify(value)}.`);
-  }
-  return number;
-}
-
-function bool(value: unknown, name: string): boolean | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean')
-    throw new SageMakerSettingsError(`"${name}" must be true or false, not ${JSON.stringify(value)}.`);
-  return value;
-}
-
-function objectOf(value: unknown, name: string): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new SageMakerSettingsError(`"${name}" must be a mapping of names to values.`);
-  }
-  return value as Record<string, unknown>;
 }

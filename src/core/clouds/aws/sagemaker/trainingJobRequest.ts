@@ -7,7 +7,7 @@
 // /opt/ml/checkpoints with RUN/checkpoints in S3, so that when SageMaker resumes it after an
 // interruption the step finds what it saved there (STEPOPS_CHECKPOINT_DIR tells it where).
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
-import { type JobSpec, runtimeArguments } from '../../../operators/stepOperator';
+import { type JobSpec, pinnedImage, runtimeArguments } from '../../../operators/stepOperator';
 import { chunkEnvironment } from './environmentChunks';
 import type { SageMakerJobSettings } from './sagemakerSettings';
 
@@ -90,14 +90,6 @@ function channel(name: string, s3Uri: string) {
       },
     },
   };
-}
-
-/** repository@sha256:... when the registry gave a digest: a tag can move while the job waits. */
-function pinnedImage(job: JobSpec): string {
-  if (!job.imageDigest) return job.image;
-  const lastSlash = job.image.lastIndexOf('/');
-  const tagColon = job.image.indexOf(':', lastSlash + 1);
-  return `${tagColon === -1 ? job.image : job.image.slice(0, tagColon)}@${job.imageDigest}`;
 }
 
 function parentOf(uri: string): string {
