@@ -1,10 +1,10 @@
 // Vertex AI's cheapest authenticated read: ListCustomJobs with page size 1 in the operator's
 // project and region, through the official client (see operators/vertex/vertexClient.ts for where
 // it connects and which credentials it uses).
-import { createJobServiceClient, googleApiFailure, vertexConnection, vertexParent } from './vertexClient';
+import { createJobServiceClient, vertexConnection, vertexParent } from './vertexClient';
 import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
 import { explainNetworkFailure } from '../../shared/networkErrors';
-import { explainMissingGoogleCredentials } from '../errors';
+import { explainMissingGoogleCredentials, googleApiFailure } from '../errors';
 
 export async function checkVertex(
   config: Readonly<Record<string, unknown>>,
