@@ -96,3 +96,21 @@ test('an input outside the stack’s store is refused with the fix named, and no
   );
   assert.equal(record.job, undefined);
 });
+
+test('an input from a run in a local folder store is copied into the bucket (RUN_ID/inputs/NAME) for the job', async () => {
+  const localStore = {
+    name: 'local',
+    type: 'artifact_store' as const,
+    flavor: 'local',
+    config: { path: path.join(project, 'home', 'local-store') },
+  };
+  const made = await runner.run(request('make', { parameters: { n: 4 }, artifactStore: localStore }));
+  assert.equal(made.state, 'succeeded', JSON.stringify(made.failure));
+  const localOutput = outputUri(made, 'output', '/unused');
+  assert.ok(path.isAbsolute(localOutput), localOutput);
+
+  const summed = await runner.run(request('total', { inputs: { values: localOutput } }));
+  assert.equal(summed.state, 'succeeded', JSON.stringify(summed.failure));
+  assert.equal(summed.outputs?.output?.preview, '6');
+  assert.equal(s3.objects.get(`runs/stepops/${summed.id}/inputs/values/data.json`)?.toString('utf8'), '[0, 1, 2, 3]');
+});

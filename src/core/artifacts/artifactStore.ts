@@ -7,6 +7,7 @@
 // Layout under the root (the same in every store, so a pipeline can mix backends):
 //   RUN_ID/job.json             what the runtime calls (module, function, parameters)
 //   RUN_ID/outputs/NAME/...     each output: data.json or data.pkl, and metadata.json
+//   RUN_ID/inputs/NAME/...      an input copied in from a folder on this machine (another store)
 
 export interface ArtifactStore {
   /** The store's root as users write it: an absolute folder, or SCHEME://bucket/prefix. */

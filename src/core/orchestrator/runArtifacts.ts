@@ -1,7 +1,11 @@
 // A run's files in the stack's artifact store: the job file the runtime reads (written before
 // submitting, with the URIs the job's inputs and outputs have there) and the outputs' metadata,
-// read back through the store once the job has ended (what the job actually delivered).
-import { type ArtifactStore, runKeys } from '../artifacts/artifactStore';
+// read back through the store once the job has ended (what the job actually delivered). An input
+// from a run whose store is a folder on this machine (a local run before a cloud one) is copied
+// into the stack's store first, since the cloud job can only read from there.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type ArtifactStore, joinKey, runKeys } from '../artifacts/artifactStore';
 import type { JobSpec } from '../operators/stepOperator';
 import type { OutputMetadata, RunRecord } from '../runs/runRecord';
 import type { StepRunRequest } from './stepRunner';
@@ -15,6 +19,10 @@ export async function stageJob(
 ): Promise<JobSpec> {
   const job = { module: record.step.module, function: record.step.function, parameters: request.parameters ?? {} };
   await artifacts.put(runKeys.jobFile(record.id), JSON.stringify(job), signal);
+  const inputs: Record<string, string> = {};
+  for (const [name, uri] of Object.entries(request.inputs ?? {})) {
+    inputs[name] = await inputInStore(artifacts, record.id, name, uri, signal);
+  }
   return {
     runId: record.id,
     stepName: request.stepName,
@@ -22,11 +30,38 @@ export async function stageJob(
     image: image.reference,
     ...(image.digest ? { imageDigest: image.digest } : {}),
     jobFile: artifacts.uri(runKeys.jobFile(record.id)),
-    inputs: request.inputs ?? {},
+    inputs,
     outputs: artifacts.uri(runKeys.outputs(record.id)),
     environment: { ...environmentSetting(request.settings.environment), STEPOPS_RUN_ID: record.id },
     settings: request.settings,
   };
+}
+
+/** The input's URI in `store`: as given when it is there, else a copy under RUN_ID/inputs/NAME. */
+async function inputInStore(
+  store: ArtifactStore,
+  runId: string,
+  name: string,
+  uri: string,
+  signal: AbortSignal,
+): Promise<string> {
+  if (store.keyOf(uri) !== undefined) return uri;
+  const folder = path.isAbsolute(uri) ? await existingFolder(uri) : undefined;
+  if (!folder) {
+    throw new Error(
+      `Input "${name}" is at ${uri}, outside this stack's artifact store (${store.root}): run the step that made ` +
+        'it again on this stack, or run this step on a stack with that store (inputs are copied in only from ' +
+        'folders on this machine).',
+    );
+  }
+  const key = joinKey(runId, 'inputs', name);
+  await store.uploadFolder(folder, key, signal);
+  return store.uri(key);
+}
+
+async function existingFolder(candidate: string): Promise<string | undefined> {
+  const info = await stat(candidate).catch(() => undefined);
+  return info?.isDirectory() ? candidate : undefined;
 }
 
 /** Each output folder's metadata, where the job put them (the handle says, else RUN_ID/outputs). */
