@@ -40,6 +40,9 @@ export class RunManager implements vscode.Disposable {
   readonly store: RunStore;
   private readonly runner: StepRunner;
   private readonly following = new Map<string, AbortController>();
+  /** Runs whose log already names their console page and warm start: each said once. */
+  private readonly consoleSaid = new Set<string>();
+  private readonly warmStartSaid = new Set<string>();
   private readonly channels = new RunLogChannels();
 
   constructor(
@@ -269,6 +272,15 @@ export class RunManager implements vscode.Disposable {
     if (event.type === 'logs') this.channels.append(id, event.lines.map(lineText));
     else if (event.type === 'progress') this.channels.append(id, [`[stepops] ${event.message}`]);
     else if (event.type === 'status') {
+      const { consoleUrl, warmStart } = event.status;
+      if (consoleUrl && !this.consoleSaid.has(id)) {
+        this.consoleSaid.add(id);
+        this.channels.append(id, [`[stepops] console: ${consoleUrl}`]);
+      }
+      if (warmStart && !this.warmStartSaid.has(id)) {
+        this.warmStartSaid.add(id);
+        this.channels.append(id, [`[stepops] started warm, on ${warmStart}`]);
+      }
       if (event.status.stage) this.channels.append(id, [`[stepops] ${stageText(event.status)}`]);
       this.changed.fire();
     } else this.changed.fire();

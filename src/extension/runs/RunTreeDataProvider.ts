@@ -58,7 +58,8 @@ export class RunTreeDataProvider implements vscode.TreeDataProvider<RunRecord> {
         .filter(Boolean)
         .join('\n'),
     );
-    item.contextValue = `stepops.run.${record.state}`;
+    // ".console" when the job has a page in its cloud's console: the Open in Console action shows.
+    item.contextValue = `stepops.run.${record.state}${record.jobStatus?.consoleUrl ? '.console' : ''}`;
     item.command = { command: 'stepops.showRunLogs', title: 'Show Logs', arguments: [record] };
     return item;
   }

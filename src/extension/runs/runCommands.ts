@@ -24,6 +24,19 @@ export function registerRunCommands(runs: RunManager): vscode.Disposable[] {
       guarded((r) => runs.cancel(r.id)),
     ),
     vscode.commands.registerCommand(
+      'stepops.openRunConsole',
+      guarded(async (r) => {
+        const url = r.jobStatus?.consoleUrl;
+        if (!url) {
+          void vscode.window.showInformationMessage(
+            `Run ${r.id} ran on ${r.operator.name}, which has no console page.`,
+          );
+          return;
+        }
+        await vscode.env.openExternal(vscode.Uri.parse(url));
+      }),
+    ),
+    vscode.commands.registerCommand(
       'stepops.rerun',
       guarded((r) => runs.rerun(r.id)),
     ),
