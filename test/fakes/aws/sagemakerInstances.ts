@@ -6,8 +6,8 @@
 // stderr go line by line, with the container's own timestamps, into the job's log stream.
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Container } from 'dockerode';
 import type { DockerClient } from '../../../src/core/images/dockerClient';
+import { JobContainer } from '../shared/jobContainer';
 import { downloadChannel, downloadCheckpoints, type S3Objects } from './sagemakerArtifacts';
 import type { TrainingJob } from './sagemakerTrainingJobs';
 
@@ -32,7 +32,7 @@ export interface InstanceFolders {
 export class TrainingInstance {
   readonly host: string;
   readonly folders: InstanceFolders;
-  private container: Container | undefined;
+  private readonly container = new JobContainer();
   /** The log stream's name: <job>/algo-N-<epoch seconds the instance started>. */
   private logStream = '';
 
@@ -121,7 +121,7 @@ export class TrainingInstance {
     const request = this.job.request;
     const algorithm = request.AlgorithmSpecification;
     const checkpointPath = request.CheckpointConfig?.LocalPath ?? '/opt/ml/checkpoints';
-    this.container = await docker.createContainer({
+    await this.container.create(docker, {
       name: `sagemaker-${this.job.name}-${this.host}-${Date.now().toString(36)}`,
       Image: image,
       Hostname: this.host,
@@ -154,34 +154,28 @@ export class TrainingInstance {
 
   /** Starts the container; its log lines flow to `sink` until it exits, when `logsDone` settles. */
   async start(sink: TrainingLogSink | undefined): Promise<{ logsDone: Promise<void> }> {
-    const container = this.container!;
     this.logStream = `${this.job.name}/${this.host}-${Math.floor(Date.now() / 1000)}`;
-    await container.start();
-    const stream = (await container.logs({
-      follow: true,
-      stdout: true,
-      stderr: true,
-      timestamps: true,
-    })) as NodeJS.ReadableStream;
-    return { logsDone: forwardLogs(stream, (events) => sink?.append(LOG_GROUP, this.logStream, events)) };
+    return this.container.start((lines) =>
+      sink?.append(
+        LOG_GROUP,
+        this.logStream,
+        lines.map(({ timestamp, message }) => ({ timestamp, message })),
+      ),
+    );
   }
 
   /** The container's exit code, once it exits. */
-  async exitCode(): Promise<number> {
-    const result = (await this.container!.wait()) as { StatusCode: number };
-    return result.StatusCode;
+  exitCode(): Promise<number> {
+    return this.container.exitCode();
   }
 
   /** SIGTERM, then SIGKILL after `graceSeconds`, as SageMaker stops a job. */
-  async stop(graceSeconds: number): Promise<void> {
-    await this.container?.stop({ t: graceSeconds }).catch((error: { statusCode?: number }) => {
-      // 304: already stopped; 404: already gone.
-      if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
-    });
+  stop(graceSeconds: number): Promise<void> {
+    return this.container.stop(graceSeconds);
   }
 
-  async remove(): Promise<void> {
-    await this.container?.remove({ force: true }).catch(() => undefined);
+  remove(): Promise<void> {
+    return this.container.remove();
   }
 
   /** What the algorithm wrote to /opt/ml/output/failure, if anything. */
@@ -192,49 +186,4 @@ export class TrainingInstance {
       return '';
     }
   }
-}
-
-type LogEvents = { timestamp: number; message: string }[];
-
-/**
- * Reads the engine's multiplexed log stream (8-byte frame headers, each line "RFC3339NANO text")
- * and hands on the lines of each frame as log events, in the order they arrived. Empty lines are
- * left out: CloudWatch Logs takes no empty messages.
- */
-export function forwardLogs(stream: NodeJS.ReadableStream, deliver: (events: LogEvents) => unknown): Promise<void> {
-  let pending = Buffer.alloc(0);
-  const partial = { 1: '', 2: '' } as Record<number, string>;
-  let delivering: Promise<unknown> = Promise.resolve();
-  const send = (events: LogEvents) => {
-    if (events.length > 0) delivering = delivering.then(() => deliver(events));
-  };
-  const lines = (kind: number, text: string, final: boolean): LogEvents => {
-    const parts = (partial[kind] + text).split('\n');
-    partial[kind] = final ? '' : parts.pop()!;
-    return parts.map(parseLine).filter((e): e is LogEvents[number] => e !== undefined);
-  };
-  return new Promise((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 8 && pending.length >= 8 + pending.readUInt32BE(4)) {
-        const size = pending.readUInt32BE(4);
-        const kind = pending[0] === 2 ? 2 : 1;
-        send(lines(kind, pending.subarray(8, 8 + size).toString('utf8'), false));
-        pending = pending.subarray(8 + size);
-      }
-    });
-    stream.on('error', reject);
-    stream.on('end', () => {
-      send([...lines(1, '', true), ...lines(2, '', true)]);
-      delivering.then(() => resolve(), reject);
-    });
-  });
-}
-
-function parseLine(raw: string): { timestamp: number; message: string } | undefined {
-  const space = raw.indexOf(' ');
-  const stamp = space > 0 ? Date.parse(raw.slice(0, space)) : NaN;
-  const message = (space > 0 ? raw.slice(space + 1) : raw).replace(/\r$/, '');
-  if (message === '') return undefined;
-  return { timestamp: Number.isNaN(stamp) ? Date.now() : stamp, message };
 }
