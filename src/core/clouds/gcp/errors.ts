@@ -1,5 +1,6 @@
 // What a Google Cloud client failure means for the user, written once for Vertex AI, Artifact
 // Registry and Cloud Storage, and the one shape their clients' failures are read into.
+import { explainNetworkFailure, isDroppedConnection } from '../shared/networkErrors';
 
 const NO_ADC = /Could not load the default credentials|Unable to detect a Project Id/;
 
@@ -82,4 +83,71 @@ function parseBody(data: unknown): GoogleErrorBody | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** One call to a Google API, as a failure of it is explained. */
+export interface GoogleCall {
+  /** The service as users know it: "Vertex AI", "Cloud Logging". */
+  readonly service: string;
+  /** The API to enable, e.g. aiplatform.googleapis.com. */
+  readonly api: string;
+  readonly project: string;
+  /** What was refused, as "the identity may not ...": "create custom jobs in P/REGION". */
+  readonly doing: string;
+  /** The IAM permission that allows it, e.g. aiplatform.customJobs.create. */
+  readonly permission: string;
+  /** A predefined role that grants it, e.g. roles/aiplatform.user. */
+  readonly role: string;
+  /** What an INVALID_ARGUMENT or NOT_FOUND answer means for this call; default: the service's words. */
+  readonly invalid?: string;
+  /** The region of a regional endpoint, named when it cannot be reached. */
+  readonly region?: string;
+  /** What to check when the endpoint cannot be reached: "the region name (or the API endpoint)". */
+  readonly endpointFrom?: string;
+}
+
+/** What a failed Google API call means and what to run about it. */
+export function explainGoogleCallError(error: unknown, call: GoogleCall): string {
+  const failure = googleApiFailure(error);
+  const detail = failure.message;
+  const noCredentials = explainMissingGoogleCredentials(detail, "set the operator's service account key file");
+  if (noCredentials) return noCredentials;
+  if ((error as { code?: unknown }).code === 'ENOENT') return `The service account key file cannot be read: ${detail}`;
+  switch (failure.status) {
+    case 'UNAUTHENTICATED':
+      return `Google Cloud rejected the credentials (expired, revoked or not a key Google knows): ${detail}. Run "gcloud auth application-default login" again, or check the key file.`;
+    case 'PERMISSION_DENIED':
+      if (failure.reason === 'SERVICE_DISABLED') {
+        return `The ${call.service} API is not enabled in project ${call.project}: run "gcloud services enable ${call.api} --project ${call.project}", then try again. ${detail}`;
+      }
+      return `Permission denied: the identity may not ${call.doing} (needs ${call.permission}, e.g. the role ${call.role}: "gcloud projects add-iam-policy-binding ${call.project} --member=MEMBER --role=${call.role}"), or the project does not exist. ${detail}`;
+    case 'RESOURCE_EXHAUSTED':
+      return `${call.service} refused the call for a quota in project ${call.project}: ${detail}. Wait and try again, or ask for more quota (IAM & Admin > Quotas).`;
+    case 'INVALID_ARGUMENT':
+    case 'NOT_FOUND':
+    case 'FAILED_PRECONDITION':
+      return call.invalid ? `${call.invalid} ${detail}` : `${call.service} refused the call: ${detail}`;
+    default:
+      return (
+        explainNetworkFailure(
+          detail,
+          call.region ? `${call.service} in region "${call.region}"` : call.service,
+          `check ${call.endpointFrom ?? 'the network'}`,
+        ) ?? `${call.service} answered ${failure.status ?? 'an error'}: ${detail}`
+      );
+  }
+}
+
+const RETRYABLE_STATUSES = new Set(['RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED', 'ABORTED']);
+
+/** Throttling, a 5xx or a dropped connection: the same call is worth making again after a pause. */
+export function isRetryableGoogleError(error: unknown): boolean {
+  const status = googleApiFailure(error).status;
+  const httpStatus = Number((error as { response?: { status?: unknown } })?.response?.status ?? 0);
+  return (
+    (status !== undefined && RETRYABLE_STATUSES.has(status)) ||
+    httpStatus === 429 ||
+    httpStatus >= 500 ||
+    isDroppedConnection(error)
+  );
 }

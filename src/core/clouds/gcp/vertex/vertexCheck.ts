@@ -3,8 +3,7 @@
 // it connects and which credentials it uses).
 import { createJobServiceClient, vertexConnection, vertexParent } from './vertexClient';
 import type { ConnectionResult } from '../../../stacks/connectionChecks/connectionCheck';
-import { explainNetworkFailure } from '../../shared/networkErrors';
-import { explainMissingGoogleCredentials, googleApiFailure } from '../errors';
+import { explainGoogleCallError } from '../errors';
 
 export async function checkVertex(
   config: Readonly<Record<string, unknown>>,
@@ -37,29 +36,15 @@ export async function checkVertex(
 }
 
 function explain(error: unknown, project: string, region: string): string {
-  const failure = googleApiFailure(error);
-  const detail = failure.message;
-  const noCredentials = explainMissingGoogleCredentials(detail, "set the operator's service account key file");
-  if (noCredentials) return noCredentials;
-  if ((error as { code?: unknown }).code === 'ENOENT') return `The service account key file cannot be read: ${detail}`;
-  switch (failure.status) {
-    case 'UNAUTHENTICATED':
-      return `Google Cloud rejected the credentials (expired, revoked or not a key Google knows): ${detail}`;
-    case 'PERMISSION_DENIED':
-      if (failure.reason === 'SERVICE_DISABLED') {
-        return `The Vertex AI API is not enabled in project ${project}: enable aiplatform.googleapis.com, then try again. ${detail}`;
-      }
-      return `Permission denied: the identity may not list custom jobs in ${project}/${region} (needs aiplatform.customJobs.list, e.g. the Vertex AI User role), or the project does not exist. ${detail}`;
-    case 'INVALID_ARGUMENT':
-    case 'NOT_FOUND':
-      return `Vertex AI rejected projects/${project}/locations/${region}: check the project ID and the region. ${detail}`;
-    default:
-      return (
-        explainNetworkFailure(
-          detail,
-          `Vertex AI in region "${region}"`,
-          'check the region name (or the API endpoint)',
-        ) ?? `Vertex AI answered ${failure.status ?? 'an error'}: ${detail}`
-      );
-  }
+  return explainGoogleCallError(error, {
+    service: 'Vertex AI',
+    api: 'aiplatform.googleapis.com',
+    project,
+    region,
+    doing: `list custom jobs in ${project}/${region}`,
+    permission: 'aiplatform.customJobs.list',
+    role: 'roles/aiplatform.viewer',
+    invalid: `Vertex AI rejected projects/${project}/locations/${region}: check the project ID and the region.`,
+    endpointFrom: 'the region name (or the API endpoint)',
+  });
 }
