@@ -2,6 +2,7 @@
 // defaults follow ZenML's so that imported stacks and users' habits carry over.
 import { baseImage, bucketStore, environment } from '../../stacks/flavors/commonFields';
 import type { FlavorSpec } from '../../stacks/flavors/fieldSpec';
+import { ACCELERATOR_TYPES } from './vertex/acceleratorTypes';
 
 export const VERTEX_REGIONS = [
   'us-central1',
@@ -28,18 +29,8 @@ export const VERTEX_REGIONS = [
   'me-west1',
 ];
 
-export const VERTEX_ACCELERATORS = [
-  'NVIDIA_TESLA_T4',
-  'NVIDIA_L4',
-  'NVIDIA_TESLA_V100',
-  'NVIDIA_TESLA_P100',
-  'NVIDIA_TESLA_P4',
-  'NVIDIA_TESLA_A100',
-  'NVIDIA_A100_80GB',
-  'NVIDIA_H100_80GB',
-  'TPU_V2',
-  'TPU_V3',
-];
+/** Vertex's boot disk types (google.cloud.aiplatform.v1.DiskSpec.boot_disk_type). */
+export const VERTEX_BOOT_DISK_TYPES = ['pd-ssd', 'pd-standard', 'hyperdisk-balanced'];
 
 export const VERTEX: FlavorSpec = {
   type: 'step_operator',
@@ -81,7 +72,7 @@ export const VERTEX: FlavorSpec = {
       name: 'accelerator_type',
       label: 'Accelerator type',
       kind: 'enum',
-      options: VERTEX_ACCELERATORS,
+      options: ACCELERATOR_TYPES,
       description: 'GPU or TPU to attach.',
     },
     {
@@ -96,7 +87,7 @@ export const VERTEX: FlavorSpec = {
       name: 'boot_disk_type',
       label: 'Boot disk type',
       kind: 'enum',
-      options: ['pd-ssd', 'pd-standard', 'pd-balanced'],
+      options: VERTEX_BOOT_DISK_TYPES,
       default: 'pd-ssd',
       description: 'Boot disk type.',
     },
@@ -158,6 +149,14 @@ export const VERTEX: FlavorSpec = {
       kind: 'string',
       description: "Vertex AI endpoint to call instead of the region's own (e.g. a Private Service Connect address).",
       placeholder: 'REGION-aiplatform.googleapis.com',
+    },
+    {
+      name: 'logging_api_endpoint',
+      label: 'Cloud Logging endpoint',
+      kind: 'string',
+      description:
+        'Advanced: Cloud Logging endpoint the job logs are read from instead of logging.googleapis.com (e.g. a Private Service Connect address).',
+      placeholder: 'logging.googleapis.com',
     },
   ],
 };
