@@ -20,6 +20,12 @@ export interface FakeGcs {
   /** For STORAGE_EMULATOR_HOST. */
   readonly endpoint: string;
   readonly objects: Map<string, Buffer>;
+  /** The buckets it serves. */
+  readonly bucketNames: readonly string[];
+  /** Stores an object as an upload would (new generation, creation time), past the permission checks. */
+  put(bucket: string, name: string, content: Buffer, contentType?: string): void;
+  /** Deletes an object, past the permission checks. */
+  remove(bucket: string, name: string): void;
   readonly requests: { method: string; path: string }[];
   /** The most objects one list page holds: Cloud Storage's 1,000 unless a test lowers it to see paging. */
   readonly limits: { maxResults: number };
@@ -130,13 +136,17 @@ export async function startFakeGcs(
     const name = metadata.name ?? url.searchParams.get('name');
     if (!name) return gcsError(400, 'required', 'Required: the object name.');
     const content = Buffer.from(parts[1]!, 'latin1');
+    put(bucketName, name, content, metadata.contentType);
+    return [200, resourceOf(bucketName, name, content)];
+  }
+
+  function put(bucketName: string, name: string, content: Buffer, contentType?: string): void {
     objects.set(`${bucketName}/${name}`, content);
     stored.set(`${bucketName}/${name}`, {
-      contentType: metadata.contentType ?? 'application/octet-stream',
+      contentType: contentType ?? 'application/octet-stream',
       generation: String(Date.now() * 1000),
       created: new Date().toISOString(),
     });
-    return [200, resourceOf(bucketName, name, content)];
   }
 
   /** The object resource as the JSON API describes it. */
@@ -247,7 +257,19 @@ export async function startFakeGcs(
     return [204, undefined];
   }
 
-  return { endpoint: server.url, objects, requests, limits, close: () => server.close() };
+  return {
+    endpoint: server.url,
+    objects,
+    bucketNames: Object.keys(buckets),
+    put,
+    remove: (bucketName, name) => {
+      objects.delete(`${bucketName}/${name}`);
+      stored.delete(`${bucketName}/${name}`);
+    },
+    requests,
+    limits,
+    close: () => server.close(),
+  };
 }
 
 /** CRC32C (Castagnoli), big-endian and base64, as Cloud Storage reports it. */
