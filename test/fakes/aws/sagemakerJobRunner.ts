@@ -10,8 +10,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DockerClient } from '../../../src/core/images/dockerClient';
-import { followStream } from '../../../src/core/images/imageBuilder';
 import { type S3Objects, uploadCheckpoints, uploadJobOutputs } from './sagemakerArtifacts';
+import { pause } from '../shared/pause';
+import { pullImage } from '../shared/registryImages';
 import { type TrainingRegistry, resolveImage } from './sagemakerImages';
 import { TrainingInstance, type TrainingLogSink } from './sagemakerInstances';
 import { DEFAULT_MAX_RUNTIME_SECONDS, STATUS_MESSAGES, type TrainingJob } from './sagemakerTrainingJobs';
@@ -140,7 +141,7 @@ class JobRun {
     const docker = await runtime.docker();
     const image = resolveImage(job.request.AlgorithmSpecification.TrainingImage!, runtime.registries)!;
     try {
-      await pull(docker, image.pullReference, image.registry);
+      await pullImage(docker, image);
     } catch (error) {
       return fail(
         job,
@@ -244,28 +245,3 @@ function fail(job: TrainingJob, reason: string): void {
 }
 
 const clip = (text: string): string => (text.length > FAILURE_REASON_MAX ? text.slice(0, FAILURE_REASON_MAX) : text);
-
-/** Waits `ms` (nothing when negative), or less when `signal` fires. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-async function pull(docker: DockerClient, reference: string, registry: TrainingRegistry): Promise<void> {
-  const stream = (await docker.pull(reference, {
-    authconfig: {
-      serveraddress: registry.pullFrom ?? registry.host,
-      username: registry.username ?? '',
-      password: registry.password ?? '',
-    },
-  })) as NodeJS.ReadableStream;
-  await followStream(docker, stream, () => undefined);
-}
