@@ -1,126 +1,179 @@
-// A strict stand-in for one regional Vertex AI endpoint (REGION-aiplatform.googleapis.com), for
-// what stepops calls so far (ListCustomJobs). It speaks the REST mapping the official client uses,
+// A strict stand-in for one regional Vertex AI endpoint (REGION-aiplatform.googleapis.com): the
+// JobService's custom job methods (create, get, list, cancel, delete) over the REST mapping the
+// official client uses (`fallback: true`), reached through the operator's api_endpoint. It
 // authenticates the self-signed service-account JWTs Google's libraries send (signature, key id,
-// lifetime, scope), checks the project's API enablement and the caller's IAM permission, validates
-// the parent and the paging parameters, and answers with google.rpc error bodies. Started on a
-// loopback port by the tests.
+// lifetime, scope) and, when given the STS fake, its federated access tokens; checks the caller's
+// IAM permission per method and the project's API enablement; reads every body as Google's front
+// end reads proto3 JSON, against the protos the client ships (protoModel.ts), and checks what
+// Vertex checks beyond them (vertexRules.ts); answers with google.rpc error bodies, enums as numbers
+// when the client asks (`$alt=json;enum-encoding=int`, as it always does) and names otherwise.
+// With `training` options, jobs run for real on the local engine (vertexJobRunner.ts), their
+// replicas' lines going to the Cloud Logging fake. Started on a loopback port by the tests and by
+// `npm run emulators`.
 import type http from 'node:http';
+import { connectDocker } from '../../../src/core/images/dockerClient';
+import type { FakeServiceAccount } from '../googleServiceAccounts';
 import { type FakeListen, startLoopbackServer } from '../loopbackServer';
-import { type FakeServiceAccount, verifySelfSignedJwt } from '../googleServiceAccounts';
+import type { ImageRegistry } from '../shared/registryImages';
 import { GOOGLE_WIRE } from '../wireFaults';
+import { CustomJob, CustomJobStore, ENDED_STATES, newJobId } from './customJobs';
+import type { GcsObjectStore } from './gcsMount';
+import { authenticate } from './googleCallers';
+import { type FakeGoogleProject, projectNumberOf } from './googleProjects';
+import { type GoogleReply, badRequest, errorInfo, googleError } from './googleErrors';
+import { formatTimestamp, nowNanos } from './googleTime';
+import { V1, jsonName, jsonToMessage, messageType, missingRequired, renderMessage } from './protoModel';
+import { FAST_TIMINGS, VertexJobRunner, type VertexTimings, beginCancelling } from './vertexJobRunner';
+import { ListPageTokens, applyReadMask, listJobs } from './vertexListing';
+import type { VertexLogSink } from './vertexReplicas';
 
-export interface FakeGoogleProject {
-  readonly id: string;
-  readonly apiEnabled: boolean;
-  /** IAM: permissions granted to each service account email, e.g. "aiplatform.customJobs.list". */
-  readonly grants: Readonly<Record<string, readonly string[]>>;
+export type { FakeGoogleProject } from './googleProjects';
+import { refuseCustomJob } from './vertexRules';
+
+export interface VertexTrainingOptions {
+  /** The Cloud Storage fake (startFakeGcs): its objects are the containers' /gcs/BUCKET/... */
+  readonly gcs: GcsObjectStore;
+  /** Registries images may come from: the local one by its own host, or an Artifact Registry host it serves. */
+  readonly registries: readonly ImageRegistry[];
+  /** Where the replicas' lines go: the Cloud Logging fake (startFakeCloudLogging). */
+  readonly logging?: VertexLogSink;
+  readonly timings?: Partial<VertexTimings>;
+  /** The containers' network (these machines' engines have no bridge): host (default) or none. */
+  readonly networkMode?: 'host' | 'none';
+  /** Where each job's /gcs copy is made (default: the system's temporary folder). */
+  readonly workRoot?: string;
+  /** Service accounts a job may run as, besides the callers' own `accounts`. */
+  readonly serviceAccounts?: readonly string[];
+  /** Persistent resource ids (of every project and region) a job may name. */
+  readonly persistentResources?: readonly string[];
+}
+
+export interface FakeVertexOptions extends FakeListen {
+  readonly training?: VertexTrainingOptions;
+  /** The STS fake's lookup, to accept its federated access tokens besides self-signed JWTs. */
+  readonly principalOf?: (accessToken: string) => string | undefined;
 }
 
 export interface FakeVertex {
   /** `http://127.0.0.1:PORT`, for the operator's api_endpoint. */
   readonly endpoint: string;
-  readonly requests: { method: string; path: string; query: Record<string, string> }[];
+  readonly requests: { method: string; path: string; query: Record<string, string>; body?: unknown }[];
+  /** Every job created (and not deleted). */
+  readonly jobs: CustomJobStore;
+  /** Failures of the emulator itself while it ran a job (not the jobs' own failures). */
+  readonly internalErrors: unknown[];
   close(): Promise<void>;
 }
 
-type Reply = [number, unknown];
-
-const STATUS_CODES: Record<string, number> = {
-  INVALID_ARGUMENT: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  UNIMPLEMENTED: 501,
+const AUDIENCE = 'https://aiplatform.googleapis.com/';
+const JOBS = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/customJobs$/;
+const JOB = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/customJobs\/([^/:]+)(:cancel)?$/;
+/** System parameters every Google REST method takes besides its own fields. */
+const SYSTEM_PARAMETERS = new Set([
+  '$alt',
+  'alt',
+  '$prettyPrint',
+  'prettyPrint',
+  'key',
+  'quotaUser',
+  '$fields',
+  'fields',
+]);
+const LIST_PARAMETERS: Record<string, string> = {
+  filter: 'filter',
+  pageSize: 'pageSize',
+  page_size: 'pageSize',
+  pageToken: 'pageToken',
+  page_token: 'pageToken',
+  readMask: 'readMask',
+  read_mask: 'readMask',
 };
 
-function googleError(status: keyof typeof STATUS_CODES, message: string, details: unknown[] = []): Reply {
-  const code = STATUS_CODES[status]!;
-  return [code, { error: { code, message, status, ...(details.length ? { details } : {}) } }];
+interface Call {
+  readonly req: http.IncomingMessage;
+  readonly url: URL;
+  readonly body: Buffer;
+  readonly principal: string;
+  readonly enumsAsNumbers: boolean;
 }
-
-const errorInfo = (reason: string, metadata: Record<string, string>) => ({
-  '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-  reason,
-  domain: 'aiplatform.googleapis.com',
-  metadata,
-});
-
-const LIST_CUSTOM_JOBS = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/customJobs$/;
 
 export async function startFakeVertex(
   region: string,
   projects: readonly FakeGoogleProject[],
   accounts: readonly FakeServiceAccount[],
-  listen: FakeListen = {},
+  options: FakeVertexOptions = {},
 ): Promise<FakeVertex> {
+  const { training } = options;
   const requests: FakeVertex['requests'] = [];
+  const jobs = new CustomJobStore();
+  const tokens = new ListPageTokens();
+  const internalErrors: unknown[] = [];
+  let docker: ReturnType<typeof connectDocker> | undefined;
+  const runner = training
+    ? new VertexJobRunner({
+        docker: () => (docker ??= connectDocker()),
+        gcs: training.gcs,
+        ...(training.logging ? { logs: training.logging } : {}),
+        registries: training.registries,
+        timings: { ...FAST_TIMINGS, ...training.timings },
+        networkMode: training.networkMode ?? 'host',
+        ...(training.workRoot ? { workRoot: training.workRoot } : {}),
+        onInternalError: (_job, error) => internalErrors.push(error),
+      })
+    : undefined;
+  const customJobType = messageType(`${V1}.CustomJob`);
+  const callers = { accounts, ...(options.principalOf ? { principalOf: options.principalOf } : {}) };
+
   const server = await startLoopbackServer(
-    (req) => {
-      const [status, body] = handle(req);
-      return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json; charset=UTF-8' } };
+    (req, body) => {
+      const [status, reply] = handle(req, body);
+      return { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/json; charset=UTF-8' } };
     },
-    { ...listen, service: 'vertex', wire: GOOGLE_WIRE, operationOf: vertexOperation },
+    {
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      service: 'vertex',
+      wire: GOOGLE_WIRE,
+      operationOf: vertexOperation,
+    },
   );
 
-  function handle(req: http.IncomingMessage): Reply {
+  function handle(req: http.IncomingMessage, body: Buffer): GoogleReply {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
-    requests.push({ method: req.method ?? '', path: url.pathname, query });
-
-    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-    if (!bearer) {
-      return googleError(
-        'UNAUTHENTICATED',
-        'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
-        [errorInfo('CREDENTIALS_MISSING', {})],
-      );
-    }
-    const caller = verifySelfSignedJwt(bearer, accounts, 'https://aiplatform.googleapis.com/');
-    if (typeof caller === 'string') {
-      return googleError(
-        'UNAUTHENTICATED',
-        `Request had invalid authentication credentials (${caller}). Expected OAuth 2 access token, login cookie or other valid authentication credential.`,
-        [errorInfo('ACCESS_TOKEN_TYPE_UNSUPPORTED', {})],
-      );
-    }
-
-    const list = LIST_CUSTOM_JOBS.exec(url.pathname);
-    if (req.method === 'GET' && list) return listCustomJobs(list[1]!, list[2]!, query, caller);
+    requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      ...(body.length ? { body: tryJson(body) } : {}),
+    });
+    const caller = authenticate(req, callers, AUDIENCE);
+    if (Array.isArray(caller)) return caller;
+    const alt = url.searchParams.get('$alt') ?? url.searchParams.get('alt') ?? 'json';
+    const call: Call = {
+      req,
+      url,
+      body,
+      principal: caller.principal,
+      enumsAsNumbers: alt.includes('enum-encoding=int'),
+    };
+    const collection = JOBS.exec(url.pathname);
+    if (collection && req.method === 'POST') return create(call, collection[1]!, collection[2]!);
+    if (collection && req.method === 'GET') return list(call, collection[1]!, collection[2]!);
+    const single = JOB.exec(url.pathname);
+    if (single && req.method === 'GET' && !single[4]) return withJob(call, single, 'get', (job) => render(call, job));
+    if (single && req.method === 'POST' && single[4])
+      return withJob(call, single, 'cancel', (job) => cancel(call, job));
+    if (single && req.method === 'DELETE' && !single[4]) return withJob(call, single, 'delete', remove);
     return googleError('NOT_FOUND', `The requested URL ${url.pathname} was not found on this server.`);
   }
 
+  /** The project of a request, when the caller holds the permission there and the API is on. */
   function authorize(
-    projectId: string,
+    projectRef: string,
     location: string,
-    caller: FakeServiceAccount,
+    principal: string,
     permission: string,
-  ): Reply | undefined {
-    const project = projects.find((p) => p.id === projectId);
-    const resource = `projects/${projectId}/locations/${location}`;
-    // Google answers the same for a missing project and a missing permission, by design.
-    if (!project || !(project.grants[caller.email] ?? []).includes(permission)) {
-      return googleError(
-        'PERMISSION_DENIED',
-        `Permission '${permission}' denied on resource '//aiplatform.googleapis.com/${resource}' (or it may not exist).`,
-        [errorInfo('IAM_PERMISSION_DENIED', { permission, resource })],
-      );
-    }
-    if (!project.apiEnabled) {
-      return googleError(
-        'PERMISSION_DENIED',
-        `Vertex AI API has not been used in project ${projectId} before or it is disabled. Enable it by visiting the API library, then retry.`,
-        [errorInfo('SERVICE_DISABLED', { service: 'aiplatform.googleapis.com', consumer: `projects/${projectId}` })],
-      );
-    }
-    return undefined;
-  }
-
-  function listCustomJobs(
-    projectId: string,
-    location: string,
-    query: Record<string, string>,
-    caller: FakeServiceAccount,
-  ): Reply {
+  ): FakeGoogleProject | GoogleReply {
     if (location !== region) {
       // A regional endpoint serves its own region only.
       return googleError(
@@ -128,23 +181,237 @@ export async function startFakeVertex(
         `Request contains an invalid argument: location ${location} is served by ${location}-aiplatform.googleapis.com, not this endpoint.`,
       );
     }
-    const denied = authorize(projectId, location, caller, 'aiplatform.customJobs.list');
-    if (denied) return denied;
-    if (query.pageSize !== undefined && !/^\d+$/.test(query.pageSize)) {
-      return googleError('INVALID_ARGUMENT', `Invalid value at 'page_size' (TYPE_INT32), "${query.pageSize}"`);
+    const project = projects.find((p) => p.id === projectRef || projectNumberOf(p) === projectRef);
+    const resource = `projects/${projectRef}/locations/${location}`;
+    // Google answers the same for a missing project and a missing permission, by design.
+    if (!project || !(project.grants[principal] ?? []).includes(permission)) {
+      return googleError(
+        'PERMISSION_DENIED',
+        `Permission '${permission}' denied on resource '//aiplatform.googleapis.com/${resource}' (or it may not exist).`,
+        [errorInfo('IAM_PERMISSION_DENIED', 'aiplatform.googleapis.com', { permission, resource })],
+      );
     }
-    if (query.pageToken) return googleError('INVALID_ARGUMENT', 'Invalid page token.');
-    if (query.filter) return googleError('UNIMPLEMENTED', 'This fake does not evaluate list filters yet.');
-    // No jobs have been created through this fake yet: proto3 JSON omits the empty list.
+    if (!project.apiEnabled) {
+      return googleError(
+        'PERMISSION_DENIED',
+        `Vertex AI API has not been used in project ${project.id} before or it is disabled. Enable it by visiting the API library, then retry.`,
+        [
+          errorInfo('SERVICE_DISABLED', 'googleapis.com', {
+            service: 'aiplatform.googleapis.com',
+            consumer: `projects/${projectNumberOf(project)}`,
+          }),
+        ],
+      );
+    }
+    return project;
+  }
+
+  function unknownParameters(url: URL, allowed: Record<string, string>): GoogleReply | undefined {
+    const unknown = [...url.searchParams.keys()].filter((k) => !SYSTEM_PARAMETERS.has(k) && !(k in allowed));
+    if (unknown.length === 0) return undefined;
+    const name = unknown[0]!;
+    const description = `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. Field '${name}' could not be found in request message.`;
+    return googleError('INVALID_ARGUMENT', description, [badRequest([{ field: name, description }])]);
+  }
+
+  function create(call: Call, projectRef: string, location: string): GoogleReply {
+    const project = authorize(projectRef, location, call.principal, 'aiplatform.customJobs.create');
+    if (Array.isArray(project)) return project;
+    const refusal = unknownParameters(call.url, {});
+    if (refusal) return refusal;
+    if (!training || !runner) {
+      return googleError(
+        'FAILED_PRECONDITION',
+        'This Vertex fake was started without training options (the GCS fake, registries): it cannot run custom jobs.',
+      );
+    }
+    const parsed = parseBody(call.body);
+    if (Array.isArray(parsed)) return parsed;
+    const read = jsonToMessage(customJobType, parsed, 'custom_job');
+    if (read.errors.length > 0) {
+      return googleError('INVALID_ARGUMENT', read.errors.map((e) => e.description).join('\n'), [
+        badRequest(read.errors),
+      ]);
+    }
+    const callerMayActAs = (project.grants[call.principal] ?? []).includes('iam.serviceAccounts.actAs');
+    const denied = refuseCustomJob(read.message, missingRequired(customJobType, read.message), read.undefinedEnums, {
+      region,
+      projectId: project.id,
+      serviceAccounts: [...accounts.map((a) => a.email), ...(training.serviceAccounts ?? [])],
+      callerMayActAs,
+      registries: training.registries,
+      persistentResources: training.persistentResources ?? [],
+    });
+    if (denied) return denied;
+    const job = new CustomJob(
+      newJobId((id) => jobs.has(id)),
+      project.id,
+      projectNumberOf(project),
+      location,
+      read.message,
+    );
+    jobs.add(job);
+    runner.start(job);
+    return render(call, job);
+  }
+
+  function list(call: Call, projectRef: string, location: string): GoogleReply {
+    const project = authorize(projectRef, location, call.principal, 'aiplatform.customJobs.list');
+    if (Array.isArray(project)) return project;
+    const refusal = unknownParameters(call.url, LIST_PARAMETERS);
+    if (refusal) return refusal;
+    const query: Record<string, string> = {};
+    for (const [key, value] of call.url.searchParams) if (LIST_PARAMETERS[key]) query[LIST_PARAMETERS[key]] = value;
+    const badMask = unknownMaskPath(query.readMask);
+    if (badMask) return badMask;
+    const ours = jobs.all().filter((j) => j.projectId === project.id && j.location === location);
+    const answer = listJobs(ours, { parent: `projects/${project.id}/locations/${location}`, ...query }, tokens);
+    if (Array.isArray(answer)) return answer;
+    const customJobs = answer.page.map((job) =>
+      applyReadMask(render(call, job)[1] as Record<string, unknown>, query.readMask),
+    );
+    // proto3 JSON leaves an empty list out.
+    return [
+      200,
+      {
+        ...(customJobs.length ? { customJobs } : {}),
+        ...(answer.nextPageToken ? { nextPageToken: answer.nextPageToken } : {}),
+      },
+    ];
+  }
+
+  function unknownMaskPath(mask: string | undefined): GoogleReply | undefined {
+    if (!mask) return undefined;
+    const fields = new Set(customJobType.fieldsArray.map(jsonName));
+    const unknown = mask.split(',').find((p) => !fields.has(p.split('.')[0]!));
+    if (unknown === undefined) return undefined;
+    return googleError('INVALID_ARGUMENT', `Invalid read_mask: "${unknown}" is not a field of CustomJob.`);
+  }
+
+  function withJob(
+    call: Call,
+    match: RegExpExecArray,
+    verb: 'get' | 'cancel' | 'delete',
+    answer: (job: CustomJob) => GoogleReply,
+  ): GoogleReply {
+    const [, projectRef, location, id] = match as unknown as [string, string, string, string];
+    const project = authorize(projectRef, location, call.principal, `aiplatform.customJobs.${verb}`);
+    if (Array.isArray(project)) return project;
+    const refusal = unknownParameters(call.url, {});
+    if (refusal) return refusal;
+    if (!/^\d+$/.test(id)) {
+      return googleError(
+        'INVALID_ARGUMENT',
+        `Invalid resource name projects/${projectRef}/locations/${location}/customJobs/${id}: custom job IDs are numbers, chosen by Vertex AI when the job is created.`,
+      );
+    }
+    if (verb === 'cancel') {
+      const parsed = parseBody(call.body);
+      if (Array.isArray(parsed)) return parsed;
+      const read = jsonToMessage(messageType(`${V1}.CancelCustomJobRequest`), parsed, '');
+      const bodyErrors = read.errors.map((e) => ({ ...e, description: e.description.replace(" at ''", '') }));
+      if (bodyErrors.length > 0 || 'name' in (parsed as object)) {
+        return googleError(
+          'INVALID_ARGUMENT',
+          bodyErrors.map((e) => e.description).join('\n') || 'The name is in the URL, not the body.',
+        );
+      }
+    }
+    const job = jobs.get({ id: project.id, number: projectNumberOf(project) }, location, id);
+    if (!job)
+      return googleError(
+        'NOT_FOUND',
+        `The CustomJob does not exist: projects/${projectRef}/locations/${location}/customJobs/${id}.`,
+      );
+    return answer(job);
+  }
+
+  function cancel(_call: Call, job: CustomJob): GoogleReply {
+    if (job.ended) {
+      return googleError(
+        'FAILED_PRECONDITION',
+        `The CustomJob ${job.name} is in state ${job.state} and cannot be cancelled: only queued, pending and running jobs can.`,
+      );
+    }
+    if (job.state !== 'JOB_STATE_CANCELLING') beginCancelling(job);
     return [200, {}];
   }
 
-  return { endpoint: server.url, requests, close: () => server.close() };
+  function remove(job: CustomJob): GoogleReply {
+    if (!ENDED_STATES.includes(job.state)) {
+      return googleError(
+        'FAILED_PRECONDITION',
+        `The CustomJob ${job.name} is in state ${job.state}: cancel it and wait for it to end before deleting it.`,
+      );
+    }
+    jobs.delete(job);
+    const now = formatTimestamp(nowNanos());
+    return [
+      200,
+      {
+        name: `projects/${job.projectNumber}/locations/${job.location}/operations/${newJobId(() => false)}`,
+        metadata: {
+          '@type': `type.googleapis.com/${V1}.DeleteOperationMetadata`,
+          genericMetadata: { createTime: now, updateTime: now },
+        },
+        done: true,
+        response: { '@type': 'type.googleapis.com/google.protobuf.Empty' },
+      },
+    ];
+  }
+
+  function render(call: Call, job: CustomJob): GoogleReply {
+    return [200, renderMessage(customJobType, job.resource(), call.enumsAsNumbers)];
+  }
+
+  return {
+    endpoint: server.url,
+    requests,
+    jobs,
+    internalErrors,
+    close: async () => {
+      await runner?.close();
+      await server.close();
+    },
+  };
+}
+
+function tryJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return body.toString('utf8');
+  }
+}
+
+/** A JSON object body, or Google's answer to one that is not. */
+function parseBody(body: Buffer): Record<string, unknown> | GoogleReply {
+  const text = body.toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return googleError('INVALID_ARGUMENT', `Invalid JSON payload received. ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return googleError('INVALID_ARGUMENT', 'Invalid JSON payload received. The body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
 }
 
 /** Fault rules name Vertex calls by their RPC method names. */
 function vertexOperation(req: http.IncomingMessage): string {
   const path = (req.url ?? '/').split('?')[0]!;
-  if (req.method === 'GET' && LIST_CUSTOM_JOBS.test(path)) return 'ListCustomJobs';
+  if (JOBS.test(path))
+    return req.method === 'POST'
+      ? 'CreateCustomJob'
+      : req.method === 'GET'
+        ? 'ListCustomJobs'
+        : `${req.method} ${path}`;
+  const single = JOB.exec(path);
+  if (single && single[4] && req.method === 'POST') return 'CancelCustomJob';
+  if (single && req.method === 'GET') return 'GetCustomJob';
+  if (single && req.method === 'DELETE') return 'DeleteCustomJob';
   return `${req.method} ${path}`;
 }
