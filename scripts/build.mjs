@@ -30,6 +30,8 @@ export const LAZY_PACKAGES = {
   // Only the job service: the package's index would pull in every Vertex client and 60 MB of
   // generated protobuf code.
   '@google-cloud/aiplatform/build/src/v1/job_service_client.js': 'vertex-jobs',
+  // Only the entries reader: the package's index also loads its whole writing side.
+  '@google-cloud/logging/build/src/v2/logging_service_v2_client.js': 'gcp-logging',
   '@google-cloud/storage': 'gcs',
   'google-auth-library': 'google-auth',
   '@azure/identity': 'azure-identity',

@@ -17,6 +17,8 @@ export interface PollingTailOptions {
   readonly quietRoundsToEnd?: number;
   /** After the job ended: how long to keep reading at least, for lines the backend ingests late. */
   readonly settleMs?: number;
+  /** When the job ended (epoch ms), if the backend says: the settling time counts from then. */
+  readonly endTime?: () => number | undefined;
   readonly signal?: AbortSignal;
 }
 
@@ -30,7 +32,7 @@ export async function* pollingTail(options: PollingTailOptions): AsyncIterable<L
         if (options.isRetryable(error)) return false;
         throw error;
       });
-      if (ended) endedAt = Date.now();
+      if (ended) endedAt = Math.min(Date.now(), options.endTime?.() ?? Date.now());
     }
     let read = 0;
     for await (const batch of options.readRound()) {

@@ -14,11 +14,20 @@ export interface VertexEndpoint {
 
 /** `api_endpoint` may be a bare host, host:port or a URL; empty means the region's endpoint. */
 export function vertexEndpoint(region: string, apiEndpoint?: string): VertexEndpoint {
+  return serviceEndpoint(`${region}-aiplatform.googleapis.com`, apiEndpoint, 'api_endpoint');
+}
+
+/** `logging_api_endpoint` likewise; empty means Cloud Logging's global endpoint. */
+export function loggingEndpoint(apiEndpoint?: string): VertexEndpoint {
+  return serviceEndpoint('logging.googleapis.com', apiEndpoint, 'logging_api_endpoint');
+}
+
+function serviceEndpoint(defaultHost: string, apiEndpoint: string | undefined, field: string): VertexEndpoint {
   const given = apiEndpoint?.trim();
-  if (!given) return { host: `${region}-aiplatform.googleapis.com`, port: 443, protocol: 'https' };
+  if (!given) return { host: defaultHost, port: 443, protocol: 'https' };
   const url = new URL(/^[a-z]+:\/\//i.test(given) ? given : `https://${given}`);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new Error(`api_endpoint "${given}" must be an https:// (or http://) address`);
+    throw new Error(`${field} "${given}" must be an https:// (or http://) address`);
   }
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return { host: url.hostname, port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443, protocol };
@@ -28,6 +37,8 @@ export interface VertexConnection {
   readonly project: string;
   readonly region: string;
   readonly endpoint: VertexEndpoint;
+  /** Where the jobs' logs are read (Cloud Logging). */
+  readonly loggingEndpoint: VertexEndpoint;
   readonly keyFile?: string;
 }
 
@@ -38,6 +49,7 @@ export function vertexConnection(config: Readonly<Record<string, unknown>>): Ver
     project: text('project'),
     region,
     endpoint: vertexEndpoint(region, text('api_endpoint')),
+    loggingEndpoint: loggingEndpoint(text('logging_api_endpoint')),
     ...(text('service_account_path') ? { keyFile: text('service_account_path') } : {}),
   };
 }
