@@ -78,15 +78,20 @@ test('a cloud operator in a stack with a local store is refused before anything 
   const s3 = stackWith([sm], { name: 'b', type: 'artifact_store', flavor: 's3', config: { path: 's3://b/p' } });
   const planned = planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: s3, allStacks: [s3] });
   assert.equal(planned.operator.name, 'sm', 'with an S3 store the SageMaker step is planned');
-  const vertex = {
+  const azureml = {
     name: 'sm',
     type: 'step_operator' as const,
-    flavor: 'vertex',
-    config: { project: 'p', region: 'r' },
+    flavor: 'azureml',
+    config: { subscription_id: 's', resource_group: 'g', workspace_name: 'w' },
   };
-  const gcs = stackWith([vertex], { name: 'g', type: 'artifact_store', flavor: 'gcp', config: { path: 'gs://b/p' } });
+  const blob = stackWith([azureml], {
+    name: 'a',
+    type: 'artifact_store',
+    flavor: 'azure',
+    config: { path: 'az://c/p' },
+  });
   assert.throws(
-    () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: gcs, allStacks: [gcs] }),
+    () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: blob, allStacks: [blob] }),
     /arrives in a coming release/,
     'an operator this version cannot run yet says so',
   );

@@ -19,6 +19,8 @@ import {
 import { customJobStatus } from '../../src/core/clouds/gcp/vertex/customJobStatus';
 import { LABEL_KEY, LABEL_VALUE, vertexJobSettings } from '../../src/core/clouds/gcp/vertex/vertexSettings';
 import type { JobSpec } from '../../src/core/operators/stepOperator';
+import type { Stack, StackComponent } from '../../src/core/stacks/model';
+import { componentBackend } from '../../src/core/clouds';
 
 const BASE = { project: 'churn-project', region: 'europe-west4' };
 const RUN_ID = '20261201-214512345-train_model-3f9a';
@@ -369,4 +371,41 @@ test('a failed job’s error.message is the reason, verbatim, and its code and w
   assert.equal(expired.failureKind, 'capacity');
   assert.match(expired.failureReason ?? '', /gave up on the job before it could run/);
   assert.equal(customJobStatus({ name: NAME, state: 'JOB_STATE_RUNNING' }, WHERE).failureReason, undefined);
+});
+
+test('a Vertex step needs a GCS store and a registry Vertex can pull from, refused early with the fix', () => {
+  const rule = componentBackend('step_operator', 'vertex')!.stackRule!;
+  const component = (type: StackComponent['type'], flavor: string, config: Record<string, unknown> = {}) => ({
+    name: `${flavor}-${type}`,
+    type,
+    flavor,
+    config,
+  });
+  const stack = (store: string, registry?: StackComponent): Stack => ({
+    name: 'gcp',
+    orchestrator: component('orchestrator', 'embedded'),
+    artifactStore: component('artifact_store', store, { path: 'gs://b/runs' }),
+    ...(registry ? { containerRegistry: registry } : {}),
+    stepOperators: [component('step_operator', 'vertex', BASE)],
+  });
+  const ar = component('container_registry', 'gcp', { uri: 'europe-west4-docker.pkg.dev/churn-project/steps' });
+  assert.equal(rule(stack('gcp', ar), 'vertex'), undefined);
+  assert.equal(
+    rule(stack('gcp', component('container_registry', 'default', { uri: 'ghcr.io/team' })), 'vertex'),
+    undefined,
+  );
+  assert.match(rule(stack('local', ar), 'vertex') ?? '', /local folder .*Give the stack a GCS artifact store/);
+  assert.match(
+    rule(stack('gcp'), 'vertex') ?? '',
+    /has no container registry, so a Vertex AI job could not pull the step's image\. Give stack "gcp" an Artifact Registry .*container_registry gcp NAME/,
+  );
+  assert.match(
+    rule(
+      stack('gcp', component('container_registry', 'aws', { uri: '1.dkr.ecr.eu-west-1.amazonaws.com' })),
+      'vertex',
+    ) ?? '',
+    /is a registry of flavor "aws", which Vertex AI cannot pull from with its own identity/,
+  );
+  const privateOci = component('container_registry', 'default', { uri: 'registry.example.com/team', username: 'me' });
+  assert.match(rule(stack('gcp', privateOci), 'vertex') ?? '', /needs a username and password/);
 });

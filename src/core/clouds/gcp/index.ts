@@ -1,12 +1,13 @@
 // Google Cloud: Vertex AI, Artifact Registry and Cloud Storage.
 import type { CloudBackend } from '../backend';
-import { requiresArtifactStore } from '../shared/stackRules';
+import { allOf, requiresArtifactStore, requiresPullableRegistry } from '../shared/stackRules';
 import { checkArtifactRegistry } from './artifactRegistry/artifactRegistryCheck';
 import { artifactRegistryLogin } from './artifactRegistry/artifactRegistryLogin';
 import { ARTIFACT_REGISTRY, GCS_ARTIFACT_STORE, VERTEX } from './flavors';
 import { checkGcs } from './gcs/gcsCheck';
 import { gcsStoreFactory } from './gcs/gcsStore';
 import { checkVertex } from './vertex/vertexCheck';
+import { VertexOperator, connectVertex } from './vertex/vertexOperator';
 
 export const GCP: CloudBackend = {
   id: 'gcp',
@@ -15,7 +16,19 @@ export const GCP: CloudBackend = {
     {
       spec: VERTEX,
       check: (config, _secret, timeoutMs) => checkVertex(config, timeoutMs),
-      stackRule: requiresArtifactStore('gcp', 'a GCS', 'Vertex AI'),
+      stackRule: allOf(
+        requiresArtifactStore('gcp', 'a GCS', 'Vertex AI'),
+        // Vertex pulls with its service agent: Artifact Registry, or a public image elsewhere.
+        requiresPullableRegistry({
+          own: ['gcp'],
+          ownName: 'an Artifact Registry',
+          publicOci: true,
+          operatorDisplay: 'Vertex AI',
+          register:
+            'stepops components register container_registry gcp NAME --set uri=REGION-docker.pkg.dev/PROJECT/REPOSITORY',
+        }),
+      ),
+      operator: async (config) => new VertexOperator(await connectVertex(config), config),
     },
     {
       spec: ARTIFACT_REGISTRY,
