@@ -128,12 +128,12 @@ export function labelRules(labels: Readonly<Record<string, string>>): Violation[
 /** GPU counts per machine family: what Vertex's training machines take. */
 type AcceleratorCounts = Readonly<Record<string, readonly number[]>>;
 
+/** NVIDIA_TESLA_K80 is still in the enum, but Vertex ended its support in 2024: no machine takes it. */
 const N1_GPUS: AcceleratorCounts = {
   NVIDIA_TESLA_T4: [1, 2, 4],
   NVIDIA_TESLA_V100: [1, 2, 4, 8],
   NVIDIA_TESLA_P100: [1, 2, 4],
   NVIDIA_TESLA_P4: [1, 2, 4],
-  NVIDIA_TESLA_K80: [1, 2, 4, 8],
 };
 
 const sizes = (list: string) => list.split(',').join('|');
