@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type FakeAzure, startFakeAzure } from '../fakes/fakeAzure';
+import { type FakeAzure, startFakeAzure } from '../fakes/azure/fakeAzure';
 import { makeTestCertificate } from '../fakes/selfSignedCert';
 import { type CliResult, runCli } from './cliProcess';
 

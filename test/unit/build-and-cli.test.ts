@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { startFakeSageMaker } from '../fakes/fakeSageMaker';
 import { startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
-import { startFakeAzure } from '../fakes/fakeAzure';
+import { startFakeAzure } from '../fakes/azure/fakeAzure';
 import { makeTestCertificate } from '../fakes/selfSignedCert';
 
 const run = promisify(execFile);

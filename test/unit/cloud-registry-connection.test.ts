@@ -11,7 +11,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import type { TokenCredential } from '@azure/identity';
 import { checkAcr } from '../../src/core/clouds/azure/acr/acrCheck';
 import { checkArtifactRegistry } from '../../src/core/clouds/gcp/artifactRegistry/artifactRegistryCheck';
-import { type FakeAzure, startFakeAzure } from '../fakes/fakeAzure';
+import { type FakeAzure, startFakeAzure } from '../fakes/azure/fakeAzure';
 import { type FakeRegistry, startFakeAcr, startFakeArtifactRegistry } from '../fakes/fakeCloudRegistries';
 import { type FakeSts, startFakeSts } from '../fakes/fakeGoogleSts';
 import { makeTestCertificate } from '../fakes/selfSignedCert';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { ListTrainingJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { testConnection } from '../../src/core/stacks/connectionTest';
-import { type FakeAzure, startFakeAzure } from '../fakes/fakeAzure';
+import { type FakeAzure, startFakeAzure } from '../fakes/azure/fakeAzure';
 import { startFakeAcr } from '../fakes/fakeCloudRegistries';
 import { type FakeSageMaker, startFakeSageMaker } from '../fakes/fakeSageMaker';
 import { startFakeS3 } from '../fakes/fakeS3';

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../../../src/core/files/atomicWrite';
 import { startFakeCloudWatchLogs } from '../aws/fakeCloudWatchLogs';
 import { FAST_TIMINGS, LIFELIKE_TIMINGS, type TrainingTimings } from '../aws/sagemakerJobRunner';
 import { startFakeEcr } from '../fakeEcr';
-import { startFakeAzure } from '../fakeAzure';
+import { startFakeAzure } from '../azure/fakeAzure';
 import { startFakeAcr, startFakeArtifactRegistry } from '../fakeCloudRegistries';
 import { startFakeGcs } from '../fakeGcs';
 import { type FakeSts, startFakeSts } from '../fakeGoogleSts';

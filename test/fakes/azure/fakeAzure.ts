@@ -7,9 +7,9 @@
 // a role assignment on the scope, and names that do not exist, in Azure's error shapes.
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { startLoopbackServer } from './loopbackServer';
-import type { TestCertificate } from './selfSignedCert';
-import { AZURE_RESOURCE_MANAGER_WIRE, ENTRA_ID_WIRE, type FaultProfile } from './wireFaults';
+import { startLoopbackServer } from '../loopbackServer';
+import type { TestCertificate } from '../selfSignedCert';
+import { AZURE_RESOURCE_MANAGER_WIRE, ENTRA_ID_WIRE, type FaultProfile } from '../wireFaults';
 
 export interface FakeApp {
   readonly clientId: string;
