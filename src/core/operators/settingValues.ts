@@ -82,3 +82,26 @@ export function refuseUnknownKeys(
       `${[...knownSet].join(', ')}. Remove the others from the operator or the step's settings.`,
   );
 }
+
+/**
+ * A setting that goes by several names (ZenML renamed some, and users bring another cloud's):
+ * its value and the name it was given under. Names given different values are refused rather
+ * than one of them chosen silently; none given is `{ value: undefined, name: names[0] }`.
+ */
+export function settingByNames(
+  values: Readonly<Record<string, unknown>>,
+  names: readonly [string, ...string[]],
+  fail: (message: string) => Error,
+): { readonly value: unknown; readonly name: string } {
+  const given = names.filter((name) => values[name] !== undefined && values[name] !== null);
+  const [first, ...others] = given;
+  if (first === undefined) return { value: undefined, name: names[0] };
+  const differing = others.find((name) => JSON.stringify(values[name]) !== JSON.stringify(values[first]));
+  if (differing !== undefined) {
+    throw fail(
+      `"${first}" (${JSON.stringify(values[first])}) and "${differing}" (${JSON.stringify(values[differing])}) ` +
+        'are the same setting and disagree: set one of them.',
+    );
+  }
+  return { value: values[first], name: first };
+}
