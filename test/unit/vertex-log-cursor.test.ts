@@ -194,6 +194,7 @@ test('the tail pages through, waits out quota, 5xx and dropped connections per c
     multiReplica: false,
     jobEnded: async () => ended,
     pollMs: 5,
+    retryBaseMs: 5,
     settleMs: 30,
     window: WINDOW,
   })) {
@@ -246,6 +247,7 @@ test('a refusal that waiting cannot fix ends the tail with the error', async () 
     multiReplica: false,
     jobEnded: async () => false,
     pollMs: 5,
+    retryBaseMs: 5,
   });
   await assert.rejects(async () => {
     for await (const _ of tail) void _;

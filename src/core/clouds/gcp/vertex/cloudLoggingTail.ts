@@ -48,6 +48,8 @@ export interface TailWindow {
   readonly maxSeen: number;
 }
 
+const RETRY_BASE_MS = 1000;
+
 export const DEFAULT_WINDOW: TailWindow = { lagWindowMs: 10_000, maxSeen: 2_000 };
 
 export interface CloudLoggingTailOptions {
@@ -67,6 +69,8 @@ export interface CloudLoggingTailOptions {
   readonly quietRoundsToEnd?: number;
   readonly window?: TailWindow;
   readonly pageSize?: number;
+  /** The first retry's wait bound after a failed call (doubling up to 20 s). */
+  readonly retryBaseMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -77,7 +81,9 @@ export function tailCloudLogging(
 ): AsyncIterable<LogBatch> {
   let cursor = parseCloudLoggingCursor(from, options.since);
   const window = options.window ?? DEFAULT_WINDOW;
-  const backoff = new Backoff(options.pollMs);
+  // Its own base, not the poll interval: a dropped connection is worth a quick second try, and
+  // repeated quota answers still grow the wait to the cap.
+  const backoff = new Backoff(options.retryBaseMs ?? RETRY_BASE_MS);
   async function* readRound(): AsyncIterable<LogBatch> {
     // One filter for the whole round: page tokens belong to the filter they were issued for.
     const filter = loggingFilter(options.jobId, cursor);
@@ -102,7 +108,7 @@ export function tailCloudLogging(
     jobEnded: options.jobEnded,
     isRetryable: isRetryableGoogleError,
     pollMs: options.pollMs,
-    settleMs: options.settleMs ?? 15_000,
+    settleMs: options.settleMs ?? 10_000,
     ...(options.endTime ? { endTime: options.endTime } : {}),
     ...(options.quietRoundsToEnd !== undefined ? { quietRoundsToEnd: options.quietRoundsToEnd } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
