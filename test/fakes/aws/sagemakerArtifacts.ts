@@ -5,11 +5,12 @@
 // model.tar.gz and output.tar.gz under S3OutputPath/<job>/output/, or with CompressionType NONE as
 // the files themselves under output/model/ and output/data/), and checkpoints synced both ways.
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
+import { filesUnder } from '../shared/folderFiles';
 import { type S3Location, parseS3Uri } from './sagemakerCreateRules';
 
 /** The S3 fake's objects, by "bucket/key". */
@@ -61,24 +62,6 @@ export async function downloadChannel(objects: S3Objects, download: ChannelDownl
     await writeFile(target, objects.get(`${location.bucket}/${key}`)!);
   }
   return keys.length;
-}
-
-/** Regular files below `root`, by their path relative to it ('/'-separated). */
-async function filesUnder(root: string, relative = ''): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  let entries;
-  try {
-    entries = await readdir(path.join(root, relative), { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return files;
-    throw error;
-  }
-  for (const entry of entries) {
-    const child = relative ? `${relative}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) for (const [k, v] of await filesUnder(root, child)) files.set(k, v);
-    else if (entry.isFile()) files.set(child, path.join(root, child));
-  }
-  return files;
 }
 
 /** The files of several instances' copies of one folder, merged in host order (a later host's file wins). */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DockerClient } from '../../../src/core/images/dockerClient';
 import { type S3Objects, uploadCheckpoints, uploadJobOutputs } from './sagemakerArtifacts';
+import { BackgroundJobs } from '../shared/backgroundJobs';
 import { pause } from '../shared/pause';
 import { pullImage } from '../shared/registryImages';
 import { type TrainingRegistry, resolveImage } from './sagemakerImages';
@@ -65,20 +66,16 @@ const FAILURE_REASON_MAX = 1024;
 
 /** Runs jobs in the background; close() ends the ones still running and cleans up after them. */
 export class TrainingJobRunner {
-  private readonly running = new Map<TrainingJob, Promise<void>>();
-  private closing = false;
+  private readonly jobs = new BackgroundJobs<TrainingJob>((job) => job.stop);
 
   constructor(private readonly runtime: TrainingRuntime) {}
 
   start(job: TrainingJob): void {
-    const run = new JobRun(job, this.runtime, () => this.closing).run().finally(() => this.running.delete(job));
-    this.running.set(job, run);
+    this.jobs.start(job, (closing) => new JobRun(job, this.runtime, closing).run());
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const job of this.running.keys()) if (!job.stop.signal.aborted) job.stop.abort();
-    await Promise.all(this.running.values());
+  close(): Promise<void> {
+    return this.jobs.close();
   }
 }
 

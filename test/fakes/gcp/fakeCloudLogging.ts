@@ -10,10 +10,10 @@
 // Fault rules name the call ListLogEntries (RESOURCE_EXHAUSTED, 429, for a throttle).
 import type http from 'node:http';
 import type { FakeServiceAccount } from '../googleServiceAccounts';
-import { type FakeListen, startLoopbackServer } from '../loopbackServer';
-import { GOOGLE_WIRE } from '../wireFaults';
+import type { FakeListen } from '../loopbackServer';
 import { FilterSyntaxError } from './filterSyntax';
 import { authenticate } from './googleCallers';
+import { startGoogleJsonServer } from './googleServer';
 import { type GoogleReply, badRequest, errorInfo, googleError } from './googleErrors';
 import { DEFAULT_PAGE_SIZE, InvalidPageToken, LogEntryStore, MAX_PAGE_SIZE, type StoredEntry } from './logEntries';
 import { LoggingFilterError, SEVERITY_LEVELS, compileLoggingFilter } from './loggingFilter';
@@ -71,18 +71,7 @@ export async function startFakeCloudLogging(options: FakeCloudLoggingOptions): P
     accounts: options.accounts ?? [],
     ...(options.principalOf ? { principalOf: options.principalOf } : {}),
   };
-  const server = await startLoopbackServer(
-    (req, body) => {
-      const [status, reply] = handle(req, body);
-      return { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/json; charset=UTF-8' } };
-    },
-    {
-      ...(options.port !== undefined ? { port: options.port } : {}),
-      service: 'logging',
-      wire: GOOGLE_WIRE,
-      operationOf: loggingOperation,
-    },
-  );
+  const server = await startGoogleJsonServer(handle, { service: 'logging', operationOf: loggingOperation }, options);
 
   function handle(req: http.IncomingMessage, body: Buffer): GoogleReply {
     const url = new URL(req.url ?? '/', 'http://fake');

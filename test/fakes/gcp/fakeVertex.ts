@@ -13,12 +13,12 @@
 import type http from 'node:http';
 import { connectDocker } from '../../../src/core/images/dockerClient';
 import type { FakeServiceAccount } from '../googleServiceAccounts';
-import { type FakeListen, startLoopbackServer } from '../loopbackServer';
+import type { FakeListen } from '../loopbackServer';
 import type { ImageRegistry } from '../shared/registryImages';
-import { GOOGLE_WIRE } from '../wireFaults';
 import { CustomJob, CustomJobStore, ENDED_STATES, newJobId } from './customJobs';
 import type { GcsObjectStore } from './gcsMount';
 import { authenticate } from './googleCallers';
+import { startGoogleJsonServer } from './googleServer';
 import { type FakeGoogleProject, projectNumberOf } from './googleProjects';
 import { type GoogleReply, badRequest, errorInfo, googleError } from './googleErrors';
 import { formatTimestamp, nowNanos } from './googleTime';
@@ -124,18 +124,7 @@ export async function startFakeVertex(
   const customJobType = messageType(`${V1}.CustomJob`);
   const callers = { accounts, ...(options.principalOf ? { principalOf: options.principalOf } : {}) };
 
-  const server = await startLoopbackServer(
-    (req, body) => {
-      const [status, reply] = handle(req, body);
-      return { status, body: JSON.stringify(reply), headers: { 'content-type': 'application/json; charset=UTF-8' } };
-    },
-    {
-      ...(options.port !== undefined ? { port: options.port } : {}),
-      service: 'vertex',
-      wire: GOOGLE_WIRE,
-      operationOf: vertexOperation,
-    },
-  );
+  const server = await startGoogleJsonServer(handle, { service: 'vertex', operationOf: vertexOperation }, options);
 
   function handle(req: http.IncomingMessage, body: Buffer): GoogleReply {
     const url = new URL(req.url ?? '/', 'http://fake');

@@ -199,6 +199,51 @@ class Parser {
   }
 }
 
+export type Comparison = Extract<FilterNode, { kind: 'compare' }>;
+
+/** A predicate for a whole filter tree, from one for each comparison (what each API evaluates its own way). */
+export function compileTree<T>(
+  node: FilterNode,
+  comparison: (c: Comparison) => (item: T) => boolean,
+): (item: T) => boolean {
+  switch (node.kind) {
+    case 'and': {
+      const terms = node.terms.map((t) => compileTree(t, comparison));
+      return (item) => terms.every((t) => t(item));
+    }
+    case 'or': {
+      const terms = node.terms.map((t) => compileTree(t, comparison));
+      return (item) => terms.some((t) => t(item));
+    }
+    case 'not': {
+      const term = compileTree(node.term, comparison);
+      return (item) => !term(item);
+    }
+    case 'compare':
+      return comparison(node);
+  }
+}
+
+/** An ordering comparison (=, !=, <, <=, >, >=) of two values of one type; other operators are not orderings. */
+export function compareValues<T extends bigint | number | string>(a: T, op: Operator, b: T): boolean {
+  switch (op) {
+    case '=':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    default:
+      throw new Error(`${op} is not an ordering comparison`);
+  }
+}
+
 /** Matches `text` against a pattern whose * stands for any run of characters. */
 export function wildcardMatch(pattern: string, text: string): boolean {
   const source = pattern

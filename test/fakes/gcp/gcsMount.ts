@@ -7,8 +7,9 @@
 // last replica exits, files that are new or changed become objects and files removed delete their
 // objects. What a replica writes is visible in the bucket only after the job's containers exit.
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { filesUnder } from '../shared/folderFiles';
 
 /** What the mount needs of the GCS fake (FakeGcs has it). */
 export interface GcsObjectStore {
@@ -73,7 +74,7 @@ export class GcsMount {
     const written: string[] = [];
     const seen = new Set<string>();
     for (const bucket of store.bucketNames) {
-      for (const [name, file] of await filesBelow(path.join(this.root, bucket))) {
+      for (const [name, file] of await filesUnder(path.join(this.root, bucket))) {
         const key = `${bucket}/${name}`;
         seen.add(key);
         const content = await readFile(file);
@@ -97,22 +98,4 @@ export class GcsMount {
     // Replicas may run as any user: the mount is theirs to write.
     await chmod(folder, 0o777);
   }
-}
-
-/** Regular files below `root` by their '/'-separated path relative to it. */
-async function filesBelow(root: string, relative = ''): Promise<[string, string][]> {
-  let entries;
-  try {
-    entries = await readdir(path.join(root, relative), { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const files: [string, string][] = [];
-  for (const entry of entries) {
-    const child = relative ? `${relative}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) files.push(...(await filesBelow(root, child)));
-    else if (entry.isFile()) files.push([child, path.join(root, child)]);
-  }
-  return files;
 }

@@ -5,7 +5,7 @@
 // with =, !=, <, <=, >, >=, the : "has" operator (a substring, case-insensitive; `:*` for presence)
 // and the =~ / !~ regular expressions. A filter it cannot read, or one naming another field, is
 // refused (INVALID_ARGUMENT), not read loosely.
-import { type FilterNode, type Operator, parseFilter } from './filterSyntax';
+import { type Comparison, type Operator, compareValues, compileTree, parseFilter } from './filterSyntax';
 import { parseTimestamp } from './googleTime';
 
 /** What the filter sees of an entry: its JSON, and its times as nanoseconds. */
@@ -49,29 +49,10 @@ const COMPARISONS: readonly Operator[] = ['=', '!=', '<', '<=', '>', '>='];
 /** Compiles a filter; throws FilterSyntaxError or LoggingFilterError. */
 export function compileLoggingFilter(text: string): EntryPredicate {
   const tree = parseFilter(text);
-  return tree ? compile(tree) : () => true;
+  return tree ? compileTree(tree, compileComparison) : () => true;
 }
 
-function compile(node: FilterNode): EntryPredicate {
-  switch (node.kind) {
-    case 'and': {
-      const terms = node.terms.map(compile);
-      return (e) => terms.every((t) => t(e));
-    }
-    case 'or': {
-      const terms = node.terms.map(compile);
-      return (e) => terms.some((t) => t(e));
-    }
-    case 'not': {
-      const term = compile(node.term);
-      return (e) => !term(e);
-    }
-    case 'compare':
-      return compileComparison(node);
-  }
-}
-
-function compileComparison(node: Extract<FilterNode, { kind: 'compare' }>): EntryPredicate {
+function compileComparison(node: Comparison): EntryPredicate {
   const { member, op, value } = node;
   const field = member[0]!;
   const shown = member.join('.');
@@ -87,14 +68,14 @@ function compileComparison(node: Extract<FilterNode, { kind: 'compare' }>): Entr
     const time = parseTimestamp(value);
     if (time === undefined) throw new LoggingFilterError(`${field} takes an RFC 3339 time, not "${value}"`);
     const of = (e: FilterableEntry) => (field === 'timestamp' ? e.timestampNs : e.receiveNs);
-    return (e) => ordered(of(e), op, time, shown);
+    return (e) => compareValues(of(e), op, time);
   }
   if (field === 'severity') {
     comparable();
     const level = SEVERITY_LEVELS[value.toUpperCase()] ?? (/^\d+$/.test(value) ? Number(value) : undefined);
     if (level === undefined)
       throw new LoggingFilterError(`"${value}" is not a severity (DEBUG, INFO, WARNING, ERROR...)`);
-    return (e) => ordered(SEVERITY_LEVELS[String(e.json.severity ?? 'DEFAULT')] ?? 0, op, level, shown);
+    return (e) => compareValues(SEVERITY_LEVELS[String(e.json.severity ?? 'DEFAULT')] ?? 0, op, level);
   }
   if (op === ':' && value === '*' && !node.quoted) return (e) => valueAt(e.json, member) !== undefined;
   const pattern = op === '=~' || op === '!~' ? regex(value) : undefined;
@@ -113,7 +94,7 @@ function compileComparison(node: Extract<FilterNode, { kind: 'compare' }>): Entr
       case '!~':
         return text === undefined || !pattern!.test(text);
       default:
-        return text !== undefined && ordered(text, op, value, shown);
+        return text !== undefined && compareValues(text, op, value);
     }
   };
 }
@@ -123,25 +104,6 @@ function regex(source: string): RegExp {
     return new RegExp(source);
   } catch (error) {
     throw new LoggingFilterError(`invalid regular expression "${source}": ${(error as Error).message}`);
-  }
-}
-
-function ordered<T extends bigint | number | string>(a: T, op: Operator, b: T, shown: string): boolean {
-  switch (op) {
-    case '=':
-      return a === b;
-    case '!=':
-      return a !== b;
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    default:
-      throw new LoggingFilterError(`${shown} does not take the ${op} operator`);
   }
 }
 

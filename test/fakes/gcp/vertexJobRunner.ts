@@ -12,6 +12,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DockerClient } from '../../../src/core/images/dockerClient';
+import { BackgroundJobs } from '../shared/backgroundJobs';
 import { pause } from '../shared/pause';
 import { type ImageRegistry, pullImage, resolveImage } from '../shared/registryImages';
 import type { CustomJob } from './customJobs';
@@ -66,20 +67,16 @@ type Json = Record<string, unknown>;
 
 /** Runs jobs in the background; close() cancels the ones still running and cleans up after them. */
 export class VertexJobRunner {
-  private readonly running = new Map<CustomJob, Promise<void>>();
-  private closing = false;
+  private readonly jobs = new BackgroundJobs<CustomJob>((job) => job.cancel);
 
   constructor(private readonly runtime: VertexRuntime) {}
 
   start(job: CustomJob): void {
-    const run = new JobRun(job, this.runtime, () => this.closing).run().finally(() => this.running.delete(job));
-    this.running.set(job, run);
+    this.jobs.start(job, (closing) => new JobRun(job, this.runtime, closing).run());
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const job of this.running.keys()) if (!job.cancel.signal.aborted) job.cancel.abort();
-    await Promise.all(this.running.values());
+  close(): Promise<void> {
+    return this.jobs.close();
   }
 }
 
@@ -126,7 +123,7 @@ class JobRun {
       }
     } finally {
       clearTimeout(this.timeoutTimer);
-      await Promise.all(this.replicas.map((r) => r.remove()));
+      await Promise.all(this.replicas.map((r) => r.container.remove()));
       await rm(path.dirname(this.mount.root), { recursive: true, force: true }).catch(() => undefined);
     }
   }
@@ -182,7 +179,7 @@ class JobRun {
   /** Runs the replicas until all exit; answers the job's error message when one failed. */
   private async runReplicas(): Promise<string | undefined> {
     const grace = () => (this.closing() ? 0 : this.runtime.timings.stopGraceSeconds);
-    const stopAll = () => Promise.all(this.replicas.map((r) => r.stop(grace()))).then(() => undefined);
+    const stopAll = () => Promise.all(this.replicas.map((r) => r.container.stop(grace()))).then(() => undefined);
     const onCancel = () => void stopAll();
     this.cancel.addEventListener('abort', onCancel, { once: true });
     try {
@@ -201,7 +198,7 @@ class JobRun {
       let failed: { replica: Replica; code: number } | undefined;
       await Promise.all(
         this.replicas.map(async (replica) => {
-          const code = await replica.exitCode();
+          const code = await replica.container.exitCode();
           if (code === 0 || failed !== undefined || this.cancel.aborted || this.timedOut) return;
           failed = { replica, code };
           await stopAll();

@@ -6,7 +6,14 @@
 // names anything else is INVALID_ARGUMENT, as Vertex answers one.
 import { randomBytes } from 'node:crypto';
 import type { CustomJob, JobState } from './customJobs';
-import { type FilterNode, FilterSyntaxError, parseFilter, wildcardMatch } from './filterSyntax';
+import {
+  type Comparison,
+  FilterSyntaxError,
+  compareValues,
+  compileTree,
+  parseFilter,
+  wildcardMatch,
+} from './filterSyntax';
 import { type GoogleReply, googleError } from './googleErrors';
 import { parseTimestamp } from './googleTime';
 import { enumNames, V1 } from './protoModel';
@@ -102,31 +109,12 @@ function compareNewestFirst(timeA: bigint, idA: string, timeB: bigint, idB: stri
 
 function compileFilter(text: string): JobPredicate {
   const tree = parseFilter(text);
-  return tree ? compileNode(tree) : () => true;
-}
-
-function compileNode(node: FilterNode): JobPredicate {
-  switch (node.kind) {
-    case 'and': {
-      const terms = node.terms.map(compileNode);
-      return (job) => terms.every((t) => t(job));
-    }
-    case 'or': {
-      const terms = node.terms.map(compileNode);
-      return (job) => terms.some((t) => t(job));
-    }
-    case 'not': {
-      const term = compileNode(node.term);
-      return (job) => !term(job);
-    }
-    case 'compare':
-      return compileComparison(node);
-  }
+  return tree ? compileTree(tree, compileComparison) : () => true;
 }
 
 const JOB_STATES = new Set(enumNames(`${V1}.JobState`));
 
-function compileComparison(node: Extract<FilterNode, { kind: 'compare' }>): JobPredicate {
+function compileComparison(node: Comparison): JobPredicate {
   const [field, ...rest] = node.member;
   const { op, value } = node;
   const refuse = (why: string): never => {
@@ -161,27 +149,10 @@ function compileComparison(node: Extract<FilterNode, { kind: 'compare' }>): JobP
       onlyOps(['=', '!=', '<', '<=', '>', '>=']);
       const time = parseTimestamp(value);
       if (time === undefined) return refuse(`create_time must be in RFC 3339 format, not "${value}"`);
-      return (job) => compareTimes(job.createTime, op, time);
+      return (job) => compareValues(job.createTime, op, time);
     }
     default:
       return refuse(`unsupported field ${field}: use display_name, state, create_time or labels`);
-  }
-}
-
-function compareTimes(a: bigint, op: string, b: bigint): boolean {
-  switch (op) {
-    case '=':
-      return a === b;
-    case '!=':
-      return a !== b;
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    default:
-      return a >= b;
   }
 }
 

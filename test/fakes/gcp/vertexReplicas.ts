@@ -57,7 +57,8 @@ export interface ReplicaPlacement {
 export class Replica {
   /** workerpoolN-R: the replica's name in Vertex's logs and errors. */
   readonly taskName: string;
-  private readonly container = new JobContainer();
+  /** The replica's container: waited for, stopped and removed by the job's run. */
+  readonly container = new JobContainer();
   private readonly stderrTail: string[] = [];
 
   constructor(
@@ -170,18 +171,6 @@ export class Replica {
     const { severity: stated, ...payload } = json;
     const named = typeof stated === 'string' && SEVERITIES.has(stated.toUpperCase()) ? stated.toUpperCase() : severity;
     return { ...base, severity: named, jsonPayload: payload };
-  }
-
-  exitCode(): Promise<number> {
-    return this.container.exitCode();
-  }
-
-  stop(graceSeconds: number): Promise<void> {
-    return this.container.stop(graceSeconds);
-  }
-
-  remove(): Promise<void> {
-    return this.container.remove();
   }
 }
 
