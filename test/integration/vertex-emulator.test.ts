@@ -600,8 +600,10 @@ test('a log tail with a timestamp cursor and the insertIds seen at it gets every
   let ended = false;
   for (let round = 0; round < 400; round++) {
     let token: string | undefined;
+    // A page token is good for the query it came from only: the cursor moves between rounds, not pages.
+    const filter = `${base} AND timestamp>="${cursor}"`;
     do {
-      const page = await listEntries(`${base} AND timestamp>="${cursor}"`, token);
+      const page = await listEntries(filter, token);
       // RESOURCE_EXHAUSTED: try again next round, from the same cursor.
       if (page.code === 8) {
         throttled++;
