@@ -18,7 +18,7 @@ import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient }
 import { artifactStoreFor } from '../../src/core/clouds';
 import { connectDocker } from '../../src/core/images/dockerClient';
 import { pushImage } from '../../src/core/images/imagePusher';
-import { AWS, ECR_HOST } from '../fakes/emulators/emulatedClouds';
+import { AWS, ECR_HOST, GCP } from '../fakes/emulators/emulatedClouds';
 import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
 import { runCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
@@ -195,6 +195,92 @@ async function assertSageMakerRunsJobs(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
+/**
+ * A custom job through the Vertex client, with the emulated service account's key and the
+ * addresses the exports name, runs on the local engine: its image named by the emulated Artifact
+ * Registry host (served by the local registry), its file in the Cloud Storage emulator (read by
+ * the Storage client configured by the exports alone), its line in the Cloud Logging emulator.
+ */
+async function assertVertexRunsJobs(env: NodeJS.ProcessEnv, stateDir: string): Promise<void> {
+  const tag = `check-${Date.now().toString(36)}`;
+  const repository = `${GCP.project}/stepops-it/emulated-vertex`;
+  const docker = await connectDocker();
+  await docker.getImage(integrationEnvironment().busyboxImage).tag({ repo: `${registry}/${repository}`, tag });
+  await pushImage(docker, { reference: `${registry}/${repository}:${tag}` });
+  const keyFilename = path.join(stateDir, 'gcp-service-account.json');
+  const address = (name: string) => new URL(env[`STEPOPS_EMULATOR_${name}_URL`]!);
+  const { JobServiceClient } = await import('@google-cloud/aiplatform/build/src/v1/job_service_client.js');
+  const { LoggingServiceV2Client } = await import('@google-cloud/logging/build/src/v2/logging_service_v2_client.js');
+  const rest = (url: URL) => ({
+    fallback: true,
+    protocol: 'http',
+    apiEndpoint: url.hostname,
+    port: Number(url.port),
+    keyFilename,
+  });
+  const vertex = new JobServiceClient(rest(address('VERTEX')));
+  const logging = new LoggingServiceV2Client(rest(address('LOGGING')));
+  const saved = process.env;
+  try {
+    const [created] = await vertex.createCustomJob({
+      parent: `projects/${GCP.project}/locations/${GCP.region}`,
+      customJob: {
+        displayName: `emulator-${tag}`,
+        jobSpec: {
+          workerPoolSpecs: [
+            {
+              machineSpec: { machineType: 'n1-standard-4' },
+              replicaCount: 1,
+              containerSpec: {
+                imageUri: `${GCP.registryHost}/${repository}:${tag}`,
+                command: [
+                  'sh',
+                  '-c',
+                  `echo trained as $(hostname); mkdir -p /gcs/${GCP.bucket}/${tag}; echo 42 > /gcs/${GCP.bucket}/${tag}/answer.txt`,
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+    const deadline = Date.now() + 60_000;
+    let [job] = await vertex.getCustomJob({ name: created.name! });
+    while (!['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED'].includes(String(job.state)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      [job] = await vertex.getCustomJob({ name: created.name! });
+    }
+    assert.equal(job.state, 'JOB_STATE_SUCCEEDED', job.error?.message ?? undefined);
+    process.env = { ...env };
+    // stepops' own Cloud Storage store, configured by the exports alone, reads what the job wrote to /gcs.
+    const store = await artifactStoreFor(
+      { flavor: 'gcp', config: { path: `gs://${GCP.bucket}` } },
+      async () => undefined,
+    );
+    const answer = await store.get(`${tag}/answer.txt`);
+    assert.equal(Buffer.from(answer ?? []).toString(), '42\n');
+    const filter = `resource.type="ml_job" AND resource.labels.job_id="${created.name!.split('/').at(-1)}"`;
+    let lines: string[] = [];
+    while (lines.length === 0 && Date.now() < deadline) {
+      const [entries] = await logging.listLogEntries(
+        { resourceNames: [`projects/${GCP.project}`], filter },
+        { autoPaginate: false },
+      );
+      lines = entries.map((e) => e.textPayload ?? '');
+      if (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.match(lines.join('\n'), /^trained as cmle-training-workerpool0-[0-9a-f]{10}-0$/);
+  } finally {
+    process.env = saved;
+    await vertex.close();
+    await logging.close();
+    await docker
+      .getImage(`${registry}/${repository}:${tag}`)
+      .remove()
+      .catch(() => undefined);
+  }
+}
+
 const EMULATED = ['aws-emulated', 'gcp-emulated', 'azure-emulated'];
 const USER_FILE = `# My stacks. The emulators keep this comment and my stack.
 version: 1
@@ -233,6 +319,8 @@ test('starts, prints the exports and ready, and every emulated component passes 
       'AWS_SECRET_ACCESS_KEY',
       'AWS_REGION',
       'STORAGE_EMULATOR_HOST',
+      'STEPOPS_EMULATOR_VERTEX_URL',
+      'STEPOPS_EMULATOR_LOGGING_URL',
       'GOOGLE_APPLICATION_CREDENTIALS',
       'NODE_EXTRA_CA_CERTS',
       'AZURE_TENANT_ID',
@@ -264,6 +352,7 @@ test('starts, prints the exports and ready, and every emulated component passes 
     const cli = (...args: string[]) => runCli({ cwd: home, env }, ...args);
     await assertLogsEmulatorFound(env);
     await assertSageMakerRunsJobs(env);
+    await assertVertexRunsJobs(env, path.join(home, 'emulators'));
     const listed = await cli('stacks', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     const components = (JSON.parse(listed.stdout) as { name: string; [key: string]: unknown }[])

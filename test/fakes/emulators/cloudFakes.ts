@@ -13,12 +13,18 @@ import { startFakeGcs } from '../fakeGcs';
 import { type FakeSts, startFakeSts } from '../fakeGoogleSts';
 import { startFakeS3 } from '../fakeS3';
 import { startFakeSageMaker } from '../fakeSageMaker';
+import { startFakeCloudLogging } from '../gcp/fakeCloudLogging';
 import { startFakeVertex } from '../gcp/fakeVertex';
+import {
+  FAST_TIMINGS as VERTEX_FAST,
+  LIFELIKE_TIMINGS as VERTEX_LIFELIKE,
+  type VertexTimings,
+} from '../gcp/vertexJobRunner';
 import { serviceAccountFromKeyFile } from '../googleServiceAccounts';
 import type { TestCertificate } from '../selfSignedCert';
 import { AWS, AZURE, ECR_HOST, GCP, gcpAudience, gcpPrincipal } from './emulatedClouds';
 import type { EmulatorIdentity } from './identity';
-import type { EmulatorService } from './ports';
+import { EMULATOR_SERVICES, type EmulatorService } from './ports';
 
 export interface CloudFakesOptions {
   readonly stateDir: string;
@@ -59,7 +65,12 @@ const GCS_PERMISSIONS = [
   'storage.objects.delete',
   'storage.objects.list',
 ];
-const VERTEX_PERMISSIONS = ['aiplatform.customJobs.list'];
+const VERTEX_PERMISSIONS = [
+  ...['create', 'get', 'list', 'cancel', 'delete'].map((verb) => `aiplatform.customJobs.${verb}`),
+  // A job may run as the emulated service account.
+  'iam.serviceAccounts.actAs',
+  'logging.logEntries.list',
+];
 
 type Urls<K extends EmulatorService> = Readonly<Record<K, string>>;
 
@@ -78,7 +89,7 @@ class FakeStarter {
       if (e.code !== 'EADDRINUSE') throw error;
       throw new Error(
         `Port ${e.port} (the ${label} emulator) is in use: another "npm run emulators" may be running (stop it), ` +
-          'or set STEPOPS_EMULATOR_PORT to the first of ten other free ports.',
+          `or set STEPOPS_EMULATOR_PORT to the first of ${EMULATOR_SERVICES.length} other free ports.`,
       );
     }
   }
@@ -146,20 +157,35 @@ async function startAwsFakes(
   return { sagemaker: sagemaker.endpoint, ecr: ecr.endpoint, s3: s3.endpoint, logs: logs.endpoint };
 }
 
+/** STEPOPS_EMULATOR_<NAME>_PACE: fast (the default, what tests use) or lifelike (for demos). */
+function pace(env: NodeJS.ProcessEnv, name: string, lifelike: string): 'fast' | 'lifelike' {
+  const variable = `STEPOPS_EMULATOR_${name}_PACE`;
+  const value = env[variable] || 'fast';
+  if (value === 'fast' || value === 'lifelike') return value;
+  throw new Error(`${variable} is "${value}": expected fast (a second or so per stage) or lifelike (${lifelike}).`);
+}
+
 /** STEPOPS_EMULATOR_SAGEMAKER_PACE: fast (a second or so per stage, the default) or lifelike (for demos). */
 export function sagemakerTimings(env: NodeJS.ProcessEnv = process.env): TrainingTimings {
-  const pace = env.STEPOPS_EMULATOR_SAGEMAKER_PACE || 'fast';
-  if (pace === 'fast') return FAST_TIMINGS;
-  if (pace === 'lifelike') return LIFELIKE_TIMINGS;
-  throw new Error(
-    `STEPOPS_EMULATOR_SAGEMAKER_PACE is "${pace}": expected fast (a second or so per training job stage) or lifelike (tens of seconds, SIGKILL 120 s after SIGTERM).`,
-  );
+  const chosen = pace(env, 'SAGEMAKER', 'tens of seconds, SIGKILL 120 s after SIGTERM');
+  return chosen === 'fast' ? FAST_TIMINGS : LIFELIKE_TIMINGS;
+}
+
+/** STEPOPS_EMULATOR_VERTEX_PACE: the Vertex job states' pace, and Cloud Logging's ingestion lag with it. */
+export function vertexTimings(env: NodeJS.ProcessEnv = process.env): { job: VertexTimings; ingestionDelayMs: number } {
+  const chosen = pace(env, 'VERTEX', 'tens of seconds PENDING, log entries seconds late');
+  return chosen === 'fast'
+    ? { job: VERTEX_FAST, ingestionDelayMs: 250 }
+    : { job: VERTEX_LIFELIKE, ingestionDelayMs: 3000 };
 }
 
 async function startGoogleFakes(
   starter: FakeStarter,
-  { identity, ports }: CloudFakesOptions,
-): Promise<{ urls: Urls<'sts' | 'gcs' | 'vertex' | 'artifact-registry'>; credentialFile: FakeSts['credentialFile'] }> {
+  { identity, ports, registry }: CloudFakesOptions,
+): Promise<{
+  urls: Urls<'sts' | 'gcs' | 'vertex' | 'artifact-registry' | 'logging'>;
+  credentialFile: FakeSts['credentialFile'];
+}> {
   const { projectNumber, subjectToken } = identity.gcp;
   const provider = { audience: gcpAudience(projectNumber), subjects: { [subjectToken]: GCP.subject } };
   const sts = await starter.start("Google's STS", startFakeSts([provider], { port: ports.sts }));
@@ -167,10 +193,35 @@ async function startGoogleFakes(
   const grants = { [GCP.bucket]: { grants: { [gcpPrincipal(projectNumber)]: GCS_PERMISSIONS } } };
   const gcs = await starter.start('Cloud Storage', startFakeGcs(grants, principalOf, { port: ports.gcs }));
   const account = serviceAccountFromKeyFile(identity.gcp.serviceAccountKey);
-  const project = { id: GCP.project, apiEnabled: true, grants: { [account.email]: VERTEX_PERMISSIONS } };
+  // The emulated service account's key (the Vertex operator's) and the federated identity (ADC) alike.
+  const project = {
+    id: GCP.project,
+    number: projectNumber,
+    apiEnabled: true,
+    grants: { [account.email]: VERTEX_PERMISSIONS, [gcpPrincipal(projectNumber)]: VERTEX_PERMISSIONS },
+  };
+  const timings = vertexTimings();
+  const logging = await starter.start(
+    'Cloud Logging',
+    startFakeCloudLogging({
+      projects: [project],
+      accounts: [account],
+      principalOf,
+      ingestionDelayMs: timings.ingestionDelayMs,
+      port: ports.logging,
+    }),
+  );
+  // Custom jobs run for real: /gcs from the Cloud Storage emulator, images from the local registry
+  // (named by its own host or by the emulated Artifact Registry host), lines into Cloud Logging.
+  const training = {
+    gcs,
+    registries: [{ host: registry }, { host: GCP.registryHost, pullFrom: registry }],
+    logging,
+    timings: timings.job,
+  };
   const vertex = await starter.start(
     'Vertex AI',
-    startFakeVertex(GCP.region, [project], [account], { port: ports.vertex }),
+    startFakeVertex(GCP.region, [project], [account], { port: ports.vertex, training, principalOf }),
   );
   const artifactRegistry = await starter.start(
     'Artifact Registry',
@@ -182,6 +233,7 @@ async function startGoogleFakes(
       gcs: gcs.endpoint,
       vertex: vertex.endpoint,
       'artifact-registry': artifactRegistry.baseUrl,
+      logging: logging.endpoint,
     },
     credentialFile: (audience, subjectTokenFile) => sts.credentialFile(audience, subjectTokenFile),
   };

@@ -74,6 +74,7 @@ export function emulatedStacks(inputs: EmulatedStackInputs): EmulatedStack[] {
         project: GCP.project,
         region: GCP.region,
         api_endpoint: urls.vertex,
+        logging_api_endpoint: urls.logging,
         service_account_path: inputs.serviceAccountKeyFile,
       }),
       component('container_registry', 'gcp-emulated-registry', 'default', { uri: `${registry}/gcp-emulated` }),

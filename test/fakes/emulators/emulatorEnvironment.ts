@@ -48,6 +48,7 @@ const LABELS: Record<EmulatorService, string> = {
   'resource-manager': 'Azure Resource Manager',
   acr: 'ACR login',
   logs: 'CloudWatch Logs',
+  logging: 'Cloud Logging',
 };
 
 function groups(inputs: EnvironmentInputs): Group[] {

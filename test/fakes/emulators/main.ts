@@ -34,10 +34,12 @@ Ctrl+C (SIGINT) or SIGTERM.
                         not --env-file, which Node 20 takes for its own option
 
 Environment: STEPOPS_HOME (stacks file), STEPOPS_EMULATOR_STATE (default: emulators/ beside the
-stacks file), STEPOPS_EMULATOR_PORT (first of eleven ports, default 18470; 0: any free ones),
+stacks file), STEPOPS_EMULATOR_PORT (first of twelve ports, default 18470; 0: any free ones),
 STEPOPS_FAULTS (fault rules every emulator starts with; see test/fakes/README.md),
 STEPOPS_EMULATOR_SAGEMAKER_PACE (fast: a second or so per training job stage, the default;
-lifelike: tens of seconds per stage and 120 s from SIGTERM to SIGKILL, for demos).
+lifelike: tens of seconds per stage and 120 s from SIGTERM to SIGKILL, for demos),
+STEPOPS_EMULATOR_VERTEX_PACE (fast: under a second per custom job state, the default;
+lifelike: tens of seconds PENDING and Cloud Logging entries seconds late, for demos).
 `;
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');

@@ -1,7 +1,8 @@
 // Where each emulator listens: fixed loopback ports from one base (STEPOPS_EMULATOR_PORT, default
 // 18470), one after another in this order. Fixed rather than random because the emulated stacks
-// store two of these addresses (the Vertex operator's api_endpoint, the Azure ML operator's
-// Resource Manager and authority host): the same ports after a restart keep those stacks working.
+// store some of these addresses (the Vertex operator's api_endpoint and logging_api_endpoint, the
+// Azure ML operator's Resource Manager and authority host): the same ports after a restart keep
+// those stacks working. New services go at the end, so that the existing ports never move.
 // STEPOPS_EMULATOR_PORT=0 takes any free ports (tests), at the price of stacks that differ per start.
 
 export const EMULATOR_SERVICES = [
@@ -16,6 +17,7 @@ export const EMULATOR_SERVICES = [
   'resource-manager',
   'acr',
   'logs',
+  'logging',
 ] as const;
 
 export type EmulatorService = (typeof EMULATOR_SERVICES)[number];
