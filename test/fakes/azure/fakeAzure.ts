@@ -1,13 +1,15 @@
 // A strict stand-in for the two Azure services stepops signs in and reads through: Microsoft
 // Entra ID (the OpenID metadata and the client-credentials token endpoint MSAL calls) and Azure
-// Resource Manager (Azure ML workspaces, for now). Both speak TLS, because Microsoft's identity
-// library refuses anything else; the tests trust the throwaway CA through NODE_EXTRA_CA_CERTS.
-// Tokens are signed by the fake and carry tenant, app and audience, so Resource Manager rejects
-// what Azure rejects: a token for another audience or tenant, an expired one, a principal without
-// a role assignment on the scope, and names that do not exist, in Azure's error shapes.
+// Resource Manager (resourceManager.ts: Azure ML workspaces, and what fakeAzureMl.ts mounts under
+// them). Both speak TLS, because Microsoft's identity library refuses anything else; the tests
+// trust the throwaway CA through NODE_EXTRA_CA_CERTS. Tokens are signed by the fake and carry
+// tenant, app and audience, so Resource Manager rejects what Azure rejects: a token for another
+// audience or tenant, an expired one, a principal without a role assignment on the scope, and
+// names that do not exist, in Azure's error shapes.
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { startLoopbackServer } from '../loopbackServer';
+import { ResourceManager, type FakeSubscription, type TokenClaims } from './resourceManager';
 import type { TestCertificate } from '../selfSignedCert';
 import { AZURE_RESOURCE_MANAGER_WIRE, ENTRA_ID_WIRE, type FaultProfile } from '../wireFaults';
 
@@ -21,20 +23,7 @@ export interface FakeTenant {
   readonly apps: readonly FakeApp[];
 }
 
-export interface FakeRoleAssignment {
-  readonly clientId: string;
-  /** A resource id prefix, e.g. /subscriptions/S/resourceGroups/G. */
-  readonly scope: string;
-  /** Allowed actions, e.g. Microsoft.MachineLearningServices/workspaces/read, or "*". */
-  readonly actions: readonly string[];
-}
-
-export interface FakeSubscription {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly resourceGroups: readonly { name: string; location: string; workspaces: readonly string[] }[];
-  readonly roleAssignments: readonly FakeRoleAssignment[];
-}
+export type { FakeRoleAssignment, FakeSubscription } from './resourceManager';
 
 export interface FakeAzure {
   readonly authorityHost: string;
@@ -44,16 +33,12 @@ export interface FakeAzure {
   /** The claims of a token this fake issued, when its signature holds. */
   claimsOf(token: string): { aud: string; tid: string; appid: string; oid: string; exp: number } | undefined;
   readonly requests: { service: 'login' | 'arm'; method: string; path: string }[];
+  /** Resource Manager itself: token checks, role assignments, and where fakes of workspace resources mount. */
+  readonly arm: ResourceManager;
   close(): Promise<void>;
 }
 
-/** Resource Manager API versions of Microsoft.MachineLearningServices this fake serves. */
-const ML_API_VERSIONS = ['2022-10-01', '2023-04-01', '2024-04-01'];
-
-type Reply = { status: number; body: unknown; headers?: Record<string, string> };
-
-const WORKSPACE =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)$/i;
+type Reply = { status: number; body?: unknown; headers?: Readonly<Record<string, string>> };
 
 export async function startFakeAzure(
   certificate: TestCertificate,
@@ -65,17 +50,17 @@ export async function startFakeAzure(
   const signingKey = randomBytes(32);
   const serve = (
     service: 'login' | 'arm',
-    handle: (req: IncomingMessage, body: string) => Reply,
+    handle: (req: IncomingMessage, body: string) => Reply | Promise<Reply>,
     faults: FaultProfile,
     port?: number,
   ) =>
     startLoopbackServer(
-      (req, body) => {
+      async (req, body) => {
         requests.push({ service, method: req.method ?? '', path: (req.url ?? '').split('?')[0]! });
-        const reply = handle(req, body.toString('utf8'));
+        const reply = await handle(req, body.toString('utf8'));
         return {
           ...reply,
-          body: JSON.stringify(reply.body),
+          body: reply.body === undefined ? '' : JSON.stringify(reply.body),
           headers: { 'content-type': 'application/json; charset=utf-8', ...reply.headers },
         };
       },
@@ -87,14 +72,22 @@ export async function startFakeAzure(
     { service: 'entra-id', wire: ENTRA_ID_WIRE, operationOf: entraOperation },
     ports.login,
   );
+  const authorityHost = login.url;
+  // The port first: Resource Manager's checks need its own address (the tokens' audience).
+  const started: { service?: ResourceManager } = {};
   const arm = await serve(
     'arm',
-    handleArm,
-    { service: 'resource-manager', wire: AZURE_RESOURCE_MANAGER_WIRE, operationOf: armOperation },
+    (req, body) => started.service!.handle(req, body),
+    {
+      service: 'resource-manager',
+      wire: AZURE_RESOURCE_MANAGER_WIRE,
+      operationOf: (req) => started.service!.operationOf(req),
+    },
     ports.arm,
   );
-  const authorityHost = login.url;
   const resourceManager = arm.url;
+  const resourceManagerService = new ResourceManager({ url: resourceManager, authorityHost, subscriptions, verify });
+  started.service = resourceManagerService;
 
   // --- Entra ID -------------------------------------------------------------------------------
 
@@ -221,26 +214,6 @@ export async function startFakeAzure(
     return `${header}.${payload}.${signature}`;
   }
 
-  // --- Resource Manager -----------------------------------------------------------------------
-
-  const armError = (status: number, code: string, message: string, headers?: Record<string, string>): Reply => ({
-    status,
-    body: { error: { code, message } },
-    ...(headers ? { headers } : {}),
-  });
-  const unauthenticated = (code: string, message: string) =>
-    armError(401, code, message, {
-      'www-authenticate': `Bearer authorization_uri="${authorityHost}/", error="invalid_token", error_description="${message}"`,
-    });
-
-  interface TokenClaims {
-    aud: string;
-    tid: string;
-    appid: string;
-    oid: string;
-    exp: number;
-  }
-
   function verify(token: string): TokenClaims | undefined {
     const [header, payload, signature] = token.split('.');
     if (!header || !payload || !signature) return undefined;
@@ -248,101 +221,6 @@ export async function startFakeAzure(
     if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected)))
       return undefined;
     return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
-  }
-
-  function handleArm(req: IncomingMessage): Reply {
-    const url = new URL(req.url ?? '/', resourceManager);
-    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-    if (!bearer)
-      return unauthenticated('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
-    const claims = verify(bearer);
-    if (!claims) return unauthenticated('InvalidAuthenticationToken', 'The access token is invalid.');
-    if (claims.exp <= Date.now() / 1000) {
-      return unauthenticated(
-        'ExpiredAuthenticationToken',
-        'The access token expiry UTC time is earlier than current UTC time.',
-      );
-    }
-    if (claims.aud !== resourceManager) {
-      return unauthenticated(
-        'InvalidAuthenticationTokenAudience',
-        `The access token has been obtained for wrong audience or resource '${claims.aud}'. It should exactly match with one of the allowed audiences '${resourceManager}/','${resourceManager}'.`,
-      );
-    }
-    const apiVersion = url.searchParams.get('api-version');
-    if (!apiVersion) {
-      return armError(
-        400,
-        'MissingApiVersionParameter',
-        'The api-version query parameter (?api-version=) is required for all requests.',
-      );
-    }
-    const match = WORKSPACE.exec(url.pathname);
-    if (!match || req.method !== 'GET') {
-      return armError(404, 'NotFound', `The fake Resource Manager does not serve ${req.method} ${url.pathname}.`);
-    }
-    if (!ML_API_VERSIONS.includes(apiVersion)) {
-      return armError(
-        400,
-        'NoRegisteredProviderFound',
-        `No registered resource provider found for API version '${apiVersion}' and type 'workspaces'. The supported api-versions are '${ML_API_VERSIONS.join(', ')}'.`,
-      );
-    }
-    const [, subscriptionId, groupName, workspaceName] = match as unknown as [string, string, string, string];
-    const subscription = subscriptions.find((s) => s.id.toLowerCase() === subscriptionId.toLowerCase());
-    if (!subscription)
-      return armError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
-    if (subscription.tenantId !== claims.tid) {
-      return unauthenticated(
-        'InvalidAuthenticationTokenTenant',
-        `The access token is from the wrong issuer '${authorityHost}/${claims.tid}/'. It must match the tenant '${authorityHost}/${subscription.tenantId}/' associated with this subscription. Please use the authority (URL) '${authorityHost}/${subscription.tenantId}' to get the token.`,
-      );
-    }
-    const action = 'Microsoft.MachineLearningServices/workspaces/read';
-    const scope = url.pathname;
-    const allowed = subscription.roleAssignments.some(
-      (r) =>
-        r.clientId === claims.appid &&
-        // A role on a scope covers it and everything under it, not siblings sharing a prefix.
-        (scope.toLowerCase() === r.scope.toLowerCase() ||
-          scope.toLowerCase().startsWith(`${r.scope.toLowerCase()}/`)) &&
-        (r.actions.includes('*') || r.actions.includes(action)),
-    );
-    if (!allowed) {
-      return armError(
-        403,
-        'AuthorizationFailed',
-        `The client '${claims.appid}' with object id '${claims.oid}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
-      );
-    }
-    const group = subscription.resourceGroups.find((g) => g.name.toLowerCase() === groupName.toLowerCase());
-    if (!group) return armError(404, 'ResourceGroupNotFound', `Resource group '${groupName}' could not be found.`);
-    const workspace = group.workspaces.find((w) => w.toLowerCase() === workspaceName.toLowerCase());
-    if (!workspace) {
-      return armError(
-        404,
-        'ResourceNotFound',
-        `The Resource 'Microsoft.MachineLearningServices/workspaces/${workspaceName}' under resource group '${groupName}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
-      );
-    }
-    return {
-      status: 200,
-      body: {
-        id: `/subscriptions/${subscription.id}/resourceGroups/${group.name}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`,
-        name: workspace,
-        type: 'Microsoft.MachineLearningServices/workspaces',
-        location: group.location,
-        sku: { name: 'Basic', tier: 'Basic' },
-        identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: subscription.tenantId },
-        properties: {
-          workspaceId: randomUUID(),
-          friendlyName: workspace,
-          provisioningState: 'Succeeded',
-          discoveryUrl: `${resourceManager}/discovery`,
-          publicNetworkAccess: 'Enabled',
-        },
-      },
-    };
   }
 
   return {
@@ -361,6 +239,7 @@ export async function startFakeAzure(
     },
     claimsOf: verify,
     requests,
+    arm: resourceManagerService,
     close: async () => {
       await Promise.all([login.close(), arm.close()]);
     },
@@ -372,13 +251,6 @@ function entraOperation(req: IncomingMessage): string {
   const path = (req.url ?? '/').split('?')[0]!;
   if (path.endsWith('/v2.0/.well-known/openid-configuration')) return 'OpenIdConfiguration';
   if (req.method === 'POST' && path.endsWith('/oauth2/v2.0/token')) return 'Token';
-  return `${req.method} ${path}`;
-}
-
-/** Resource Manager calls by their REST API operation ids (Workspaces_Get...). */
-function armOperation(req: IncomingMessage): string {
-  const path = (req.url ?? '/').split('?')[0]!;
-  if (req.method === 'GET' && WORKSPACE.test(path)) return 'Workspaces_Get';
   return `${req.method} ${path}`;
 }
 
