@@ -143,7 +143,7 @@ export class RunManager implements vscode.Disposable {
                   message: `${text}${event.record.state === 'running' ? ` on ${request.operator.name}` : ''}...`,
                 });
             } else if (event.type === 'status' && event.status.stage) {
-              progress.report({ message: `${stageText(event.status)} on ${request.operator.name}...` });
+              progress.report({ message: progressText(event.status, request.operator.name) });
             }
             this.onEvent(event, runId);
           },
@@ -342,6 +342,12 @@ export class RunManager implements vscode.Disposable {
     }
     return { values, inputs: resolved.inputs, sources: resolved.sources };
   }
+}
+
+/** "Training on sagemaker: Training in progress." — the stage where it runs, then what the backend says. */
+function progressText(status: JobStatus, operatorName: string): string {
+  const said = status.message && status.message !== status.stage ? `: ${status.message}` : '...';
+  return `${status.stage} on ${operatorName}${said}`;
 }
 
 /** "Downloading: Downloading input data" — the backend's stage and, when it says more, its message. */
