@@ -5,8 +5,13 @@
 #      STEPOPS_E2E_VSIX=path) and make sure code-server is installed (scripts/setup-code-server.sh);
 #   2. a fresh user-data-dir and extensions-dir under test-output/e2e/, the .vsix installed into it
 #      with `code-server --install-extension` (which proves the package installs), quiet settings;
-#   3. a copy of examples/ as the workspace, code-server on a free loopback port, then
-#      test/e2e/*.test.ts (node:test through tsx) against it. code-server is always stopped.
+#   3. the local cloud emulators (npm run emulators, on free ports, with their exports in
+#      code-server's environment so that a step can run on the emulated SageMaker from the
+#      workbench; their stacks go to a stacks file of their own, which the test that uses them
+#      copies from, so the other tests see the extension's stacks as a new user has them);
+#   4. a copy of examples/ as the workspace, code-server on a free loopback port, then
+#      test/e2e/*.test.ts (node:test through tsx) against it. code-server and the emulators are
+#      always stopped.
 # Exits with the tests' exit code. The run folder (code-server and VS Code logs) is kept when a
 # step fails, or always with STEPOPS_E2E_KEEP=1. Screenshots: test-output/e2e/screenshots/.
 set -euo pipefail
@@ -55,8 +60,15 @@ mkdir -p "$STEPOPS_HOME"
 node "$here/dist/cli.js" components register step_operator local_docker local-docker \
   --set "base_image=${STEPOPS_PYTHON_IMAGE:-stepops-test/python:3.11}" --set network_mode=none >/dev/null
 pid=""
+emulators_pid=""
 status=1
 cleanup() {
+  if [ -n "$emulators_pid" ] && kill -0 "$emulators_pid" 2>/dev/null; then
+    # SIGTERM: the emulators stop their training containers and servers, then exit.
+    kill -TERM "$emulators_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$emulators_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$emulators_pid" 2>/dev/null || true
+  fi
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     # code-server runs in a session of its own (setsid): end the whole group, VS Code server,
     # extension host and all.
@@ -109,6 +121,28 @@ cat >"$user_data/User/settings.json" <<'JSON'
 JSON
 
 cp -R examples "$workspace"
+
+log "starting the local cloud emulators (log: $run/emulators.log)"
+emulator_home="$run/emulators-home"
+mkdir -p "$emulator_home"
+STEPOPS_HOME="$emulator_home" STEPOPS_EMULATOR_PORT=0 STEPOPS_EMULATOR_STATE="$run/emulators" \
+  node --import tsx test/fakes/emulators/main.ts --exports-file "$run/emulators.env" \
+  >"$run/emulators.out" 2>"$run/emulators.log" </dev/null &
+emulators_pid=$!
+for _ in $(seq 1 240); do
+  grep -qx ready "$run/emulators.out" 2>/dev/null && break
+  kill -0 "$emulators_pid" 2>/dev/null || { cat "$run/emulators.log" >&2; log "the emulators exited before ready"; exit 1; }
+  sleep 0.5
+done
+grep -qx ready "$run/emulators.out" ||
+  { tail -30 "$run/emulators.log" >&2; log "the emulators were not ready within 120 s"; exit 1; }
+# code-server, and so the extension host, gets the SDK settings that point at the emulators.
+set -a
+# shellcheck disable=SC1091
+. "$run/emulators.env"
+set +a
+export STEPOPS_HOME="$run/stepops-home" STEPOPS_E2E_EMULATOR_HOME="$emulator_home"
+log "emulators ready after $(elapsed)"
 
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 url="http://127.0.0.1:$port"

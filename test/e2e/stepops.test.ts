@@ -28,13 +28,14 @@ import {
   waitUntil,
   withFailureScreenshot,
 } from './workbench';
+import { StackStore } from '../../src/core/stacks/stackStore';
 import { startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
 
 const env = e2eEnv();
 const TEST_TIMEOUT = 3 * FIRST_LOAD_MS;
 
-describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * FIRST_LOAD_MS }, () => {
+describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * FIRST_LOAD_MS }, () => {
   let browser: Browser | undefined;
   let page: Page | undefined;
   const ui = (): Page => {
@@ -338,12 +339,109 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
   );
 
   it(
+    'runs the trainer on the emulated SageMaker from its lens: the stages, the streamed log, the console link, the outcome',
+    { timeout: 4 * TEST_TIMEOUT },
+    step('sagemaker-run', async () => {
+      const p = ui();
+      const switchStack = async (name: string): Promise<void> => {
+        await runCommand(p, 'Step Operators: Switch Active Stack...');
+        await p
+          .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+          .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
+          .click();
+        await p.locator('.part.statusbar .statusbar-item', { hasText: name }).waitFor();
+      };
+      // scripts/e2e.sh started the emulators, which wrote aws-emulated into a stacks file of their own.
+      const added = await addEmulatedStack('aws-emulated');
+      try {
+        await switchStack('aws-emulated');
+        await openFromExplorer(p, 'churn/steps/trainer.py');
+        await waitForLenses(p, ['▶ Run on SageMaker', '▶ Run locally'], 'trainer.py on the aws-emulated stack');
+        await openViewContainer(p, 'Step Operators');
+        // Earlier runs' notifications (a local train_model succeeded) would answer for this one.
+        await runCommand(p, 'Notifications: Clear All Notifications');
+        await p.locator('.codelens-decoration a', { hasText: '▶ Run on SageMaker' }).click();
+
+        // What the progress notification and the run's log say while the job runs, sampled.
+        const seen = { progress: new Set<string>(), log: new Set<string>() };
+        const toast = (text: string) => p.locator('.notifications-toasts .notification-toast', { hasText: text });
+        const [succeeded, failed] = [toast('train_model succeeded.'), toast('train_model failed')];
+        let trainingShot = false;
+        await waitUntil(
+          async () => {
+            const toasts = await p
+              .locator('.notifications-toasts')
+              .innerText()
+              .catch(() => '');
+            for (const stage of toasts.match(/\b(Starting|Downloading|Training|Uploading)\b/g) ?? [])
+              seen.progress.add(stage);
+            const log = await p
+              .locator('.part.panel .monaco-editor .view-lines')
+              .innerText()
+              .catch(() => '');
+            for (const line of log.replace(/\u00a0/g, ' ').split('\n')) seen.log.add(line.trim());
+            if (!trainingShot && seen.progress.has('Training')) {
+              trainingShot = true;
+              await screenshot(p, env, 'sagemaker-progress');
+            }
+            return (await succeeded.isVisible()) || (await failed.isVisible());
+          },
+          4 * FIRST_LOAD_MS,
+          () =>
+            `train_model to succeed on SageMaker; progress showed ${JSON.stringify([...seen.progress])}; ` +
+            `log lines ${JSON.stringify([...seen.log].slice(-15))}`,
+          200,
+        );
+        if (await failed.isVisible()) assert.fail(`train_model failed on SageMaker: ${await failed.innerText()}`);
+        const lines = [...seen.log];
+        assert.ok(seen.progress.has('Training'), `SageMaker's stages in the progress: ${[...seen.progress]}`);
+        // The panel wraps long lines: the link may span two of them.
+        assert.match(
+          lines.join(''),
+          /\[stepops\] console: https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/sagemaker\/home\?region=/,
+          'the console link in the log',
+        );
+        assert.ok(
+          lines.some((l) => /^\[stepops\] Training/.test(l)),
+          'the stage in the log',
+        );
+        assert.ok(
+          lines.some((l) => /epoch {2}\d+ {2}loss \d\.\d{4}/.test(l)),
+          "the container's own lines, streamed from CloudWatch",
+        );
+
+        const runsPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Runs');
+        let rows: TreeRow[] = [];
+        await waitUntil(
+          async () => {
+            rows = await treeRows(runsPane);
+            return rows[0]?.label === 'train_model' && /^succeeded · sagemaker · /.test(rows[0].description);
+          },
+          STEP_MS,
+          () => `the SageMaker run at the top of the Runs view; rows: ${JSON.stringify(rows)}`,
+        );
+        // Its row offers the job's page in the SageMaker console.
+        const row = runsPane.locator('.monaco-list-row[role="treeitem"]').first();
+        await row.hover();
+        await row.locator('.action-label[aria-label="Open in Console"]').waitFor();
+        await screenshot(p, env, 'sagemaker-run');
+      } finally {
+        await p.keyboard.press('Escape');
+        await switchStack('default').catch(() => p.keyboard.press('Escape'));
+        await added.remove();
+      }
+    }),
+  );
+
+  it(
     'registers a SageMaker step operator through the form, makes a stack with it active, and keeps it after a reload',
     { timeout: 2 * TEST_TIMEOUT },
     step('wizard', async () => {
       const p = ui();
       await runCommand(p, 'Step Operators: Register Stack Component...');
       await quickPickRow(p, 'Step operator').click();
+      // The type list gives way to the flavor list; a type row's text names flavors too.
+      await quickPickRow(p, 'Step operator').waitFor({ state: 'detached' });
       await p
         .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'SageMaker' })
         .first()
@@ -449,6 +547,8 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
         // The form tries the values as typed, before anything is saved.
         await runCommand(p, 'Step Operators: Register Stack Component...');
         await quickPickRow(p, 'Step operator').click();
+        // The type list gives way to the flavor list; a type row's text names flavors too.
+        await quickPickRow(p, 'Step operator').waitFor({ state: 'detached' });
         await p
           .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Vertex AI' })
           .first()
@@ -542,6 +642,36 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 10 * F
     }),
   );
 });
+
+/**
+ * Copies an emulated stack and its components from the emulators' stacks file into the
+ * extension's, its operator given the local base image (no public registry is reachable here).
+ */
+async function addEmulatedStack(name: string): Promise<{ remove(): Promise<void> }> {
+  const emulatorHome = process.env.STEPOPS_E2E_EMULATOR_HOME;
+  const home = process.env.STEPOPS_HOME;
+  assert.ok(emulatorHome && home, 'scripts/e2e.sh sets STEPOPS_HOME and STEPOPS_E2E_EMULATOR_HOME');
+  const builtIns = async () => ({ artifactRoot: path.join(home, 'artifacts'), dockerEngineAvailable: true });
+  const theirs = await new StackStore(path.join(emulatorHome, 'stacks.yaml'), builtIns).read();
+  const ours = new StackStore(path.join(home, 'stacks.yaml'), builtIns);
+  const definition = theirs.definitions.find((d) => d.name === name);
+  assert.ok(definition, `the emulators wrote no stack ${name} into ${emulatorHome}/stacks.yaml`);
+  const used = new Set([definition.artifact_store, definition.container_registry, ...definition.step_operators]);
+  const components = theirs.components.filter((c) => used.has(c.name) && !theirs.builtInComponents.includes(c));
+  const baseImage = process.env.STEPOPS_PYTHON_IMAGE ?? 'stepops-test/python:3.11';
+  for (const component of components) {
+    const config =
+      component.type === 'step_operator' ? { ...component.config, base_image: baseImage } : component.config;
+    await ours.putComponent({ ...component, config });
+  }
+  await ours.putStack(definition);
+  return {
+    remove: async () => {
+      await ours.removeStack(name);
+      for (const component of components) await ours.removeComponent(component.type, component.name);
+    },
+  };
+}
 
 /** Waits until the visible editor shows exactly these lens titles, in document order. */
 async function waitForLenses(page: Page, expected: string[], where: string): Promise<void> {

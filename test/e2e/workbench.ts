@@ -201,7 +201,8 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input[type="text"]');
   await input.waitFor();
   await input.fill(`>${title}`);
-  await quickPickRow(page, title).click();
+  // A command run before is labelled "TITLE, recently used": match the title at the start.
+  await page.locator(`.quick-input-widget .quick-input-list .monaco-list-row[aria-label^="${title}"]`).first().click();
 }
 
 export function quickPickRow(page: Page, label: string): Locator {
