@@ -13,6 +13,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { TrainingInstanceType } from '@aws-sdk/client-sagemaker';
 import { type Violation, validateInput } from './modelWalk';
 
 export type AwsModelService = 'sagemaker' | 'logs' | 'ecr';
@@ -87,8 +88,21 @@ const RAISED_LIMITS: Partial<Record<AwsModelService, Record<string, { readonly m
   sagemaker: { TrainingEnvironmentMap: { max: 100 } },
 };
 
+/**
+ * Enum values AWS added after that model, taken from the enums the installed SDK declares (which
+ * the SDK generates from AWS's current Smithy model): training instance types such as ml.g6.* and
+ * ml.p5.*, which SageMaker takes and a 2022 model would refuse. The union, so a value is never lost.
+ */
+const LATER_ENUM_VALUES: Partial<Record<AwsModelService, Record<string, () => readonly string[]>>> = {
+  sagemaker: { TrainingInstanceType: () => Object.values(TrainingInstanceType) },
+};
+
 function withLaterMembers(service: AwsModelService, model: BotocoreModel): BotocoreModel {
   const shapes: Record<string, ModelShape> = { ...model.shapes };
+  for (const [name, values] of Object.entries(LATER_ENUM_VALUES[service] ?? {})) {
+    const shape = shapes[name];
+    if (shape?.enum) shapes[name] = { ...shape, enum: [...new Set([...shape.enum, ...values()])] };
+  }
   for (const [name, { max }] of Object.entries(RAISED_LIMITS[service] ?? {})) {
     const shape = shapes[name];
     if (shape && (shape.max ?? 0) < max) shapes[name] = { ...shape, max };
