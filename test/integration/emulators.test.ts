@@ -14,13 +14,18 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  CreateTrainingJobCommand,
+  DescribeTrainingJobCommand,
+  ListTrainingJobsCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { artifactStoreFor } from '../../src/core/clouds';
 import { connectDocker } from '../../src/core/images/dockerClient';
 import { pushImage } from '../../src/core/images/imagePusher';
 import { AWS, ECR_HOST, GCP } from '../fakes/emulators/emulatedClouds';
 import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
-import { runCli } from './cliProcess';
+import { runCli, startCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
 
 const root = path.resolve(__dirname, '../..');
@@ -533,6 +538,68 @@ test('the example pipeline runs on aws-emulated: the trainer on the emulated Sag
       assert.match(outputs, new RegExp(`^${trained.id}/[a-z0-9-]+/output/model$`));
       assert.ok(keys.includes(`${outputs}/output/metadata.json`), keys.join(', '));
     } finally {
+      process.env = saved;
+    }
+  } finally {
+    await stopEmulators(emulators);
+  }
+});
+
+test('a stepops run killed once SageMaker has its job is followed to the end by stepops logs, with no second job', async () => {
+  const home = path.join(folder, 'killed-home');
+  const project = path.join(folder, 'killed-project');
+  await rm(home, { recursive: true, force: true });
+  await mkdir(home, { recursive: true });
+  await cp(path.join(root, 'examples'), project, { recursive: true });
+  const emulators = await startEmulators(home);
+  try {
+    const env = { ...(await evaluatedEnvironment(emulators)), STEPOPS_HOME: home };
+    const base = ['--base-image', integrationEnvironment().pythonImage];
+    const first = startCli(
+      { cwd: project, env },
+      'run',
+      'churn/steps/loader.py:load_customers',
+      '--stack',
+      'aws-emulated',
+      '--operator',
+      'sagemaker',
+      ...base,
+    );
+    let stderr = '';
+    first.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const deadline = Date.now() + 180_000;
+    // "pending (Starting...)": SageMaker has accepted the job, which has not run yet.
+    while (!/stepops: pending \(Starting/.test(stderr)) {
+      assert.ok(Date.now() < deadline && first.exitCode === null, `the job was not submitted; stderr:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    const runId = /stepops: run (\S+) of load_customers/.exec(stderr)?.[1];
+    assert.ok(runId, stderr);
+
+    const followed = await runCli({ cwd: project, env }, 'logs', runId, '--follow');
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.match(followed.stdout, /loaded 20 customers/);
+    const records = JSON.parse((await runCli({ cwd: project, env }, 'runs', '--json')).stdout) as {
+      id: string;
+      state: string;
+      job?: { jobId: string };
+    }[];
+    const record = records.find((r) => r.id === runId)!;
+    assert.equal(record.state, 'succeeded');
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const sagemaker = new SageMakerClient({});
+    try {
+      const listed = await sagemaker.send(new ListTrainingJobsCommand({ NameContains: record.job!.jobId }));
+      assert.deepEqual(
+        listed.TrainingJobSummaries?.map((s) => s.TrainingJobName),
+        [record.job!.jobId],
+        'one training job for the run',
+      );
+    } finally {
+      sagemaker.destroy();
       process.env = saved;
     }
   } finally {
