@@ -14,10 +14,10 @@ import type { FakeListen } from '../loopbackServer';
 import { FilterSyntaxError } from './filterSyntax';
 import { authenticate } from './googleCallers';
 import { startGoogleJsonServer } from './googleServer';
-import { type GoogleReply, badRequest, errorInfo, googleError } from './googleErrors';
+import { type GoogleReply, badRequest, googleError } from './googleErrors';
 import { DEFAULT_PAGE_SIZE, InvalidPageToken, LogEntryStore, MAX_PAGE_SIZE, type StoredEntry } from './logEntries';
 import { LoggingFilterError, SEVERITY_LEVELS, compileLoggingFilter } from './loggingFilter';
-import type { FakeGoogleProject } from './googleProjects';
+import { type FakeGoogleProject, refuseInProject } from './googleProjects';
 import type { LogEntryInput, VertexLogSink } from './vertexReplicas';
 
 export interface FakeCloudLoggingOptions extends FakeListen {
@@ -169,33 +169,15 @@ export async function startFakeCloudLogging(options: FakeCloudLoggingOptions): P
   }
 
   function authorize(projectId: string, principal: string): GoogleReply | undefined {
-    const project = options.projects.find((p) => p.id === projectId);
-    const permission = 'logging.logEntries.list';
-    if (!project || !(project.grants[principal] ?? []).includes(permission)) {
-      return googleError(
-        'PERMISSION_DENIED',
-        `Permission '${permission}' denied on resource 'projects/${projectId}' (or it may not exist).`,
-        [
-          errorInfo('IAM_PERMISSION_DENIED', 'logging.googleapis.com', {
-            permission,
-            resource: `projects/${projectId}`,
-          }),
-        ],
-      );
-    }
-    if (!project.apiEnabled) {
-      return googleError(
-        'PERMISSION_DENIED',
-        `Cloud Logging API has not been used in project ${projectId} before or it is disabled. Enable it by visiting the API library, then retry.`,
-        [
-          errorInfo('SERVICE_DISABLED', 'googleapis.com', {
-            service: 'logging.googleapis.com',
-            consumer: `projects/${projectId}`,
-          }),
-        ],
-      );
-    }
-    return undefined;
+    return refuseInProject(
+      options.projects.find((p) => p.id === projectId),
+      {
+        principal,
+        permission: 'logging.logEntries.list',
+        api: { service: 'logging.googleapis.com', title: 'Cloud Logging API' },
+        resource: `projects/${projectId}`,
+      },
+    );
   }
 
   return {

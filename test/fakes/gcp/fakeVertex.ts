@@ -19,13 +19,22 @@ import { CustomJob, CustomJobStore, ENDED_STATES, newJobId } from './customJobs'
 import type { GcsObjectStore } from './gcsMount';
 import { authenticate } from './googleCallers';
 import { startGoogleJsonServer } from './googleServer';
-import { type FakeGoogleProject, projectNumberOf } from './googleProjects';
-import { type GoogleReply, badRequest, errorInfo, googleError } from './googleErrors';
-import { formatTimestamp, nowNanos } from './googleTime';
+import { type FakeGoogleProject, projectNumberOf, refuseInProject } from './googleProjects';
+import { type GoogleReply, badRequest, googleError } from './googleErrors';
 import { V1, jsonName, jsonToMessage, messageType, missingRequired, renderMessage } from './protoModel';
 import { FAST_TIMINGS, VertexJobRunner, type VertexTimings, beginCancelling } from './vertexJobRunner';
 import { ListPageTokens, applyReadMask, listJobs } from './vertexListing';
 import type { VertexLogSink } from './vertexReplicas';
+import {
+  JOB,
+  JOBS,
+  LIST_PARAMETERS,
+  deleteOperation,
+  parseBody,
+  tryJson,
+  unknownParameters,
+  vertexOperation,
+} from './vertexWire';
 
 export type { FakeGoogleProject } from './googleProjects';
 import { refuseCustomJob } from './vertexRules';
@@ -66,28 +75,7 @@ export interface FakeVertex {
 }
 
 const AUDIENCE = 'https://aiplatform.googleapis.com/';
-const JOBS = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/customJobs$/;
-const JOB = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/customJobs\/([^/:]+)(:cancel)?$/;
-/** System parameters every Google REST method takes besides its own fields. */
-const SYSTEM_PARAMETERS = new Set([
-  '$alt',
-  'alt',
-  '$prettyPrint',
-  'prettyPrint',
-  'key',
-  'quotaUser',
-  '$fields',
-  'fields',
-]);
-const LIST_PARAMETERS: Record<string, string> = {
-  filter: 'filter',
-  pageSize: 'pageSize',
-  page_size: 'pageSize',
-  pageToken: 'pageToken',
-  page_token: 'pageToken',
-  readMask: 'readMask',
-  read_mask: 'readMask',
-};
+const VERTEX_API = { service: 'aiplatform.googleapis.com', title: 'Vertex AI API' };
 
 interface Call {
   readonly req: http.IncomingMessage;
@@ -171,36 +159,14 @@ export async function startFakeVertex(
       );
     }
     const project = projects.find((p) => p.id === projectRef || projectNumberOf(p) === projectRef);
-    const resource = `projects/${projectRef}/locations/${location}`;
-    // Google answers the same for a missing project and a missing permission, by design.
-    if (!project || !(project.grants[principal] ?? []).includes(permission)) {
-      return googleError(
-        'PERMISSION_DENIED',
-        `Permission '${permission}' denied on resource '//aiplatform.googleapis.com/${resource}' (or it may not exist).`,
-        [errorInfo('IAM_PERMISSION_DENIED', 'aiplatform.googleapis.com', { permission, resource })],
-      );
-    }
-    if (!project.apiEnabled) {
-      return googleError(
-        'PERMISSION_DENIED',
-        `Vertex AI API has not been used in project ${project.id} before or it is disabled. Enable it by visiting the API library, then retry.`,
-        [
-          errorInfo('SERVICE_DISABLED', 'googleapis.com', {
-            service: 'aiplatform.googleapis.com',
-            consumer: `projects/${projectNumberOf(project)}`,
-          }),
-        ],
-      );
-    }
-    return project;
-  }
-
-  function unknownParameters(url: URL, allowed: Record<string, string>): GoogleReply | undefined {
-    const unknown = [...url.searchParams.keys()].filter((k) => !SYSTEM_PARAMETERS.has(k) && !(k in allowed));
-    if (unknown.length === 0) return undefined;
-    const name = unknown[0]!;
-    const description = `Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter. Field '${name}' could not be found in request message.`;
-    return googleError('INVALID_ARGUMENT', description, [badRequest([{ field: name, description }])]);
+    const refusal = refuseInProject(project, {
+      principal,
+      permission,
+      api: VERTEX_API,
+      resource: `//aiplatform.googleapis.com/projects/${projectRef}/locations/${location}`,
+    });
+    if (refusal) return refusal;
+    return project!;
   }
 
   function create(call: Call, projectRef: string, location: string): GoogleReply {
@@ -334,19 +300,7 @@ export async function startFakeVertex(
       );
     }
     jobs.delete(job);
-    const now = formatTimestamp(nowNanos());
-    return [
-      200,
-      {
-        name: `projects/${job.projectNumber}/locations/${job.location}/operations/${newJobId(() => false)}`,
-        metadata: {
-          '@type': `type.googleapis.com/${V1}.DeleteOperationMetadata`,
-          genericMetadata: { createTime: now, updateTime: now },
-        },
-        done: true,
-        response: { '@type': 'type.googleapis.com/google.protobuf.Empty' },
-      },
-    ];
+    return [200, deleteOperation(job)];
   }
 
   function render(call: Call, job: CustomJob): GoogleReply {
@@ -363,44 +317,4 @@ export async function startFakeVertex(
       await server.close();
     },
   };
-}
-
-function tryJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return body.toString('utf8');
-  }
-}
-
-/** A JSON object body, or Google's answer to one that is not. */
-function parseBody(body: Buffer): Record<string, unknown> | GoogleReply {
-  const text = body.toString('utf8').trim();
-  if (text === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return googleError('INVALID_ARGUMENT', `Invalid JSON payload received. ${(error as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return googleError('INVALID_ARGUMENT', 'Invalid JSON payload received. The body must be a JSON object.');
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Fault rules name Vertex calls by their RPC method names. */
-function vertexOperation(req: http.IncomingMessage): string {
-  const path = (req.url ?? '/').split('?')[0]!;
-  if (JOBS.test(path))
-    return req.method === 'POST'
-      ? 'CreateCustomJob'
-      : req.method === 'GET'
-        ? 'ListCustomJobs'
-        : `${req.method} ${path}`;
-  const single = JOB.exec(path);
-  if (single && single[4] && req.method === 'POST') return 'CancelCustomJob';
-  if (single && req.method === 'GET') return 'GetCustomJob';
-  if (single && req.method === 'DELETE') return 'DeleteCustomJob';
-  return `${req.method} ${path}`;
 }
