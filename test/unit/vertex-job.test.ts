@@ -21,6 +21,7 @@ import { LABEL_KEY, LABEL_VALUE, vertexJobSettings } from '../../src/core/clouds
 import type { JobSpec } from '../../src/core/operators/stepOperator';
 import type { Stack, StackComponent } from '../../src/core/stacks/model';
 import { componentBackend } from '../../src/core/clouds';
+import { explainGoogleCallError, isRetryableGoogleError } from '../../src/core/clouds/gcp/errors';
 
 const BASE = { project: 'churn-project', region: 'europe-west4' };
 const RUN_ID = '20261201-214512345-train_model-3f9a';
@@ -408,4 +409,43 @@ test('a Vertex step needs a GCS store and a registry Vertex can pull from, refus
   );
   const privateOci = component('container_registry', 'default', { uri: 'registry.example.com/team', username: 'me' });
   assert.match(rule(stack('gcp', privateOci), 'vertex') ?? '', /needs a username and password/);
+});
+
+test('a refused Google call says what to run: login, the API to enable, the role, or to wait', () => {
+  const call = {
+    service: 'Cloud Logging',
+    api: 'logging.googleapis.com',
+    project: 'churn-project',
+    doing: 'read the log entries of project churn-project',
+    permission: 'logging.logEntries.list',
+    role: 'roles/logging.viewer',
+  };
+  // As the REST transport raises them: a GoogleError with a gRPC code, or the auth layer's HTTP error with the body.
+  const grpc = (code: number, message: string, reason?: string) =>
+    Object.assign(new Error(message), { code, ...(reason ? { statusDetails: [{ reason }] } : {}) });
+  const http = (status: string, message: string) =>
+    Object.assign(new Error('Request failed'), { response: { data: { error: { status, message } } } });
+  assert.match(
+    explainGoogleCallError(new Error('Could not load the default credentials.'), call),
+    /^No Google Cloud credentials found: run "gcloud auth application-default login"/,
+  );
+  assert.match(
+    explainGoogleCallError(grpc(7, 'Cloud Logging API has not been used', 'SERVICE_DISABLED'), call),
+    /^The Cloud Logging API is not enabled in project churn-project: run "gcloud services enable logging\.googleapis\.com --project churn-project"/,
+  );
+  assert.match(
+    explainGoogleCallError(http('PERMISSION_DENIED', 'Permission denied on resource'), call),
+    /may not read the log entries of project churn-project \(needs logging\.logEntries\.list, e\.g\. the role roles\/logging\.viewer: "gcloud projects add-iam-policy-binding churn-project --member=MEMBER --role=roles\/logging\.viewer"\)/,
+  );
+  assert.match(
+    explainGoogleCallError(http('UNAUTHENTICATED', 'Request had invalid authentication credentials.'), call),
+    /credentials.*invalid authentication credentials\. Run "gcloud auth application-default login" again/,
+  );
+  assert.match(
+    explainGoogleCallError(grpc(8, 'Quota exceeded for Read requests.'), call),
+    /quota in project churn-project: Quota exceeded for Read requests\. Wait and try again/,
+  );
+  assert.ok(isRetryableGoogleError(grpc(8, 'quota')) && isRetryableGoogleError(grpc(14, 'unavailable')));
+  assert.ok(isRetryableGoogleError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+  assert.ok(!isRetryableGoogleError(grpc(7, 'denied')) && !isRetryableGoogleError(grpc(3, 'bad filter')));
 });

@@ -115,14 +115,14 @@ export function explainGoogleCallError(error: unknown, call: GoogleCall): string
   if ((error as { code?: unknown }).code === 'ENOENT') return `The service account key file cannot be read: ${detail}`;
   switch (failure.status) {
     case 'UNAUTHENTICATED':
-      return `Google Cloud rejected the credentials (expired, revoked or not a key Google knows): ${detail}. Run "gcloud auth application-default login" again, or check the key file.`;
+      return `Google Cloud rejected the credentials (expired, revoked or not a key Google knows): ${sentence(detail)} Run "gcloud auth application-default login" again, or check the key file.`;
     case 'PERMISSION_DENIED':
       if (failure.reason === 'SERVICE_DISABLED') {
         return `The ${call.service} API is not enabled in project ${call.project}: run "gcloud services enable ${call.api} --project ${call.project}", then try again. ${detail}`;
       }
       return `Permission denied: the identity may not ${call.doing} (needs ${call.permission}, e.g. the role ${call.role}: "gcloud projects add-iam-policy-binding ${call.project} --member=MEMBER --role=${call.role}"), or the project does not exist. ${detail}`;
     case 'RESOURCE_EXHAUSTED':
-      return `${call.service} refused the call for a quota in project ${call.project}: ${detail}. Wait and try again, or ask for more quota (IAM & Admin > Quotas).`;
+      return `${call.service} refused the call for a quota in project ${call.project}: ${sentence(detail)} Wait and try again, or ask for more quota (IAM & Admin > Quotas).`;
     case 'INVALID_ARGUMENT':
     case 'NOT_FOUND':
     case 'FAILED_PRECONDITION':
@@ -136,6 +136,11 @@ export function explainGoogleCallError(error: unknown, call: GoogleCall): string
         ) ?? `${call.service} answered ${failure.status ?? 'an error'}: ${detail}`
       );
   }
+}
+
+/** The service's words ending in one full stop, for a message that goes on after them. */
+function sentence(text: string): string {
+  return `${text.trim().replace(/[.\s]+$/, '')}.`;
 }
 
 const RETRYABLE_STATUSES = new Set(['RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED', 'ABORTED']);

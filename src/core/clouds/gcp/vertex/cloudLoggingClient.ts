@@ -8,20 +8,13 @@
 // RESOURCE_EXHAUSTED as DEADLINE_EXCEEDED).
 import type { LoggingServiceV2Client } from '@google-cloud/logging/build/src/v2/logging_service_v2_client.js';
 import type { ListEntries } from './cloudLoggingTail';
-import type { VertexConnection } from './vertexClient';
+import { type VertexConnection, restClientOptions } from './vertexClient';
 
 const CALL_TIMEOUT_MS = 60_000;
 
 export async function createLoggingClient(connection: VertexConnection): Promise<LoggingServiceV2Client> {
   const { LoggingServiceV2Client } = await import('@google-cloud/logging/build/src/v2/logging_service_v2_client.js');
-  const client = new LoggingServiceV2Client({
-    fallback: true,
-    protocol: connection.loggingEndpoint.protocol,
-    apiEndpoint: connection.loggingEndpoint.host,
-    port: connection.loggingEndpoint.port,
-    projectId: connection.project,
-    ...(connection.keyFile ? { keyFilename: connection.keyFile } : {}),
-  });
+  const client = new LoggingServiceV2Client(restClientOptions(connection, connection.loggingEndpoint));
   // Resolved first for the reason createJobServiceClient gives.
   await client.auth.getClient();
   return client;

@@ -66,14 +66,19 @@ export function vertexParent(connection: VertexConnection): string {
  */
 export async function createJobServiceClient(connection: VertexConnection): Promise<JobServiceClient> {
   const { JobServiceClient } = await import('@google-cloud/aiplatform/build/src/v1/job_service_client.js');
-  const client = new JobServiceClient({
-    fallback: true,
-    protocol: connection.endpoint.protocol,
-    apiEndpoint: connection.endpoint.host,
-    port: connection.endpoint.port,
-    projectId: connection.project,
-    ...(connection.keyFile ? { keyFilename: connection.keyFile } : {}),
-  });
+  const client = new JobServiceClient(restClientOptions(connection, connection.endpoint));
   await client.auth.getClient();
   return client;
+}
+
+/** What the generated Google clients take for their REST transport to `endpoint`, with the connection's credentials. */
+export function restClientOptions(connection: VertexConnection, endpoint: VertexEndpoint) {
+  return {
+    fallback: true,
+    protocol: endpoint.protocol,
+    apiEndpoint: endpoint.host,
+    port: endpoint.port,
+    projectId: connection.project,
+    ...(connection.keyFile ? { keyFilename: connection.keyFile } : {}),
+  };
 }

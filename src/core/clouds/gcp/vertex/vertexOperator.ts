@@ -8,7 +8,7 @@
 import type { google } from '@google-cloud/aiplatform/build/protos/protos';
 import type { JobServiceClient } from '@google-cloud/aiplatform/build/src/v1/job_service_client.js';
 import type { LoggingServiceV2Client } from '@google-cloud/logging/build/src/v2/logging_service_v2_client.js';
-import { Backoff, sleep } from '../../../operators/polling';
+import { Backoff, retrying, sleep } from '../../../operators/polling';
 import {
   type JobHandle,
   type JobSpec,
@@ -22,7 +22,7 @@ import { type GoogleCall, explainGoogleCallError, googleApiFailure, isRetryableG
 import { createLoggingClient, listEntriesWith } from './cloudLoggingClient';
 import { type ListEntries, tailCloudLogging } from './cloudLoggingTail';
 import { customJobRequest, runIdFilter } from './customJobRequest';
-import { customJobId, customJobStatus, isoTime, jobStateName } from './customJobStatus';
+import { customJobId, customJobStatus, isoTime } from './customJobStatus';
 import { type VertexConnection, createJobServiceClient, vertexConnection, vertexParent } from './vertexClient';
 import { vertexJobSettings } from './vertexSettings';
 
@@ -35,6 +35,7 @@ const CALL = { timeout: 60_000, retry: { retryCodes: [] } };
 /** Cloud Logging allows 60 entries.list calls a minute per project by default: a tail takes a share. */
 const LOG_POLL_MS = 3000;
 const CANCEL_WAIT_MS = 10 * 60_000;
+const READ_PATIENCE_MS = 60_000;
 
 export interface VertexClients {
   readonly jobs: JobServiceClient;
@@ -194,14 +195,14 @@ export class VertexOperator implements StepOperator {
       let page: CustomJob[];
       let response: { nextPageToken?: string | null } | undefined;
       try {
-        [page, , response] = await this.clients.jobs.listCustomJobs(
-          {
-            parent: vertexParent(this.clients.connection),
-            filter: runIdFilter(runId),
-            pageSize: 100,
-            ...(pageToken ? { pageToken } : {}),
-          },
-          { ...CALL, autoPaginate: false },
+        const request = {
+          parent: vertexParent(this.clients.connection),
+          filter: runIdFilter(runId),
+          pageSize: 100,
+          ...(pageToken ? { pageToken } : {}),
+        };
+        [page, , response] = await patiently(() =>
+          this.clients.jobs.listCustomJobs(request, { ...CALL, autoPaginate: false }),
         );
       } catch (error) {
         throw new Error(
@@ -245,7 +246,6 @@ export class VertexOperator implements StepOperator {
         region: this.clients.connection.region,
         replicaCount: String(Math.max(1, replicas)),
         createTime: isoTime(job.createTime) ?? new Date().toISOString(),
-        state: jobStateName(job.state),
       },
     };
   }
@@ -258,6 +258,14 @@ export class VertexOperator implements StepOperator {
 function logsSince(createTime: string | undefined): string {
   const created = createTime ? Date.parse(createTime) : NaN;
   return new Date(Number.isNaN(created) ? 0 : created - 60_000).toISOString();
+}
+
+/**
+ * A read that throttling or a 5xx should not fail (a submit's look for the run's job): retried
+ * with backoff for a while, then the failure is the caller's.
+ */
+function patiently<T>(call: () => Promise<T>): Promise<T> {
+  return retrying(call, new Backoff(500, 10_000), isRetryableGoogleError, AbortSignal.timeout(READ_PATIENCE_MS));
 }
 
 function carriesRunId(job: CustomJob, runId: string): boolean {

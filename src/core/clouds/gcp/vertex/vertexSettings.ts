@@ -5,7 +5,7 @@
 // cannot ask for: replicas, a timeout, spot capacity, restarts and labels. ZenML's
 // `ResourceSettings(gpu_count=...)` sets the accelerator count when the settings carry it as
 // `resources`. Keys stepops cannot honour are refused by name rather than dropped.
-import { refuseUnknownKeys, settingValues } from '../../../operators/settingValues';
+import { refuseUnknownKeys, settingByNames, settingValues } from '../../../operators/settingValues';
 import { VERTEX, VERTEX_BOOT_DISK_TYPES } from '../flavors';
 import { type AcceleratorType, acceleratorTypeRefusal } from './acceleratorTypes';
 
@@ -99,17 +99,8 @@ export function vertexJobSettings(settings: Readonly<Record<string, unknown>>): 
   };
 }
 
-/** One value under a name and its alias (ZenML renamed some): both may be given only alike. */
-function aliased(settings: Readonly<Record<string, unknown>>, name: string, alias: string): [unknown, string] {
-  const [value, other] = [settings[name], settings[alias]];
-  if (value !== undefined && value !== null && other !== undefined && other !== null && value !== other) {
-    throw fail(`"${name}" (${JSON.stringify(value)}) and "${alias}" (${JSON.stringify(other)}) disagree: set one.`);
-  }
-  return other !== undefined && other !== null ? [other, alias] : [value, name];
-}
-
 function machineTypeOf(settings: Readonly<Record<string, unknown>>): string {
-  const [value, name] = aliased(settings, 'machine_type', 'instance_type');
+  const { value, name } = settingByNames(settings, ['machine_type', 'instance_type'], fail);
   const machineType = text(value, name) || 'n1-standard-4';
   if (!MACHINE_TYPE.test(machineType)) {
     throw fail(
@@ -123,7 +114,7 @@ function acceleratorOf(settings: Readonly<Record<string, unknown>>): {
   acceleratorType?: AcceleratorType;
   acceleratorCount: number;
 } {
-  const [value, name] = aliased(settings, 'accelerator_type', 'accelerator');
+  const { value, name } = settingByNames(settings, ['accelerator_type', 'accelerator'], fail);
   const type = text(value, name);
   const resources = mapping(settings.resources, 'resources');
   refuseUnknownKeys(resources, RESOURCE_KEYS, 'ResourceSettings', (message) =>
@@ -155,7 +146,7 @@ function bootDiskTypeOf(settings: Readonly<Record<string, unknown>>): string {
 }
 
 function timeoutOf(settings: Readonly<Record<string, unknown>>): number | undefined {
-  const [value, name] = aliased(settings, 'timeout', 'max_run');
+  const { value, name } = settingByNames(settings, ['timeout', 'max_run'], fail);
   return int(value, `${name} (seconds)`, { min: 1 });
 }
 
