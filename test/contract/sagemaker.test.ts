@@ -7,11 +7,10 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type ArtifactStore, runKeys } from '../../src/core/artifacts/artifactStore';
-import { artifactStoreFor, componentBackend } from '../../src/core/clouds';
+import type { ArtifactStore } from '../../src/core/artifacts/artifactStore';
+import { artifactStoreFor } from '../../src/core/clouds';
 import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
 import { ensureStepImage } from '../../src/core/images/stepImage';
-import type { JobSpec, StepOperator } from '../../src/core/operators/stepOperator';
 import { createProjectRunner } from '../../src/core/orchestrator/projectRunner';
 import type { RunEvent } from '../../src/core/orchestrator/stepRunner';
 import { outputUri } from '../../src/core/runs/runRecord';
@@ -19,7 +18,7 @@ import { type FakeCloudWatchLogs, startFakeCloudWatchLogs } from '../fakes/aws/f
 import { type FakeS3, fakeS3Environment, startFakeS3 } from '../fakes/fakeS3';
 import { type FakeSageMaker, startFakeSageMaker } from '../fakes/fakeSageMaker';
 import { integrationEnvironment } from '../integration/environment';
-import { type ContractHarness, type ContractStep, contractRunId, stepOperatorContract } from './stepOperatorContract';
+import { type ContractHarness, cloudOperatorHarness, stepOperatorContract } from './stepOperatorContract';
 
 const env = integrationEnvironment();
 const root = path.resolve(__dirname, '../..');
@@ -86,44 +85,19 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function operator(): Promise<StepOperator> {
-  return componentBackend('step_operator', 'sagemaker')!.operator!(CONFIG, {
-    docker: async () => docker,
-    secret: async () => undefined,
-    store: async () => store,
+const harness = (): ContractHarness =>
+  cloudOperatorHarness({
+    flavor: 'sagemaker',
+    config: CONFIG,
+    store,
+    image,
+    docker,
     stagingRoot: path.join(work, 'staging'),
+    jobsFor: async (runId) =>
+      sagemaker.jobs
+        .all()
+        .filter((job) => job.request.Tags?.some((t) => t.Key === 'stepops:run-id' && t.Value === runId)).length,
   });
-}
-
-async function stageJob(step: ContractStep, parameters: Record<string, unknown>): Promise<JobSpec> {
-  const runId = contractRunId(step);
-  await store.put(
-    runKeys.jobFile(runId),
-    JSON.stringify({ module: 'contract.contract_steps', function: step, parameters }),
-  );
-  return {
-    runId,
-    stepName: step,
-    image: image.reference,
-    ...(image.digest ? { imageDigest: image.digest } : {}),
-    jobFile: store.uri(runKeys.jobFile(runId)),
-    inputs: {},
-    outputs: store.uri(runKeys.outputs(runId)),
-    environment: { STEPOPS_RUN_ID: runId },
-    settings: CONFIG,
-  };
-}
-
-const harness = (): ContractHarness => ({
-  operator,
-  store,
-  job: stageJob,
-  jobsFor: async (runId) =>
-    sagemaker.jobs.all().filter((job) => job.request.Tags?.some((t) => t.Key === 'stepops:run-id' && t.Value === runId))
-      .length,
-  pollMs: 200,
-  deadlineMs: 90_000,
-});
 
 stepOperatorContract('SageMaker on the emulator', harness);
 

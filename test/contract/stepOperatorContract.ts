@@ -6,7 +6,9 @@
 // harness that knows how to make its operator and stage a job in its artifact store.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ArtifactStore } from '../../src/core/artifacts/artifactStore';
+import { type ArtifactStore, runKeys } from '../../src/core/artifacts/artifactStore';
+import { componentBackend } from '../../src/core/clouds';
+import type { DockerClient } from '../../src/core/images/dockerClient';
 import {
   type JobHandle,
   type JobSpec,
@@ -176,4 +178,62 @@ async function waitFor(
     if (Date.now() > deadline) assert.fail(`no such status within ${h.deadlineMs} ms; last: ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, h.pollMs));
   }
+}
+
+/**
+ * A contract step's job as a cloud operator gets it: its job file put in the store, the JobSpec
+ * naming it, the outputs folder and the pushed image by URI and digest.
+ */
+export async function stageContractJob(
+  store: ArtifactStore,
+  image: { readonly reference: string; readonly digest?: string },
+  settings: Readonly<Record<string, unknown>>,
+  step: ContractStep,
+  parameters: Record<string, unknown>,
+): Promise<JobSpec> {
+  const runId = contractRunId(step);
+  await store.put(
+    runKeys.jobFile(runId),
+    JSON.stringify({ module: 'contract.contract_steps', function: step, parameters }),
+  );
+  return {
+    runId,
+    stepName: step,
+    image: image.reference,
+    ...(image.digest ? { imageDigest: image.digest } : {}),
+    jobFile: store.uri(runKeys.jobFile(runId)),
+    inputs: {},
+    outputs: store.uri(runKeys.outputs(runId)),
+    environment: { STEPOPS_RUN_ID: runId },
+    settings,
+  };
+}
+
+export interface CloudHarnessParts {
+  /** The step operator flavor, made by its backend's own factory. */
+  readonly flavor: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly store: ArtifactStore;
+  readonly image: { readonly reference: string; readonly digest?: string };
+  readonly docker: DockerClient;
+  readonly stagingRoot: string;
+  readonly jobsFor: (runId: string) => Promise<number>;
+}
+
+/** The harness for a cloud operator on its emulator: jobs staged in the store, the image pushed. */
+export function cloudOperatorHarness(parts: CloudHarnessParts): ContractHarness {
+  return {
+    operator: () =>
+      componentBackend('step_operator', parts.flavor)!.operator!(parts.config, {
+        docker: async () => parts.docker,
+        secret: async () => undefined,
+        store: async () => parts.store,
+        stagingRoot: parts.stagingRoot,
+      }),
+    store: parts.store,
+    job: (step, parameters) => stageContractJob(parts.store, parts.image, parts.config, step, parameters),
+    jobsFor: parts.jobsFor,
+    pollMs: 200,
+    deadlineMs: 90_000,
+  };
 }

@@ -10,8 +10,8 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type ArtifactStore, runKeys } from '../../src/core/artifacts/artifactStore';
-import { artifactStoreFor, componentBackend } from '../../src/core/clouds';
+import type { ArtifactStore } from '../../src/core/artifacts/artifactStore';
+import { artifactStoreFor } from '../../src/core/clouds';
 import { labelValue } from '../../src/core/clouds/gcp/vertex/customJobRequest';
 import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
 import { ensureStepImage } from '../../src/core/images/stepImage';
@@ -25,7 +25,7 @@ import { type FakeCloudLogging, startFakeCloudLogging } from '../fakes/gcp/fakeC
 import { type FakeVertex, startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
 import { integrationEnvironment } from '../integration/environment';
-import { type ContractHarness, type ContractStep, contractRunId, stepOperatorContract } from './stepOperatorContract';
+import { type ContractHarness, cloudOperatorHarness, stepOperatorContract } from './stepOperatorContract';
 
 const env = integrationEnvironment();
 const root = path.resolve(__dirname, '../..');
@@ -108,43 +108,17 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function operator(): Promise<StepOperator> {
-  return componentBackend('step_operator', 'vertex')!.operator!(config, {
-    docker: async () => docker,
-    secret: async () => undefined,
-    store: async () => store,
+const harness = (): ContractHarness =>
+  cloudOperatorHarness({
+    flavor: 'vertex',
+    config,
+    store,
+    image,
+    docker,
     stagingRoot: path.join(work, 'staging'),
+    jobsFor: async (runId) =>
+      vertex.jobs.all().filter((job) => job.labels['stepops-run-id'] === labelValue(runId)).length,
   });
-}
-
-async function stageJob(step: ContractStep, parameters: Record<string, unknown>): Promise<JobSpec> {
-  const runId = contractRunId(step);
-  await store.put(
-    runKeys.jobFile(runId),
-    JSON.stringify({ module: 'contract.contract_steps', function: step, parameters }),
-  );
-  return {
-    runId,
-    stepName: step,
-    image: image.reference,
-    ...(image.digest ? { imageDigest: image.digest } : {}),
-    jobFile: store.uri(runKeys.jobFile(runId)),
-    inputs: {},
-    outputs: store.uri(runKeys.outputs(runId)),
-    environment: { STEPOPS_RUN_ID: runId },
-    settings: config,
-  };
-}
-
-const harness = (): ContractHarness => ({
-  operator,
-  store,
-  job: stageJob,
-  jobsFor: async (runId) =>
-    vertex.jobs.all().filter((job) => job.labels['stepops-run-id'] === labelValue(runId)).length,
-  pollMs: 200,
-  deadlineMs: 90_000,
-});
 
 stepOperatorContract('Vertex AI on the emulator', harness);
 
@@ -174,7 +148,8 @@ test('a step runs on Vertex AI end to end: its JobStates as stages, the outputs 
       operator: operatorComponent,
       settings: { ...config, accelerator_type: 'NVIDIA_TESLA_T4', labels: { team: 'contract' } },
       artifactStore,
-      parameters: { lines: 3 },
+      // Long enough running for the 200 ms status watch to see RUNNING.
+      parameters: { lines: 3, pause: 0.5 },
       baseImage: env.pythonImage,
       registry: { uri: env.registry },
     },
@@ -184,7 +159,13 @@ test('a step runs on Vertex AI end to end: its JobStates as stages, the outputs 
   assert.equal(counted.job?.operator, 'vertex');
   assert.match(counted.job?.jobId ?? '', /^projects\/424242424242\/locations\/europe-west4\/customJobs\/\d+$/);
   const stages = events.flatMap((e) => (e.type === 'status' && e.status.stage ? [e.status.stage] : []));
-  for (const stage of ['PENDING', 'RUNNING', 'SUCCEEDED']) assert.ok(stages.includes(stage), stages.join(' -> '));
+  const order = ['QUEUED', 'PENDING', 'RUNNING', 'SUCCEEDED'];
+  for (const stage of order.slice(1)) assert.ok(stages.includes(stage), stages.join(' -> '));
+  assert.deepEqual(
+    stages.filter((s, i) => s !== stages[i - 1]),
+    order.filter((s) => stages.includes(s)),
+    'each stage once, in order',
+  );
   assert.match(
     counted.jobStatus?.consoleUrl ?? '',
     /^https:\/\/console\.cloud\.google\.com\/vertex-ai\/locations\/europe-west4\/training\/\d+\/cpu\?project=stepops-contract$/,
@@ -217,6 +198,13 @@ async function faults(endpoint: string, rules: unknown[]): Promise<void> {
   assert.equal(answer.status, 201, await answer.text());
 }
 
+async function faultsInForce(endpoint: string): Promise<{ kind: string; injected: number }[]> {
+  const answer = (await (await fetch(`${endpoint}/__faults`)).json()) as {
+    faults: { kind: string; injected: number }[];
+  };
+  return answer.faults;
+}
+
 async function lines(op: StepOperator, job: JobSpec): Promise<{ text: string; source?: string }[]> {
   const handle = await op.submit(job, new AbortController().signal);
   const delivered: { text: string; source?: string }[] = [];
@@ -231,26 +219,26 @@ test('log-API faults (quota, 5xx, dropped connections) are waited out: the deliv
     { service: 'logging', operation: 'ListLogEntries', kind: 'drop', count: 1 },
   ]);
   try {
-    const delivered = await lines(await operator(), await stageJob('count', { lines: 40, pause: 0.02 }));
+    const delivered = await lines(await harness().operator(), await harness().job('count', { lines: 40, pause: 0.02 }));
     assert.deepEqual(
       delivered.map((l) => l.text).filter((t) => t.startsWith('count ')),
       Array.from({ length: 40 }, (_, i) => `count ${i}`),
     );
-    const { faults: injected } = (await (await fetch(`${logging.endpoint}/__faults`)).json()) as {
-      faults: { injected: number }[];
-    };
-    assert.ok(
-      injected.every((rule) => rule.injected > 0),
-      `every fault fired: ${JSON.stringify(injected)}`,
+    // The 503s and the drop were spent (spent rules retire); the throttling rule fired too.
+    const left = await faultsInForce(logging.endpoint);
+    assert.deepEqual(
+      left.map((rule) => rule.kind),
+      ['throttle'],
     );
+    assert.ok(left[0]!.injected > 0, JSON.stringify(left));
   } finally {
     await faults(logging.endpoint, []);
   }
 });
 
 test('a two-replica job (chief and worker) logs each replica’s lines under its name', async () => {
-  const job = await stageJob('count', { lines: 3 });
-  const delivered = await lines(await operator(), { ...job, settings: { ...config, replica_count: 2 } });
+  const job = await harness().job('count', { lines: 3 });
+  const delivered = await lines(await harness().operator(), { ...job, settings: { ...config, replica_count: 2 } });
   for (const source of ['workerpool0-0', 'workerpool1-0']) {
     assert.deepEqual(
       delivered.filter((l) => l.source === source && l.text.startsWith('count ')).map((l) => l.text),
@@ -265,4 +253,22 @@ test('a two-replica job (chief and worker) logs each replica’s lines under its
     pools.map((p) => String(p.replicaCount)),
     ['1', '1'],
   );
+});
+
+test('a submit whose look for the run’s job is throttled waits it out and still makes one job', async () => {
+  await faults(vertex.endpoint, [{ service: 'vertex', operation: 'ListCustomJobs', kind: 'throttle', count: 2 }]);
+  try {
+    const h = harness();
+    const job = await h.job('count', { lines: 1 });
+    const handle = await (await h.operator()).submit(job, new AbortController().signal);
+    assert.match(handle.jobId, /\/customJobs\/\d+$/);
+    assert.equal(await h.jobsFor(job.runId), 1);
+    assert.deepEqual(
+      await faultsInForce(vertex.endpoint),
+      [],
+      'both throttling answers were given (a spent rule retires)',
+    );
+  } finally {
+    await faults(vertex.endpoint, []);
+  }
 });
