@@ -9,6 +9,10 @@
 //
 // The hash covers every entry's path, mode and content plus the Dockerfile and the base image's
 // id, so equal hashes mean equal images: the tag is the hash and an existing tag is reused.
+// The deps key covers everything but the code (base image name, Dockerfile, runtime,
+// requirements, wheels): images with equal deps keys differ only in their last layer, which is
+// what lets a code-only change be pushed through the registry API alone (daemonlessPush.ts).
+// The Dockerfile labels the image with its deps key and base image id for that path to check.
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -51,14 +55,25 @@ export interface ContextEntry {
 }
 
 export interface BuildContext {
+  readonly baseImage: string;
   readonly dockerfile: string;
   readonly entries: readonly ContextEntry[];
   /** sha256 of everything above, hex. */
   readonly hash: string;
+  /** sha256 of everything but the code (the app/ entries) and the base image's id, hex. */
+  readonly depsKey: string;
   /** Whether the Dockerfile installs requirements (with pip). */
   readonly installsRequirements: boolean;
+  /** Whether pip installs from the local wheel folder only. */
+  readonly offlineWheels: boolean;
   readonly projectFiles: number;
 }
+
+/** Where the code goes: the generated Dockerfile's last COPY, and so the image's last layer. */
+export const CODE_PREFIX = 'app/';
+/** Image labels the generated Dockerfile sets (see the header). */
+export const DEPS_KEY_LABEL = 'stepops.deps-key';
+export const BASE_IMAGE_ID_LABEL = 'stepops.base-image-id';
 
 export async function assembleBuildContext(inputs: BuildContextInputs): Promise<BuildContext> {
   const entries: ContextEntry[] = [];
@@ -83,40 +98,70 @@ export async function assembleBuildContext(inputs: BuildContextInputs): Promise<
   const projectFiles = (await listProjectFiles(inputs.projectRoot)).filter(
     (f) => !wheelPrefix || !f.startsWith(wheelPrefix),
   );
-  for (const file of projectFiles) entries.push(await entry(path.join(inputs.projectRoot, file), `app/${file}`));
+  for (const file of projectFiles)
+    entries.push(await entry(path.join(inputs.projectRoot, file), `${CODE_PREFIX}${file}`));
 
-  const dockerfile = generateDockerfile({
+  const installsRequirements = requirements.length > 0;
+  const offlineWheels = installsRequirements && Boolean(inputs.findLinks);
+  const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const deps = createHash('sha256');
+  deps.update(`deps ${inputs.baseImage}\n`);
+  deps.update(generateDockerfile({ baseImage: inputs.baseImage, installsRequirements, offlineWheels }));
+  for (const e of sorted.filter((e) => !e.name.startsWith(CODE_PREFIX))) deps.update(entryLine(e));
+  const partial = {
     baseImage: inputs.baseImage,
-    installsRequirements: requirements.length > 0,
-    offlineWheels: requirements.length > 0 && Boolean(inputs.findLinks),
-  });
-  const hash = createHash('sha256');
-  hash.update(`base ${inputs.baseImage} ${inputs.baseImageId ?? ''}\n`);
-  hash.update(dockerfile);
-  for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    hash.update(`\n${e.name}\0${e.mode.toString(8)}\0${createHash('sha256').update(e.content).digest('hex')}`);
-  }
-  return {
-    dockerfile,
     entries,
-    hash: hash.digest('hex'),
-    installsRequirements: requirements.length > 0,
+    depsKey: deps.digest('hex'),
+    installsRequirements,
+    offlineWheels,
     projectFiles: projectFiles.length,
   };
+  return withBaseImageId(partial, inputs.baseImageId);
+}
+
+/**
+ * The context as built on a base image of this id: the Dockerfile's labels and the hash change,
+ * the entries do not. Lets a caller without an engine hash with the id an earlier image recorded.
+ */
+export function withBaseImageId(
+  context: Omit<BuildContext, 'dockerfile' | 'hash'>,
+  baseImageId: string | undefined,
+): BuildContext {
+  const dockerfile = generateDockerfile({
+    baseImage: context.baseImage,
+    installsRequirements: context.installsRequirements,
+    offlineWheels: context.offlineWheels,
+    labels: { [DEPS_KEY_LABEL]: context.depsKey, [BASE_IMAGE_ID_LABEL]: baseImageId ?? '' },
+  });
+  const hash = createHash('sha256');
+  hash.update(`base ${context.baseImage} ${baseImageId ?? ''}\n`);
+  hash.update(dockerfile);
+  for (const e of [...context.entries].sort((a, b) => (a.name < b.name ? -1 : 1))) hash.update(entryLine(e));
+  return { ...context, dockerfile, hash: hash.digest('hex') };
+}
+
+function entryLine(e: ContextEntry): string {
+  return `\n${e.name}\0${e.mode.toString(8)}\0${createHash('sha256').update(e.content).digest('hex')}`;
 }
 
 export function generateDockerfile(options: {
   baseImage: string;
   installsRequirements: boolean;
   offlineWheels: boolean;
+  /** Image labels (metadata only: no layer). */
+  labels?: Readonly<Record<string, string>>;
 }): string {
   const lines = [
     '# Generated by stepops. Layers go from least to most often changed, so that a code-only change',
     '# rebuilds and pushes only the last one.',
     `FROM ${options.baseImage}`,
+  ];
+  const labels = Object.entries(options.labels ?? {});
+  if (labels.length > 0) lines.push(`LABEL ${labels.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`);
+  lines.push(
     'ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/opt/stepops/runtime:/app',
     'COPY .stepops/runtime /opt/stepops/runtime',
-  ];
+  );
   if (options.installsRequirements) {
     lines.push('COPY .stepops/requirements.txt /opt/stepops/requirements.txt');
     // Debian-based images mark the system Python as externally managed (PEP 668); a step image

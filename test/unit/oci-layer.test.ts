@@ -1,0 +1,143 @@
+// The code layer built in memory: the same files give the same bytes (so the same digest), any
+// change of content, name or mode gives another, and the tar is what an engine expects of a
+// layer (folders before their files, root-owned, epoch times). Also the build context's deps
+// key, which tells a code-only change from one that needs Docker.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { test } from 'node:test';
+import { type Headers, extract } from 'tar-stream';
+import { assembleBuildContext, withBaseImageId } from '../../src/core/images/buildContext';
+import { type LayerFile, deterministicLayer } from '../../src/core/images/ociLayer';
+
+const files: LayerFile[] = [
+  { path: 'app/churn/steps/trainer.py', content: Buffer.from('def train():\n    return 1\n'), mode: 0o644 },
+  { path: 'app/churn/__init__.py', content: Buffer.alloc(0), mode: 0o644 },
+  { path: 'app/churn-data/rows.csv', content: Buffer.from('a,b\n1,2\n'), mode: 0o644 },
+  { path: 'app/run.sh', content: Buffer.from('#!/bin/sh\n'), mode: 0o755 },
+];
+
+async function entriesOf(tar: Buffer): Promise<Headers[]> {
+  const headers: Headers[] = [];
+  const reader = extract();
+  reader.on('entry', (header, stream, next) => {
+    headers.push(header);
+    stream.on('end', next);
+    stream.resume();
+  });
+  const done = new Promise((resolve, reject) => reader.on('finish', resolve).on('error', reject));
+  reader.end(tar);
+  await done;
+  return headers;
+}
+
+test('two builds of the same files are byte-identical, whatever order the files come in', async () => {
+  const first = await deterministicLayer(files);
+  // Later, in another order: nothing time- or order-dependent may leak into the bytes.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const second = await deterministicLayer([...files].reverse());
+  assert.ok(first.compressed.equals(second.compressed), 'the compressed bytes are equal');
+  assert.equal(first.digest, second.digest);
+  assert.equal(first.diffId, second.diffId);
+  assert.match(first.digest, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(first.size, first.compressed.length);
+});
+
+test('the digest changes with a file content, a file name or a mode', async () => {
+  const base = await deterministicLayer(files);
+  const variants: LayerFile[][] = [
+    files.map((f, i) => (i === 0 ? { ...f, content: Buffer.from('def train():\n    return 2\n') } : f)),
+    files.map((f, i) => (i === 0 ? { ...f, path: 'app/churn/steps/trainer2.py' } : f)),
+    files.map((f, i) => (i === 0 ? { ...f, mode: 0o600 } : f)),
+    files.slice(1),
+  ];
+  const digests = new Set([base.digest]);
+  for (const variant of variants) digests.add((await deterministicLayer(variant)).digest);
+  assert.equal(digests.size, variants.length + 1, 'every variant has its own digest');
+});
+
+test('the digest is the compressed bytes, the diff id the uncompressed tar, and the gzip header has no time', async () => {
+  const layer = await deterministicLayer(files);
+  const tar = gunzipSync(layer.compressed);
+  assert.equal(layer.digest, `sha256:${createHash('sha256').update(layer.compressed).digest('hex')}`);
+  assert.equal(layer.diffId, `sha256:${createHash('sha256').update(tar).digest('hex')}`);
+  assert.deepEqual([...layer.compressed.subarray(0, 4)], [0x1f, 0x8b, 8, 0], 'gzip, deflate, no name or comment');
+  assert.equal(layer.compressed.readUInt32LE(4), 0, 'no modification time');
+  assert.equal(layer.compressed[9], 3, 'OS byte fixed to Unix');
+});
+
+test('the tar lists each folder before what it holds, root-owned, at the epoch, with fixed modes', async () => {
+  const headers = await entriesOf(gunzipSync((await deterministicLayer(files)).compressed));
+  assert.deepEqual(
+    headers.map((h) => h.name),
+    [
+      'app/',
+      'app/churn/',
+      'app/churn/__init__.py',
+      'app/churn/steps/',
+      'app/churn/steps/trainer.py',
+      'app/churn-data/',
+      'app/churn-data/rows.csv',
+      'app/run.sh',
+    ],
+  );
+  for (const h of headers) {
+    assert.equal(h.mtime?.getTime(), 0, h.name);
+    assert.equal(h.uid, 0, h.name);
+    assert.equal(h.gid, 0, h.name);
+    assert.equal(h.uname ?? '', '', h.name);
+    assert.equal(h.mode, h.type === 'directory' ? 0o755 : h.name === 'app/run.sh' ? 0o755 : 0o644, h.name);
+  }
+});
+
+test('a path that climbs out of the layer is refused', async () => {
+  await assert.rejects(
+    deterministicLayer([{ path: 'app/../etc/passwd', content: Buffer.alloc(1), mode: 0o644 }]),
+    /is not a path in a layer/,
+  );
+});
+
+test('the deps key stays with a code change and moves with requirements; the base image id changes only the hash', async () => {
+  const project = await mkdtemp(path.join(tmpdir(), 'stepops-deps-key-'));
+  const runtime = path.join(project, 'runtime-src');
+  try {
+    await mkdir(path.join(runtime, 'stepops_runtime'), { recursive: true });
+    await writeFile(path.join(runtime, 'stepops_runtime', '__init__.py'), '');
+    await writeFile(path.join(project, 'step.py'), 'x = 1\n');
+    await writeFile(path.join(project, '.dockerignore'), 'runtime-src\n');
+    const inputs = {
+      projectRoot: project,
+      runtimeRoot: runtime,
+      baseImage: 'python:3.11',
+      requirementsFile: 'req.txt',
+    };
+    const first = await assembleBuildContext({ ...inputs, baseImageId: 'sha256:aaa' });
+    await writeFile(path.join(project, 'step.py'), 'x = 2\n');
+    const codeChanged = await assembleBuildContext({ ...inputs, baseImageId: 'sha256:aaa' });
+    assert.equal(codeChanged.depsKey, first.depsKey);
+    assert.notEqual(codeChanged.hash, first.hash);
+    assert.match(
+      first.dockerfile,
+      new RegExp(`LABEL stepops.deps-key="${first.depsKey}" stepops.base-image-id="sha256:aaa"`),
+    );
+
+    const otherBase = withBaseImageId(codeChanged, 'sha256:bbb');
+    assert.equal(otherBase.depsKey, codeChanged.depsKey);
+    assert.notEqual(otherBase.hash, codeChanged.hash);
+    const unlabelled = await assembleBuildContext(inputs);
+    assert.equal(
+      withBaseImageId(unlabelled, 'sha256:aaa').hash,
+      codeChanged.hash,
+      'rehashing equals hashing with the id',
+    );
+
+    await writeFile(path.join(project, 'req.txt'), 'requests==2.31.0\n');
+    const requirementsChanged = await assembleBuildContext({ ...inputs, baseImageId: 'sha256:aaa' });
+    assert.notEqual(requirementsChanged.depsKey, first.depsKey);
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
+});
