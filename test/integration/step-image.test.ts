@@ -25,7 +25,10 @@ before(async () => {
 });
 after(() => rm(project, { recursive: true, force: true }));
 
-async function ensure(progress: (ImageProgress | { phase: string; message: string })[] = []): Promise<StepImage> {
+async function ensure(
+  progress: (ImageProgress | { phase: string; message: string })[] = [],
+  daemonless = true,
+): Promise<StepImage> {
   return ensureStepImage(docker, {
     projectRoot: project,
     runtimeRoot: path.join(root, 'runtime'),
@@ -33,6 +36,7 @@ async function ensure(progress: (ImageProgress | { phase: string; message: strin
     requirementsFile: 'requirements.txt',
     registry: env.registry,
     repository,
+    daemonless,
     onProgress: (p) => progress.push(p),
   });
 }
@@ -117,12 +121,13 @@ test('runs the example steps in the pushed image, passing artifacts between them
   }
 });
 
-test('a code-only change pushes only the code layer', async () => {
+test('a code-only change built with Docker pushes only the code layer', async () => {
   const trainer = path.join(project, 'churn', 'steps', 'trainer.py');
   // A change no earlier run made, so that the code layer is new to the registry.
   await writeFile(trainer, `${await readFile(trainer, 'utf8')}\n# tuned ${Date.now()}\n`);
   const progress: (ImageProgress | { phase: string; message: string })[] = [];
-  const changed = await ensure(progress);
+  // Through Docker here; daemonless-push.test.ts covers the default, the registry API alone.
+  const changed = await ensure(progress, false);
   assert.equal(changed.built, true);
   assert.notEqual(changed.hash, first.hash);
   const pushEvents = progress.filter((p): p is ImageProgress => p.phase === 'push' && 'layer' in p && Boolean(p.layer));

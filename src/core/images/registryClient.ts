@@ -1,5 +1,5 @@
-// The little of the OCI distribution API stepops needs itself (pushes go through the engine):
-// does the registry already have this tag? Speaks anonymous, Basic and Bearer-token auth, the
+// The little of the OCI distribution API stepops needs to ask whether the registry already has a
+// tag (pushes go through the engine, or registryUploads.ts for code-only changes). Speaks anonymous, Basic and Bearer-token auth, the
 // three schemes ECR, Artifact Registry, ACR and self-hosted registries use, and retries
 // transient 5xx answers.
 import type { RegistryCredentials } from './registryAuth';
@@ -69,7 +69,7 @@ export async function manifestDigest(
   throw new RegistryError(describeFailure(ref.host, response.status, Boolean(options.credentials)), response.status);
 }
 
-function describeFailure(host: string, status: number, hadCredentials: boolean): string {
+export function describeFailure(host: string, status: number, hadCredentials: boolean): string {
   if (status === 401) {
     return hadCredentials
       ? `${host} rejected the registry credentials (401). Check the username and password (or the cloud login) of the stack's container registry.`
@@ -128,20 +128,29 @@ export async function registryLoginStatus(
   return second.status;
 }
 
-function basicAuth(credentials: RegistryCredentials | undefined): string | undefined {
+export function basicAuth(credentials: RegistryCredentials | undefined): string | undefined {
   if (!credentials?.username) return undefined;
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }
 
-/** Bearer realm="https://auth/token",service="registry",scope="repository:x:pull" -> a token. */
-async function bearerToken(challenge: string, ref: ImageReference, options: RegistryRequestOptions): Promise<string> {
+/**
+ * Bearer realm="https://auth/token",service="registry",scope="repository:x:pull" -> a token, for
+ * the given scopes when the caller knows them (a push, a mount from another repository), else
+ * for the challenge's.
+ */
+export async function bearerToken(
+  challenge: string,
+  ref: ImageReference,
+  options: RegistryRequestOptions,
+  scopes?: readonly string[],
+): Promise<string> {
   const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
   if (!params.realm) throw new RegistryError(`${ref.host} asked for a token without saying where to get it`);
   const url = new URL(params.realm);
   if (params.service) url.searchParams.set('service', params.service);
   // A login (no repository) asks for a token without a scope, as `docker login` does.
   const scope = params.scope ?? (ref.repository ? `repository:${ref.repository}:pull` : undefined);
-  if (scope) url.searchParams.set('scope', scope);
+  for (const s of scopes ?? (scope ? [scope] : [])) url.searchParams.append('scope', s);
   const basic = basicAuth(options.credentials);
   const response = await request(url.toString(), 'GET', basic ? { Authorization: basic } : {}, options);
   if (!response.ok)

@@ -1,12 +1,24 @@
 // A step's image, built at most once per content hash: if the registry (or, without one, the
-// local engine) already has the tag, nothing is built or pushed.
-import { type BuildContextInputs, assembleBuildContext, contextTar } from './buildContext';
+// local engine) already has the tag, nothing is built or pushed. When only the code changed
+// since an image in the registry, the new one is pushed through the registry API alone
+// (daemonlessPush.ts), also with no engine; Docker builds the first image and every change of
+// base, runtime or requirements, and each image it pushes is also tagged by its deps key so
+// that the next code-only change finds it.
+import {
+  type BuildContext,
+  type BuildContextInputs,
+  assembleBuildContext,
+  contextTar,
+  withBaseImageId,
+} from './buildContext';
+import { type PreviousImage, depsTag, findPreviousImage, pushCodeOnlyImage } from './daemonlessPush';
 import type { DockerClient } from './dockerClient';
 import { buildImage, followStream } from './imageBuilder';
 import { pushImage } from './imagePusher';
 import type { ImageProgress } from './progress';
 import type { RegistryCredentials } from './registryAuth';
-import { manifestDigest } from './registryClient';
+import { RegistryError, manifestDigest, parseReference } from './registryClient';
+import { RegistrySession, type RegistrySessionOptions } from './registryUploads';
 
 export interface StepImageRequest extends Omit<BuildContextInputs, 'baseImageId'> {
   /** Where to push, e.g. "127.0.0.1:5555/steps" or an ECR URI; none for local-only runs. */
@@ -18,6 +30,12 @@ export interface StepImageRequest extends Omit<BuildContextInputs, 'baseImageId'
   readonly beforePush?: () => Promise<void>;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ImageProgress | { phase: 'hash' | 'reuse'; message: string }) => void;
+  /** Code-only changes through the registry API (the default); false builds them with Docker too. */
+  readonly daemonless?: boolean;
+  /** Other repositories of the same registry to look in for an image to reuse layers of (mounted from there). */
+  readonly mountFrom?: readonly string[];
+  /** Sees every registry request the daemonless path sends. */
+  readonly onRegistryRequest?: RegistrySessionOptions['onRequest'];
 }
 
 export interface StepImage {
@@ -28,28 +46,24 @@ export interface StepImage {
   readonly pushed: boolean;
   /** The registry's digest for it (pushed now or found there), which cloud jobs are pinned by. */
   readonly digest?: string;
+  /** Pushed through the registry API, without an engine (a code-only change). */
+  readonly daemonless?: boolean;
 }
 
 export async function ensureStepImage(docker: DockerClient, request: StepImageRequest): Promise<StepImage> {
+  const daemonless = request.registry !== undefined && request.daemonless !== false;
+  if (daemonless && !(await engineAnswers(docker))) return ensureWithoutEngine(request);
   const baseImageId = await baseImageIdOf(docker, request);
   request.onProgress?.({ phase: 'hash', message: 'Hashing the build context' });
   const context = await assembleBuildContext({ ...request, ...(baseImageId ? { baseImageId } : {}) });
-  const tag = context.hash.slice(0, 20);
-  const repository = request.registry
-    ? `${request.registry.replace(/\/$/, '')}/${request.repository}`
-    : `stepops/${request.repository}`;
-  const reference = `${repository}:${tag}`;
+  const reference = referenceOf(request, context);
 
   if (request.registry) {
-    const digest = await manifestDigest(reference, {
-      ...(request.credentials ? { credentials: request.credentials } : {}),
-    });
-    if (digest !== undefined) {
-      request.onProgress?.({
-        phase: 'reuse',
-        message: `${reference} is already in the registry: nothing to build or push`,
-      });
-      return { reference, hash: context.hash, built: false, pushed: false, ...(digest ? { digest } : {}) };
+    const found = await foundInRegistry(request, context, reference);
+    if (found) return found;
+    if (daemonless) {
+      const pushed = await codeOnlyIfPossible(request, context, reference, baseImageId ?? '');
+      if (pushed) return pushed;
     }
   } else if (
     await docker
@@ -78,7 +92,133 @@ export async function ensureStepImage(docker: DockerClient, request: StepImageRe
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
+  await tagByDepsKey(request, context, pushed.digest);
   return { reference, hash: context.hash, built: true, pushed: true, digest: pushed.digest };
+}
+
+function referenceOf(request: StepImageRequest, context: BuildContext): string {
+  const repository = request.registry
+    ? `${request.registry.replace(/\/$/, '')}/${request.repository}`
+    : `stepops/${request.repository}`;
+  return `${repository}:${context.hash.slice(0, 20)}`;
+}
+
+async function foundInRegistry(
+  request: StepImageRequest,
+  context: BuildContext,
+  reference: string,
+): Promise<StepImage | undefined> {
+  const digest = await manifestDigest(reference, {
+    ...(request.credentials ? { credentials: request.credentials } : {}),
+  });
+  if (digest === undefined) return undefined;
+  request.onProgress?.({
+    phase: 'reuse',
+    message: `${reference} is already in the registry: nothing to build or push`,
+  });
+  return { reference, hash: context.hash, built: false, pushed: false, ...(digest ? { digest } : {}) };
+}
+
+/**
+ * No engine: only a code-only change can be had, hashed with the base image id the earlier
+ * image recorded (the id Docker would hash with while the engine's base is unchanged).
+ */
+async function ensureWithoutEngine(request: StepImageRequest): Promise<StepImage> {
+  request.onProgress?.({ phase: 'hash', message: 'Hashing the build context (no Docker engine answers)' });
+  const unlabelled = await assembleBuildContext(request);
+  const session = sessionFor(request);
+  const previous = await findPreviousImage(session, searchedRepositories(request), unlabelled.depsKey);
+  if (!previous) {
+    throw new Error(
+      `No Docker engine answers, and ${request.registry} has no image of this project with the same base image, ` +
+        `runtime and requirements (tag ${depsTag(unlabelled.depsKey)} in ${searchedRepositories(request).join(', ')}), ` +
+        'so the image cannot be made without one: the first build and every change of requirements or base image need Docker. ' +
+        'Start Docker (or set DOCKER_HOST) and run again.',
+    );
+  }
+  const context = withBaseImageId(unlabelled, previous.baseImageId);
+  const reference = referenceOf(request, context);
+  return (await foundInRegistry(request, context, reference)) ?? pushCodeOnly(request, context, reference, previous);
+}
+
+/** The daemonless push when the registry has an image to build on, else undefined (Docker builds). */
+async function codeOnlyIfPossible(
+  request: StepImageRequest,
+  context: BuildContext,
+  reference: string,
+  baseImageId: string,
+): Promise<StepImage | undefined> {
+  try {
+    const previous = await findPreviousImage(sessionFor(request), searchedRepositories(request), context.depsKey);
+    if (!previous || previous.baseImageId !== baseImageId) return undefined;
+    return await pushCodeOnly(request, context, reference, previous);
+  } catch (error) {
+    if (request.signal?.aborted || !(error instanceof RegistryError)) throw error;
+    request.onProgress?.({
+      phase: 'hash',
+      message: `The code-only push through the registry failed (${error.message}); building with Docker instead`,
+    });
+    return undefined;
+  }
+}
+
+async function pushCodeOnly(
+  request: StepImageRequest,
+  context: BuildContext,
+  reference: string,
+  previous: PreviousImage,
+): Promise<StepImage> {
+  await request.beforePush?.();
+  const result = await pushCodeOnlyImage({
+    session: sessionFor(request),
+    repository: parseReference(reference).repository,
+    tag: parseReference(reference).tag,
+    previous,
+    entries: context.entries,
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  });
+  return { reference, hash: context.hash, built: true, pushed: true, digest: result.digest, daemonless: true };
+}
+
+/** The pushed image also under its deps key's tag (the same manifest, written again). */
+async function tagByDepsKey(request: StepImageRequest, context: BuildContext, digest: string): Promise<void> {
+  const session = sessionFor(request);
+  const repository = repositoryPath(request, request.repository);
+  const manifest = await session.manifest(repository, digest);
+  if (!manifest) throw new RegistryError(`${session.host} lost ${repository}@${digest} right after its push`);
+  await session.putManifest(repository, depsTag(context.depsKey), manifest);
+}
+
+/** The target repository first, then the others named, as paths in the registry. */
+function searchedRepositories(request: StepImageRequest): string[] {
+  const names = [request.repository, ...(request.mountFrom ?? []).filter((r) => r !== request.repository)];
+  return names.map((name) => repositoryPath(request, name));
+}
+
+/** "127.0.0.1:5555/steps" + "project" -> "steps/project": a repository's path below the host. */
+function repositoryPath(request: StepImageRequest, name: string): string {
+  return parseReference(`${request.registry!.replace(/\/$/, '')}/${name}:x`).repository;
+}
+
+function sessionFor(request: StepImageRequest): RegistrySession {
+  const host = parseReference(`${request.registry!.replace(/\/$/, '')}/${request.repository}:x`).host;
+  return new RegistrySession(host, {
+    ...(request.credentials ? { credentials: request.credentials } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onRegistryRequest ? { onRequest: request.onRegistryRequest } : {}),
+  });
+}
+
+/** Whether the engine answers a ping soon: with none, only the daemonless path can work. */
+async function engineAnswers(docker: DockerClient): Promise<boolean> {
+  const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, 3000, false).unref());
+  return Promise.race([
+    docker.ping().then(
+      () => true,
+      () => false,
+    ),
+    timeout,
+  ]);
 }
 
 /**
