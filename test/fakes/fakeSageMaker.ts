@@ -5,7 +5,6 @@
 // DescribeTrainingJob and ListTrainingJobs in the service's shapes, and StopTrainingJob. Every
 // request is first validated against AWS's SageMaker model (aws/serviceModel.ts).
 // Without `training` options it still lists (and describes) jobs, but refuses to create one.
-import { connectDocker } from '../../src/core/images/dockerClient';
 import {
   type AwsReply,
   type FakeAccount,
@@ -23,6 +22,7 @@ import { FAST_TIMINGS, TrainingJobRunner, type TrainingTimings, beginStopping } 
 import { listTrainingJobs } from './aws/sagemakerListing';
 import { TrainingJob, type TrainingJobRequest, TrainingJobStore, trainingJobArn } from './aws/sagemakerTrainingJobs';
 import type { FakeListen } from './loopbackServer';
+import { engineRuntime } from './shared/engineRuntime';
 
 export type { FakeAccount } from './awsJsonService';
 
@@ -69,18 +69,13 @@ export async function startFakeSageMaker(
   const store = new TrainingJobStore();
   const internalErrors: unknown[] = [];
   const pageTokens = new Map<string, number>();
-  let docker: ReturnType<typeof connectDocker> | undefined;
   const warmPools = new WarmPools();
   const runner = training
     ? new TrainingJobRunner({
-        docker: () => (docker ??= connectDocker()),
+        ...engineRuntime<TrainingJob>(training, internalErrors),
         objects: training.s3.objects,
         ...(training.logs ? { logs: training.logs } : {}),
-        registries: training.registries,
         timings: { ...FAST_TIMINGS, ...training.timings },
-        networkMode: training.networkMode ?? 'host',
-        ...(training.workRoot ? { workRoot: training.workRoot } : {}),
-        onInternalError: (_job, error) => internalErrors.push(error),
         warmPools: { pools: warmPools, jobs: () => store.all() },
       })
     : undefined;

@@ -9,12 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { DockerClient } from '../../../src/core/images/dockerClient';
 import { type S3Objects, uploadCheckpoints, uploadJobOutputs } from './sagemakerArtifacts';
 import { BackgroundJobs } from '../shared/backgroundJobs';
+import type { EngineRuntime } from '../shared/engineRuntime';
 import { pause } from '../shared/pause';
 import { pullImage } from '../shared/registryImages';
-import { type TrainingRegistry, resolveImage } from './sagemakerImages';
+import { resolveImage } from './sagemakerImages';
 import { TrainingInstance, type TrainingLogSink } from './sagemakerInstances';
 import { DEFAULT_MAX_RUNTIME_SECONDS, STATUS_MESSAGES, type TrainingJob } from './sagemakerTrainingJobs';
 import type { WarmPools } from './sagemakerWarmPools';
@@ -46,18 +46,11 @@ export const LIFELIKE_TIMINGS: TrainingTimings = {
   stopGraceSeconds: 120,
 };
 
-export interface TrainingRuntime {
-  readonly docker: () => Promise<DockerClient>;
+/** The engine side (instances' /opt/ml folders go below workRoot), the S3 data, the log sink, the pace. */
+export interface TrainingRuntime extends EngineRuntime<TrainingJob> {
   readonly objects: S3Objects;
   readonly logs?: TrainingLogSink;
-  readonly registries: readonly TrainingRegistry[];
   readonly timings: TrainingTimings;
-  /** The containers' network (these machines' engines have no bridge): host, or none. */
-  readonly networkMode: 'host' | 'none';
-  /** Where instances' /opt/ml folders are made (default: the system's temporary folder). */
-  readonly workRoot?: string;
-  /** Told about failures of the emulator itself (not of the job's algorithm). */
-  readonly onInternalError?: (job: TrainingJob, error: unknown) => void;
   /** The account's warm pools, and its jobs to find one in. */
   readonly warmPools?: { readonly pools: WarmPools; readonly jobs: () => readonly TrainingJob[] };
 }

@@ -11,9 +11,9 @@
 // replicas' lines going to the Cloud Logging fake. Started on a loopback port by the tests and by
 // `npm run emulators`.
 import type http from 'node:http';
-import { connectDocker } from '../../../src/core/images/dockerClient';
 import type { FakeServiceAccount } from '../googleServiceAccounts';
 import type { FakeListen } from '../loopbackServer';
+import { engineRuntime } from '../shared/engineRuntime';
 import type { ImageRegistry } from '../shared/registryImages';
 import { CustomJob, CustomJobStore, ENDED_STATES, newJobId } from './customJobs';
 import type { GcsObjectStore } from './gcsMount';
@@ -96,17 +96,12 @@ export async function startFakeVertex(
   const jobs = new CustomJobStore();
   const tokens = new ListPageTokens();
   const internalErrors: unknown[] = [];
-  let docker: ReturnType<typeof connectDocker> | undefined;
   const runner = training
     ? new VertexJobRunner({
-        docker: () => (docker ??= connectDocker()),
+        ...engineRuntime<CustomJob>(training, internalErrors),
         gcs: training.gcs,
         ...(training.logging ? { logs: training.logging } : {}),
-        registries: training.registries,
         timings: { ...FAST_TIMINGS, ...training.timings },
-        networkMode: training.networkMode ?? 'host',
-        ...(training.workRoot ? { workRoot: training.workRoot } : {}),
-        onInternalError: (_job, error) => internalErrors.push(error),
       })
     : undefined;
   const customJobType = messageType(`${V1}.CustomJob`);

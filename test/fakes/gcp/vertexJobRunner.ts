@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DockerClient } from '../../../src/core/images/dockerClient';
 import { BackgroundJobs } from '../shared/backgroundJobs';
+import type { EngineRuntime } from '../shared/engineRuntime';
 import { pause } from '../shared/pause';
-import { type ImageRegistry, pullImage, resolveImage } from '../shared/registryImages';
+import { pullImage, resolveImage } from '../shared/registryImages';
 import type { CustomJob } from './customJobs';
 import { codeNumber } from './googleErrors';
 import { GcsMount, type GcsObjectStore } from './gcsMount';
@@ -47,17 +48,11 @@ export const LIFELIKE_TIMINGS: VertexTimings = {
   stopGraceSeconds: 30,
 };
 
-export interface VertexRuntime {
-  readonly docker: () => Promise<DockerClient>;
+/** The engine side (each job's /gcs copy goes below workRoot), the GCS fake, the log sink, the pace. */
+export interface VertexRuntime extends EngineRuntime<CustomJob> {
   readonly gcs: GcsObjectStore;
   readonly logs?: VertexLogSink;
-  readonly registries: readonly ImageRegistry[];
   readonly timings: VertexTimings;
-  readonly networkMode: 'host' | 'none';
-  /** Where each job's /gcs copy is made (default: the system's temporary folder). */
-  readonly workRoot?: string;
-  /** Told about failures of the emulator itself (not of the job's code). */
-  readonly onInternalError?: (job: CustomJob, error: unknown) => void;
 }
 
 /** Vertex's default and largest scheduling.timeout: 7 days. */
