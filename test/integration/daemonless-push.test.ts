@@ -1,0 +1,256 @@
+// Code-only changes pushed through the registry API, against the real engine and registries:
+// Docker builds the first image, a code change is then pushed without it (only the code layer
+// and a config uploaded, the lower layers reused, by a cross-repository mount when the target
+// is another repository), the result pulls and runs in the engine like a Docker build of the
+// same code, an interrupted push registers nothing and resumes without re-sending what arrived,
+// it works with Basic credentials, and with no engine at all.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
+import { followStream } from '../../src/core/images/imageBuilder';
+import type { RegistryCredentials } from '../../src/core/images/registryAuth';
+import { type StepImage, type StepImageRequest, ensureStepImage } from '../../src/core/images/stepImage';
+import { integrationEnvironment } from './environment';
+
+const env = integrationEnvironment();
+const root = path.resolve(__dirname, '../..');
+const run = Date.now().toString(36);
+const repository = `stepops-it/daemonless-${run}`;
+let docker: DockerClient;
+let project: string;
+let work: string;
+let rows: string;
+
+interface Sent {
+  readonly method: string;
+  readonly url: URL;
+}
+
+before(async () => {
+  docker = await connectDocker();
+  project = await mkdtemp(path.join(tmpdir(), 'stepops-daemonless-'));
+  work = await mkdtemp(path.join(tmpdir(), 'stepops-daemonless-run-'));
+  await cp(path.join(root, 'examples'), project, { recursive: true });
+});
+after(async () => {
+  await rm(project, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+function ensure(overrides: Partial<StepImageRequest> = {}, sent: Sent[] = [], client = docker): Promise<StepImage> {
+  return ensureStepImage(client, {
+    projectRoot: project,
+    runtimeRoot: path.join(root, 'runtime'),
+    baseImage: env.pythonImage,
+    requirementsFile: 'requirements.txt',
+    registry: env.registry,
+    repository,
+    onRegistryRequest: (method, url) => sent.push({ method, url }),
+    ...overrides,
+  });
+}
+
+async function setLearningRate(rate: string): Promise<void> {
+  const trainer = path.join(project, 'churn', 'steps', 'trainer.py');
+  const text = await readFile(trainer, 'utf8');
+  await writeFile(trainer, text.replace(/learning_rate: float = [0-9.]+/, `learning_rate: float = ${rate}`));
+}
+
+/** Runs a step's function in the image with the work folder mounted; its output's JSON and in-image folder. */
+async function runStep(image: string, job: Record<string, unknown>): Promise<{ json: string; output: string }> {
+  const name = `job-${Math.random().toString(36).slice(2)}`;
+  await writeFile(path.join(work, `${name}.json`), JSON.stringify({ ...job, outputs: `/stepops/work/${name}` }));
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ['--job', `/stepops/work/${name}.json`],
+    HostConfig: { NetworkMode: 'none', Binds: [`${work}:/stepops/work`] },
+  });
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const logs = (await container.logs({ stdout: true, stderr: true })).toString('utf8');
+    assert.equal(StatusCode, 0, logs);
+  } finally {
+    await container.remove({ force: true });
+  }
+  return {
+    json: await readFile(path.join(work, name, 'output', 'data.json'), 'utf8'),
+    output: `/stepops/work/${name}/output`,
+  };
+}
+
+async function train(image: string): Promise<string> {
+  const model = await runStep(image, {
+    module: 'churn.steps.trainer',
+    function: 'train_model',
+    parameters: { epochs: 50 },
+    inputs: { rows },
+  });
+  return model.json;
+}
+
+async function pull(reference: string, credentials?: RegistryCredentials): Promise<void> {
+  await docker
+    .getImage(reference)
+    .remove({ force: true })
+    .catch(() => undefined);
+  const stream = await docker.pull(reference, credentials ? { authconfig: credentials } : {});
+  await followStream(docker, stream, () => undefined);
+}
+
+const uploadsStarted = (sent: readonly Sent[]) =>
+  sent.filter((s) => s.method === 'POST' && /\/blobs\/uploads\/$/.test(s.url.pathname) && !s.url.search);
+const mounts = (sent: readonly Sent[]) => sent.filter((s) => s.method === 'POST' && s.url.searchParams.has('mount'));
+const blobPuts = (sent: readonly Sent[]) => sent.filter((s) => s.method === 'PUT' && s.url.searchParams.has('digest'));
+
+let first: StepImage;
+let codeOnly: StepImage;
+
+test('Docker builds the first image; a code-only change is pushed without it and runs like a Docker build of the same code', async () => {
+  first = await ensure();
+  assert.equal(first.built, true);
+  assert.equal(first.daemonless, undefined, 'the first image needs Docker');
+  const loaded = await runStep(first.reference, { module: 'churn.steps.loader', function: 'load_customers' });
+  assert.equal((JSON.parse(loaded.json) as unknown[]).length, 20);
+  rows = loaded.output;
+  const original = await train(first.reference);
+
+  await setLearningRate('0.2');
+  const sent: Sent[] = [];
+  codeOnly = await ensure({}, sent);
+  assert.equal(codeOnly.daemonless, true);
+  assert.equal(codeOnly.pushed, true);
+  assert.notEqual(codeOnly.hash, first.hash);
+  assert.equal(uploadsStarted(sent).length, 2, 'only the code layer and the config are uploaded');
+  assert.equal(mounts(sent).length, 0, 'the lower layers are already in this repository');
+  assert.equal(
+    sent.filter((s) => s.method === 'PUT' && s.url.pathname.includes('/manifests/')).length,
+    1,
+    'one manifest, under the content-hash tag',
+  );
+
+  await pull(codeOnly.reference);
+  const daemonlessResult = await train(codeOnly.reference);
+  assert.notEqual(daemonlessResult, original, 'the new code runs');
+
+  // Docker, given the same code in another repository, builds the image the same hash names.
+  const dockerBuilt = await ensure({ repository: `${repository}-docker`, daemonless: false });
+  assert.equal(dockerBuilt.built, true);
+  assert.equal(dockerBuilt.daemonless, undefined);
+  assert.equal(dockerBuilt.hash, codeOnly.hash, 'Docker would have used the same tag');
+  assert.equal(await train(dockerBuilt.reference), daemonlessResult, 'the same step result');
+
+  const again = await ensure();
+  assert.deepEqual(
+    { built: again.built, pushed: again.pushed, reference: again.reference, digest: again.digest },
+    { built: false, pushed: false, reference: codeOnly.reference, digest: codeOnly.digest },
+    'the tag is found next time, as a Docker-built one would be',
+  );
+});
+
+async function registryJson<T>(host: string, pathname: string): Promise<T> {
+  const response = await fetch(`http://${host}/v2/${pathname}`, {
+    headers: {
+      Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+    },
+  });
+  assert.equal(response.status, 200, `GET ${pathname}`);
+  return (await response.json()) as T;
+}
+
+const tagsOf = async (repo: string) =>
+  new Set((await registryJson<{ tags: string[] }>(env.registry, `${repo}/tags/list`)).tags);
+
+test('into another repository the lower layers are mounted, and the same code gives the same layers, config and manifest', async () => {
+  const target = `${repository}-mounted`;
+  const sent: Sent[] = [];
+  const mounted = await ensure({ repository: target, mountFrom: [repository] }, sent);
+  assert.equal(mounted.daemonless, true);
+  assert.equal(mounted.hash, codeOnly.hash);
+  const manifest = await registryJson<{ layers: { digest: string }[] }>(
+    env.registry,
+    `${target}/manifests/${mounted.reference.split(':').pop()}`,
+  );
+  assert.equal(mounts(sent).length, manifest.layers.length - 1, 'every lower layer mounted from the first repository');
+  assert.equal(uploadsStarted(sent).length, 2, 'the code layer and the config uploaded, nothing else');
+  assert.equal(mounted.digest, codeOnly.digest, 'a second build of the same code is byte-identical');
+  await pull(mounted.reference);
+});
+
+test('an interrupted push registers nothing, and the next one sends only what had not arrived', async () => {
+  await setLearningRate('0.3');
+  const tagsBefore = await tagsOf(repository);
+  const controller = new AbortController();
+  const interrupted: Sent[] = [];
+  const interrupt = (method: string, url: URL) => {
+    interrupted.push({ method, url });
+    // The code layer is in; the config's upload is about to start.
+    if (uploadsStarted(interrupted).length === 2) controller.abort(new Error('interrupted by the test'));
+  };
+  await assert.rejects(ensure({ signal: controller.signal, onRegistryRequest: interrupt }), /interrupted by the test/);
+  const arrived = blobPuts(interrupted).map((s) => s.url.searchParams.get('digest'));
+  assert.equal(arrived.length, 1, 'the code layer was uploaded before the interruption');
+  assert.deepEqual(await tagsOf(repository), tagsBefore, 'no tag was written');
+
+  const resumed: Sent[] = [];
+  const image = await ensure({}, resumed);
+  assert.equal(image.daemonless, true);
+  assert.ok(
+    resumed.some((s) => s.method === 'HEAD' && s.url.pathname.endsWith(`/blobs/${arrived[0]}`)),
+    'the code layer is checked for',
+  );
+  const sentAgain = blobPuts(resumed).map((s) => s.url.searchParams.get('digest'));
+  assert.equal(sentAgain.length, 1, 'only the config is uploaded');
+  assert.ok(!sentAgain.includes(arrived[0]!), 'the code layer is not sent again');
+  assert.ok((await tagsOf(repository)).has(image.reference.split(':').pop()!));
+});
+
+test('works with Basic credentials against a registry that demands them', async () => {
+  const { host, username, password } = env.authRegistry;
+  const credentials: RegistryCredentials = { serveraddress: host, username, password };
+  const overrides = { registry: host, repository: `stepops-it/daemonless-auth-${run}`, credentials };
+  const built = await ensure(overrides);
+  assert.equal(built.daemonless, undefined, 'the first image in this registry is built with Docker');
+  await setLearningRate('0.4');
+  const sent: Sent[] = [];
+  const pushed = await ensure(overrides, sent);
+  assert.equal(pushed.daemonless, true);
+  assert.equal(uploadsStarted(sent).length, 2);
+  await pull(pushed.reference, credentials);
+  const model = JSON.parse(await train(pushed.reference)) as Record<string, number>;
+  assert.equal(typeof model.bias, 'number');
+});
+
+test('with no Docker engine a code-only change still goes through; a requirements change says Docker is needed', async () => {
+  const noEngine = await connectDocker({ socketPath: path.join(work, 'no-engine.sock') });
+  await setLearningRate('0.5');
+  const image = await ensure({}, [], noEngine);
+  assert.equal(image.daemonless, true);
+  const withEngine = await ensure();
+  assert.deepEqual(
+    { built: withEngine.built, reference: withEngine.reference },
+    { built: false, reference: image.reference },
+    'Docker hashes the same code to the same tag and finds it',
+  );
+  await pull(image.reference);
+  assert.equal(await train(image.reference), await train(await dockerBuildOfTheSameCode()));
+
+  const requirements = path.join(project, 'requirements.txt');
+  const kept = await readFile(requirements, 'utf8');
+  await writeFile(requirements, `${kept}\nrequests==2.31.0\n`);
+  try {
+    await assert.rejects(
+      ensure({}, [], noEngine),
+      /No Docker engine answers.*the first build and every change of requirements/s,
+    );
+  } finally {
+    await writeFile(requirements, kept);
+  }
+});
+
+async function dockerBuildOfTheSameCode(): Promise<string> {
+  return (await ensure({ repository: `${repository}-docker`, daemonless: false })).reference;
+}
