@@ -10,6 +10,7 @@
 import type { ArtifactStore } from '../artifacts/artifactStore';
 import type { DockerClient } from '../images/dockerClient';
 import type { SecretLookup } from '../stacks/connectionChecks/connectionCheck';
+import type { HostSignIns } from './hostSignIn';
 
 /** Everything a backend needs to run one step's container. */
 export interface JobSpec {
@@ -139,6 +140,8 @@ export interface OperatorContext {
   readonly store: () => Promise<ArtifactStore>;
   /** A host folder operators that run on this machine stage files through. */
   readonly stagingRoot: string;
+  /** Sign-ins the host holds (VS Code's accounts), tried before a cloud's own credential chain. */
+  readonly signIns?: HostSignIns;
 }
 
 /** Builds an operator from its component's config; each backend declares its own in clouds/. */

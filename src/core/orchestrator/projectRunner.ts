@@ -4,6 +4,7 @@
 // with secrets from the caller's lookup.
 import path from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifactStore';
+import type { HostSignIns } from '../operators/hostSignIn';
 import { artifactStoreFor, componentBackend, nonSecretConfig } from '../clouds';
 import { type DockerClient, connectDocker } from '../images/dockerClient';
 import { RunStore } from '../runs/runStore';
@@ -21,6 +22,8 @@ export interface ProjectRunnerOptions {
   readonly pollMs?: number;
   /** A component's secret field (SecretStorage in the editor, STEPOPS_SECRET_* in the CLI). */
   readonly secret?: (type: ComponentType, componentName: string, field: string) => Promise<string | undefined>;
+  /** Sign-ins the host holds (VS Code's accounts), offered to the operators' credential chains. */
+  readonly signIns?: HostSignIns;
 }
 
 export function createProjectRunner(options: ProjectRunnerOptions): { runner: StepRunner; store: RunStore } {
@@ -41,6 +44,7 @@ export function createProjectRunner(options: ProjectRunnerOptions): { runner: St
       secret: secretsOf('step_operator', component),
       store: artifacts,
       stagingRoot,
+      ...(options.signIns ? { signIns: options.signIns } : {}),
     });
   };
   const runner = new StepRunner({

@@ -2,7 +2,7 @@
 // registry's /oauth2/exchange for a registry refresh token, used with the all-zero user.
 import type { TokenCredential } from '@azure/identity';
 import type { RegistryCredentials } from '../../../images/registryAuth';
-import { PUBLIC_RESOURCE_MANAGER } from '../azureml/azuremlClient';
+import { PUBLIC_RESOURCE_MANAGER } from '../credentials';
 
 /** The user name ACR refresh tokens log in with. */
 const ACR_REFRESH_TOKEN_USER = '00000000-0000-0000-0000-000000000000';

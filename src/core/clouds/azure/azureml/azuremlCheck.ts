@@ -1,5 +1,5 @@
-// Azure ML's cheapest authenticated read: get the operator's workspace from Resource Manager
-// (see operators/azureml/azuremlClient.ts for the endpoint and the credential used).
+// Azure ML's cheapest authenticated read: get the operator's workspace from Resource Manager,
+// signed in as the operator's jobs are (azuremlClient.ts: the endpoint; credentials.ts: the chain).
 import { azureMlConnection, createAzureCredential, createWorkspacesClient } from './azuremlClient';
 import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionChecks/connectionCheck';
 import { type AzureError, explainAzureError } from '../errors';
@@ -11,19 +11,25 @@ export async function checkAzureMl(
 ): Promise<ConnectionResult> {
   const connection = await azureMlConnection(config, secret);
   if ('problem' in connection) return { ok: false, message: connection.problem };
-  const { workspace, resourceGroup, subscriptionId } = connection;
+  const { workspace, resourceGroup, subscriptionId, tenantId } = connection;
+  const signIn = await createAzureCredential(connection);
   try {
-    const client = await createWorkspacesClient(connection, await createAzureCredential(connection));
+    const client = await createWorkspacesClient(connection, signIn);
     const found = await client.workspaces.get(resourceGroup, workspace, { requestOptions: { timeout: timeoutMs } });
     return {
       ok: true,
       message: `Azure ML workspace ${workspace} (${found.location ?? 'unknown region'}) answers and the credentials may read it.`,
     };
   } catch (error) {
-    const signIn = connection.servicePrincipal ? 'the service principal' : 'your Azure login';
     return {
       ok: false,
-      message: explainAzureError(error as AzureError, { workspace, resourceGroup, subscriptionId, signIn }),
+      message: explainAzureError(error as AzureError, {
+        workspace,
+        resourceGroup,
+        subscriptionId,
+        signIn: signIn.signedInAs(),
+        ...(tenantId ? { tenantId } : {}),
+      }),
     };
   }
 }

@@ -1,26 +1,18 @@
 // How stepops reaches Azure ML: the official management client (@azure/arm-machinelearning) with
-// a credential from @azure/identity. A service principal (tenant, client ID, client secret from
-// the secret store) is used when the operator names one; otherwise DefaultAzureCredential (the
-// AZURE_* environment, workload or managed identity, `az login`). Sovereign clouds and Azure
-// Stack set their own Resource Manager endpoint and Entra ID authority host.
-import type { TokenCredential } from '@azure/identity';
+// the sign-in chain of credentials.ts (VS Code's Microsoft account in the editor, your Azure
+// login, then the operator's service principal with its secret from the secret store).
+// Sovereign clouds and Azure Stack set their own Resource Manager endpoint and Entra ID
+// authority host.
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
-
-export const PUBLIC_RESOURCE_MANAGER = 'https://management.azure.com';
-export const PUBLIC_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-
-/** Entra ID hosts MSAL knows; any other authority host cannot be validated against the public cloud. */
-const KNOWN_AUTHORITY_HOSTS = [
+import type { TokenCredential } from '@azure/identity';
+import type { HostTokenCredential } from '../../../operators/hostSignIn';
+import {
+  type AzureServicePrincipal,
+  type AzureSignIn,
   PUBLIC_AUTHORITY_HOST,
-  'https://login.chinacloudapi.cn',
-  'https://login.microsoftonline.us',
-];
-
-export interface AzureServicePrincipal {
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-}
+  PUBLIC_RESOURCE_MANAGER,
+  azureSignIn,
+} from '../credentials';
 
 export interface AzureMlConnection {
   readonly subscriptionId: string;
@@ -28,6 +20,8 @@ export interface AzureMlConnection {
   readonly workspace: string;
   readonly resourceManager: string;
   readonly authorityHost: string;
+  /** The tenant the operator names, if any: every sign-in is asked for a token there. */
+  readonly tenantId?: string;
   readonly servicePrincipal?: AzureServicePrincipal;
 }
 
@@ -47,9 +41,16 @@ export async function azureMlConnection(
   const authorityHost = httpsBase(text('authority_host') || PUBLIC_AUTHORITY_HOST);
   if (typeof resourceManager !== 'string') return { problem: `resource_manager_endpoint ${resourceManager.problem}` };
   if (typeof authorityHost !== 'string') return { problem: `authority_host ${authorityHost.problem}` };
-  const base = { subscriptionId, resourceGroup, workspace, resourceManager, authorityHost };
   const tenantId = text('tenant_id');
   const clientId = text('service_principal_id');
+  const base = {
+    subscriptionId,
+    resourceGroup,
+    workspace,
+    resourceManager,
+    authorityHost,
+    ...(tenantId ? { tenantId } : {}),
+  };
   if (!tenantId && !clientId) return base;
   if (!tenantId || !clientId) {
     return {
@@ -78,28 +79,43 @@ function httpsBase(value: string): string | { problem: string } {
   return url.origin;
 }
 
-export async function createAzureCredential(connection: AzureMlConnection): Promise<TokenCredential> {
-  const { ClientSecretCredential, DefaultAzureCredential } = await import('@azure/identity');
-  const options = {
+/** The sign-in chain for the connection; `editor` is VS Code's Microsoft account, in the editor. */
+export function createAzureCredential(
+  connection: AzureMlConnection,
+  editor?: HostTokenCredential,
+): Promise<AzureSignIn> {
+  return azureSignIn({
+    resourceManager: connection.resourceManager,
     authorityHost: connection.authorityHost,
-    // Azure Stack and other private authorities cannot be validated against the public cloud.
-    disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.includes(connection.authorityHost),
-  };
-  const principal = connection.servicePrincipal;
-  return principal
-    ? new ClientSecretCredential(principal.tenantId, principal.clientId, principal.clientSecret, options)
-    : new DefaultAzureCredential(options);
+    ...(connection.tenantId ? { tenantId: connection.tenantId } : {}),
+    ...(connection.servicePrincipal ? { servicePrincipal: connection.servicePrincipal } : {}),
+    ...(editor ? { editor } : {}),
+  });
 }
 
+/** `maxRetries`: the SDK's own retries of throttled and failed calls (a connection test wants few). */
 export async function createWorkspacesClient(
   connection: AzureMlConnection,
   credential: TokenCredential,
+  maxRetries = 1,
 ): Promise<AzureMachineLearningWorkspaces> {
   const { AzureMachineLearningWorkspaces } = await import('@azure/arm-machinelearning');
   return new AzureMachineLearningWorkspaces(credential, connection.subscriptionId, {
     endpoint: connection.resourceManager,
     $host: connection.resourceManager,
-    credentialScopes: [`${connection.resourceManager}/.default`],
-    retryOptions: { maxRetries: 1 },
+    credentialScopes: [resourceManagerScope(connection)],
+    retryOptions: { maxRetries },
   });
+}
+
+export function resourceManagerScope(connection: Pick<AzureMlConnection, 'resourceManager'>): string {
+  return `${connection.resourceManager}/.default`;
+}
+
+/** ARM id of the workspace: what the run history and job resource ids are under. */
+export function workspaceId(connection: AzureMlConnection): string {
+  return (
+    `/subscriptions/${connection.subscriptionId}/resourceGroups/${connection.resourceGroup}` +
+    `/providers/Microsoft.MachineLearningServices/workspaces/${connection.workspace}`
+  );
 }
