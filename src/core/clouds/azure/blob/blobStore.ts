@@ -8,6 +8,7 @@ import { parseBucketPath } from '../../shared/bucketProbe';
 import { bucketArtifactStore } from '../../shared/bucketArtifactStore';
 import { explainBlobError } from './blobErrors';
 import { connectBlobService } from './blobServiceClient';
+import { recordContainerUrl } from './blobUrls';
 
 const SCHEMES = ['az', 'abfs'];
 
@@ -26,7 +27,7 @@ export const azureBlobStoreFactory: ArtifactStoreFactory = async (config, secret
   const service = await connectBlobService(config, secret);
   if ('problem' in service) throw new Error(service.problem);
   const container = service.getContainerClient(location.bucket);
-  return bucketArtifactStore(location, SCHEMES, {
+  const store = bucketArtifactStore(location, SCHEMES, {
     async put(name, body, abortSignal) {
       const blob = container.getBlockBlobClient(name);
       if (body instanceof Uint8Array) await blob.uploadData(body, { abortSignal });
@@ -52,4 +53,6 @@ export const azureBlobStoreFactory: ArtifactStoreFactory = async (config, secret
         cause: error,
       }),
   });
+  recordContainerUrl(store, container.url);
+  return store;
 };
