@@ -544,6 +544,17 @@ test('a two-replica job (a primary and a worker) runs both, and its entries carr
   for (const e of entries)
     byTask.set(e.resource.labels.task_name!, [...(byTask.get(e.resource.labels.task_name!) ?? []), e.textPayload!]);
   assert.deepEqual([...byTask.keys()].sort(), ['workerpool0-0', 'workerpool1-0']);
+  // The project may be named by its number too; entries still name it by id.
+  const [byNumber] = await logs.listLogEntries(
+    {
+      resourceNames: [`projects/${PROJECT_NUMBER}`],
+      filter: `resource.labels.job_id="${jobIdOf(created.name!)}"`,
+      pageSize: 100,
+    },
+    { autoPaginate: false },
+  );
+  assert.equal(byNumber.length, entries.length);
+  assert.equal(byNumber[0]!.logName, `projects/${PROJECT}/logs/${byNumber[0]!.resource!.labels!.task_name}`);
   assert.deepEqual(byTask.get('workerpool1-0'), [
     "task workerpool1-0 of ['workerpool0', 'workerpool1']; argv []",
     'line 0 of workerpool1-0',

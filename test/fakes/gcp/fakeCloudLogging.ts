@@ -17,7 +17,7 @@ import { startGoogleJsonServer } from './googleServer';
 import { type GoogleReply, badRequest, googleError } from './googleErrors';
 import { DEFAULT_PAGE_SIZE, InvalidPageToken, LogEntryStore, MAX_PAGE_SIZE, type StoredEntry } from './logEntries';
 import { LoggingFilterError, SEVERITY_LEVELS, compileLoggingFilter } from './loggingFilter';
-import { type FakeGoogleProject, refuseInProject } from './googleProjects';
+import { type FakeGoogleProject, projectNumberOf, refuseInProject } from './googleProjects';
 import type { LogEntryInput, VertexLogSink } from './vertexReplicas';
 
 export interface FakeCloudLoggingOptions extends FakeListen {
@@ -114,12 +114,13 @@ export async function startFakeCloudLogging(options: FakeCloudLoggingOptions): P
       if (!project) {
         return googleError(
           'INVALID_ARGUMENT',
-          `Invalid resource name "${name}": this fake reads project logs only (projects/PROJECT_ID).`,
+          `Invalid resource name "${name}": this fake reads project logs only (projects/PROJECT_ID or projects/PROJECT_NUMBER).`,
         );
       }
       const denied = authorize(project, principal);
       if (denied) return denied;
-      projects.push(project);
+      // Entries name their project by id (logName projects/ID/logs/...), whichever the request used.
+      projects.push(options.projects.find((p) => p.id === project || projectNumberOf(p) === project)!.id);
     }
     const filter = String(request.filter ?? '');
     let matches;
@@ -170,7 +171,7 @@ export async function startFakeCloudLogging(options: FakeCloudLoggingOptions): P
 
   function authorize(projectId: string, principal: string): GoogleReply | undefined {
     return refuseInProject(
-      options.projects.find((p) => p.id === projectId),
+      options.projects.find((p) => p.id === projectId || projectNumberOf(p) === projectId),
       {
         principal,
         permission: 'logging.logEntries.list',

@@ -233,7 +233,8 @@ class JobRun {
   }
 
   private async cancelled(): Promise<void> {
-    await pause(this.runtime.timings.cancellingMs, undefined);
+    // An emulator that is closing does not keep its jobs CANCELLING for show.
+    if (!this.closing()) await pause(this.runtime.timings.cancellingMs, undefined);
     this.job.finish('JOB_STATE_CANCELLED', { code: codeNumber('CANCELLED'), message: 'CANCELED' });
   }
 
