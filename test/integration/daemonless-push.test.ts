@@ -6,6 +6,8 @@
 // it works with Basic credentials, and with no engine at all.
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -254,3 +256,76 @@ test('with no Docker engine a code-only change still goes through; a requirement
 async function dockerBuildOfTheSameCode(): Promise<string> {
   return (await ensure({ repository: `${repository}-docker`, daemonless: false })).reference;
 }
+
+/** The registry behind a proxy that drops or fails the requests `fault` picks, and passes on the rest. */
+async function faultyRegistry(fault: (method: string, url: URL) => 'drop' | 503 | undefined) {
+  const [upstreamHost, upstreamPort] = env.registry.split(':');
+  const server = http.createServer((req, res) => {
+    const chosen = fault(req.method!, new URL(req.url!, 'http://proxy'));
+    if (chosen === 'drop') return void req.socket.destroy();
+    if (chosen === 503) {
+      req.resume();
+      return void res.writeHead(503, { 'Content-Type': 'text/plain' }).end('injected by the test');
+    }
+    // The Host header goes through unchanged, so the registry's Locations point back here.
+    const upstream = http.request(
+      { host: upstreamHost, port: Number(upstreamPort), path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+test('a dropped connection or a 5xx during a blob is retried for that blob only', async () => {
+  const failedOnce = new Set<string>();
+  const once = (key: string) => !failedOnce.has(key) && Boolean(failedOnce.add(key));
+  const proxy = await faultyRegistry((method, url) => {
+    if (method === 'HEAD' && url.pathname.includes('/blobs/') && once('first blob HEAD')) return 'drop';
+    const digest = url.searchParams.get('digest');
+    if (method === 'PUT' && digest && once(digest)) return 503;
+    return undefined;
+  });
+  try {
+    await setLearningRate('0.6');
+    const sent: Sent[] = [];
+    const image = await ensure({ registry: proxy.host }, sent);
+    assert.equal(image.daemonless, true);
+    const puts = blobPuts(sent).map((s) => s.url.searchParams.get('digest'));
+    assert.equal(puts.length, 4, 'the code layer and the config, each sent twice');
+    assert.equal(new Set(puts).size, 2);
+    assert.equal(uploadsStarted(sent).length, 4, 'each retry starts a new upload');
+    assert.ok(failedOnce.has('first blob HEAD'), 'a connection was dropped');
+    await pull(`${env.registry}/${repository}:${image.reference.split(':').pop()}`);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('for the local operator the image ends up in this engine: pulled when only the registry has it, built otherwise', async () => {
+  const inRegistry = await ensure();
+  await docker
+    .getImage(inRegistry.reference)
+    .remove({ force: true })
+    .catch(() => undefined);
+  const reused = await ensure({ runsOnThisEngine: true });
+  assert.deepEqual(
+    { built: reused.built, reference: reused.reference },
+    { built: false, reference: inRegistry.reference },
+  );
+  assert.ok(await docker.getImage(reused.reference).inspect(), 'pulled into the engine');
+
+  await setLearningRate('0.7');
+  const changed = await ensure({ runsOnThisEngine: true });
+  assert.equal(changed.built, true);
+  assert.equal(changed.daemonless, undefined, 'built by Docker, so the engine has it');
+  assert.ok(await docker.getImage(changed.reference).inspect());
+});

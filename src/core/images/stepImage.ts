@@ -32,6 +32,11 @@ export interface StepImageRequest extends Omit<BuildContextInputs, 'baseImageId'
   readonly onProgress?: (progress: ImageProgress | { phase: 'hash' | 'reuse'; message: string }) => void;
   /** Code-only changes through the registry API (the default); false builds them with Docker too. */
   readonly daemonless?: boolean;
+  /**
+   * The image runs on this machine's engine (the local operator), so it must end up there: code
+   * changes are built by Docker, and an image the registry has but the engine lacks is pulled.
+   */
+  readonly runsOnThisEngine?: boolean;
   /** Other repositories of the same registry to look in for an image to reuse layers of (mounted from there). */
   readonly mountFrom?: readonly string[];
   /** Sees every registry request the daemonless path sends. */
@@ -51,7 +56,7 @@ export interface StepImage {
 }
 
 export async function ensureStepImage(docker: DockerClient, request: StepImageRequest): Promise<StepImage> {
-  const daemonless = request.registry !== undefined && request.daemonless !== false;
+  const daemonless = request.registry !== undefined && request.daemonless !== false && !request.runsOnThisEngine;
   if (daemonless && !(await engineAnswers(docker))) return ensureWithoutEngine(request);
   const baseImageId = await baseImageIdOf(docker, request);
   request.onProgress?.({ phase: 'hash', message: 'Hashing the build context' });
@@ -60,6 +65,7 @@ export async function ensureStepImage(docker: DockerClient, request: StepImageRe
 
   if (request.registry) {
     const found = await foundInRegistry(request, context, reference);
+    if (found && request.runsOnThisEngine) await pullWhenMissing(docker, request, reference);
     if (found) return found;
     if (daemonless) {
       const pushed = await codeOnlyIfPossible(request, context, reference, baseImageId ?? '');
@@ -117,6 +123,22 @@ async function foundInRegistry(
     message: `${reference} is already in the registry: nothing to build or push`,
   });
   return { reference, hash: context.hash, built: false, pushed: false, ...(digest ? { digest } : {}) };
+}
+
+async function pullWhenMissing(docker: DockerClient, request: StepImageRequest, reference: string): Promise<void> {
+  if (
+    await docker
+      .getImage(reference)
+      .inspect()
+      .then(Boolean, () => false)
+  )
+    return;
+  request.onProgress?.({ phase: 'reuse', message: `Pulling ${reference}: the registry has it, this engine not yet` });
+  const stream = await docker.pull(reference, {
+    ...(request.credentials ? { authconfig: request.credentials } : {}),
+    ...(request.signal ? { abortSignal: request.signal } : {}),
+  });
+  await followStream(docker, stream, () => undefined);
 }
 
 /**
