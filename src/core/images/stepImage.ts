@@ -202,13 +202,26 @@ async function pushCodeOnly(
   return { reference, hash: context.hash, built: true, pushed: true, digest: result.digest, daemonless: true };
 }
 
-/** The pushed image also under its deps key's tag (the same manifest, written again). */
+/**
+ * The pushed image also under its deps key's tag (the same manifest, written again), moved to
+ * each new Docker build so that it follows a rebuilt base. Best effort: a registry that refuses
+ * (immutable tags) costs later code-only changes their daemonless path, not this run.
+ */
 async function tagByDepsKey(request: StepImageRequest, context: BuildContext, digest: string): Promise<void> {
   const session = sessionFor(request);
   const repository = repositoryPath(request, request.repository);
-  const manifest = await session.manifest(repository, digest);
-  if (!manifest) throw new RegistryError(`${session.host} lost ${repository}@${digest} right after its push`);
-  await session.putManifest(repository, depsTag(context.depsKey), manifest);
+  const tag = depsTag(context.depsKey);
+  try {
+    const manifest = await session.manifest(repository, digest);
+    if (!manifest) throw new RegistryError(`${session.host} has no ${repository}@${digest} right after its push`);
+    await session.putManifest(repository, tag, manifest);
+  } catch (error) {
+    if (request.signal?.aborted || !(error instanceof RegistryError)) throw error;
+    request.onProgress?.({
+      phase: 'push',
+      message: `Could not tag the image ${repository}:${tag} (${error.message}): later code-only changes will be built with Docker`,
+    });
+  }
 }
 
 /** The target repository first, then the others named, as paths in the registry. */
