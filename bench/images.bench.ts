@@ -1,6 +1,8 @@
 // Image build and push for a code-only change, stepops' layered image against a conventional
 // single-stage Dockerfile (COPY . . then pip install) built and pushed with the docker CLI, in the
-// same run, on the same engine and registry; and the overhead of a run when the image exists.
+// same run, on the same engine and registry; stepops' default daemonless push (registry API only)
+// against its own Docker build + push of the same change; and the overhead of a run when the
+// image exists.
 //
 //   npm run bench:images      (starts the services it needs)
 //
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     const tag = Date.now().toString(36);
-    const ours = () =>
+    const ours = (overrides: { daemonless?: boolean; repository?: string; runsOnThisEngine?: boolean } = {}) =>
       ensureStepImage(docker, {
         projectRoot: project,
         runtimeRoot: path.join(root, 'runtime'),
@@ -79,7 +81,9 @@ async function main(): Promise<void> {
         findLinks: 'wheels',
         registry,
         repository: `bench/ours-${tag}`,
+        ...overrides,
       });
+    const oursWithDocker = () => ours({ daemonless: false, repository: `bench/ours-docker-${tag}` });
     const naive = async (version: string) => {
       const reference = `${registry}/bench/naive-${tag}:${version}`;
       await run('docker', ['build', '--network', 'host', '-q', '-f', 'Dockerfile.naive', '-t', reference, '.'], {
@@ -90,12 +94,17 @@ async function main(): Promise<void> {
 
     // Warm both: the first build and push of each is not what is measured.
     await ours();
+    await oursWithDocker();
     await naive('v0');
     const rows: string[][] = [];
-    const samples = { ours: [] as { ms: number; bytes: number }[], naive: [] as { ms: number; bytes: number }[] };
+    type Sample = { ms: number; bytes: number };
+    const samples = { ours: [] as Sample[], docker: [] as Sample[], naive: [] as Sample[] };
     for (let i = 1; i <= 3; i++) {
       await touch(project, `change ${i} ${tag}`);
-      samples.ours.push(await measure(ours));
+      const daemonless = await measure(() => ours());
+      if (!daemonless.result.daemonless) throw new Error('the code-only change did not take the daemonless path');
+      samples.ours.push(daemonless);
+      samples.docker.push(await measure(oursWithDocker));
       samples.naive.push(await measure(() => naive(`v${i}`)));
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -103,11 +112,18 @@ async function main(): Promise<void> {
     const naiveMs = median(samples.naive.map((s) => s.ms));
     const oursBytes = median(samples.ours.map((s) => s.bytes));
     const naiveBytes = median(samples.naive.map((s) => s.bytes));
+    const dockerMs = median(samples.docker.map((s) => s.ms));
     rows.push([
       'code-only change: build + push',
       `${oursMs.toFixed(0)} ms`,
       `${naiveMs.toFixed(0)} ms`,
       `${(naiveMs / oursMs).toFixed(1)}x faster`,
+    ]);
+    rows.push([
+      'code-only change: daemonless vs docker',
+      `${oursMs.toFixed(0)} ms`,
+      `${dockerMs.toFixed(0)} ms stepops docker build+push`,
+      `${(dockerMs / oursMs).toFixed(1)}x faster`,
     ]);
     rows.push([
       'code-only change: bytes pushed',
@@ -116,7 +132,7 @@ async function main(): Promise<void> {
       `${((100 * oursBytes) / naiveBytes).toFixed(2)} % of naive`,
     ]);
 
-    const unchanged = await measure(ours);
+    const unchanged = await measure(() => ours());
     rows.push([
       'unchanged project: build + push',
       `${unchanged.ms.toFixed(0)} ms`,
@@ -125,7 +141,8 @@ async function main(): Promise<void> {
     ]);
 
     // Click to running when the image exists, against a bare create + start of the same image.
-    const image = (await ours()).reference;
+    // In this engine (pulled when only the registry has it) for the bare create + start below.
+    const image = (await ours({ runsOnThisEngine: true })).reference;
     const artifactRoot = path.join(work, 'artifacts');
     const { runner } = createProjectRunner({
       projectRoot: work,
