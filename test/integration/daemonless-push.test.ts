@@ -257,15 +257,18 @@ async function dockerBuildOfTheSameCode(): Promise<string> {
   return (await ensure({ repository: `${repository}-docker`, daemonless: false })).reference;
 }
 
-/** The registry behind a proxy that drops or fails the requests `fault` picks, and passes on the rest. */
-async function faultyRegistry(fault: (method: string, url: URL) => 'drop' | 503 | undefined) {
+type Intercepted =
+  'drop' | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string };
+
+/** The registry behind a proxy that answers the requests `intercept` picks itself, and passes on the rest. */
+async function proxiedRegistry(intercept: (req: http.IncomingMessage, url: URL) => Intercepted | undefined) {
   const [upstreamHost, upstreamPort] = env.registry.split(':');
   const server = http.createServer((req, res) => {
-    const chosen = fault(req.method!, new URL(req.url!, 'http://proxy'));
+    const chosen = intercept(req, new URL(req.url!, 'http://proxy'));
     if (chosen === 'drop') return void req.socket.destroy();
-    if (chosen === 503) {
+    if (chosen) {
       req.resume();
-      return void res.writeHead(503, { 'Content-Type': 'text/plain' }).end('injected by the test');
+      return void res.writeHead(chosen.status, chosen.headers).end(chosen.body ?? '');
     }
     // The Host header goes through unchanged, so the registry's Locations point back here.
     const upstream = http.request(
@@ -288,10 +291,10 @@ async function faultyRegistry(fault: (method: string, url: URL) => 'drop' | 503 
 test('a dropped connection or a 5xx during a blob is retried for that blob only', async () => {
   const failedOnce = new Set<string>();
   const once = (key: string) => !failedOnce.has(key) && Boolean(failedOnce.add(key));
-  const proxy = await faultyRegistry((method, url) => {
-    if (method === 'HEAD' && url.pathname.includes('/blobs/') && once('first blob HEAD')) return 'drop';
+  const proxy = await proxiedRegistry((req, url) => {
+    if (req.method === 'HEAD' && url.pathname.includes('/blobs/') && once('first blob HEAD')) return 'drop';
     const digest = url.searchParams.get('digest');
-    if (method === 'PUT' && digest && once(digest)) return 503;
+    if (req.method === 'PUT' && digest && once(digest)) return { status: 503, body: 'injected by the test' };
     return undefined;
   });
   try {
@@ -328,4 +331,71 @@ test('for the local operator the image ends up in this engine: pulled when only 
   assert.equal(changed.built, true);
   assert.equal(changed.daemonless, undefined, 'built by Docker, so the engine has it');
   assert.ok(await docker.getImage(changed.reference).inspect());
+});
+
+/**
+ * A token service in front of the registry, as ECR, Artifact Registry and ACR work: every /v2/
+ * request needs a Bearer token whose scopes cover its repository and action (pull to read, push
+ * to write, pull on the source of a mount), got from the realm with the account's Basic login.
+ */
+function tokenGate(host: () => string, account: { user: string; password: string }) {
+  const granted: string[][] = [];
+  const intercept = (req: http.IncomingMessage, url: URL): Intercepted | undefined => {
+    if (url.pathname === '/token') {
+      const login = Buffer.from(`${account.user}:${account.password}`).toString('base64');
+      if (req.headers.authorization !== `Basic ${login}`) return { status: 401 };
+      const scopes = url.searchParams.getAll('scope');
+      granted.push(scopes);
+      return {
+        status: 200,
+        body: JSON.stringify({ token: Buffer.from(JSON.stringify(scopes)).toString('base64url') }),
+      };
+    }
+    const repositoryOf = /^\/v2\/(.+?)\/(blobs|manifests)\//.exec(url.pathname)?.[1];
+    if (!repositoryOf) return undefined;
+    const needed = [`repository:${repositoryOf}:${req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'push'}`];
+    const from = url.searchParams.get('from');
+    if (from) needed.push(`repository:${from}:pull`);
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const held = token ? (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as string[]) : [];
+    const covers = (need: string) => {
+      const [, name, action] = need.split(':');
+      return held.some((h) => h.split(':')[1] === name && h.split(':')[2]!.split(',').includes(action!));
+    };
+    if (needed.every(covers)) return undefined;
+    const challenge = `Bearer realm="http://${host()}/token",service="test-registry",scope="${needed[0]}"`;
+    return { status: 401, headers: { 'WWW-Authenticate': challenge }, body: '{"errors":[{"code":"UNAUTHORIZED"}]}' };
+  };
+  return { intercept, granted };
+}
+
+test('works with Bearer tokens for the push and mount scopes, as cloud registries hand them out', async () => {
+  const account = { user: 'bearer-user', password: 'bearer-test-only' };
+  let host = '';
+  const gate = tokenGate(() => host, account);
+  const proxy = await proxiedRegistry(gate.intercept);
+  host = proxy.host;
+  try {
+    await setLearningRate('0.8');
+    const credentials: RegistryCredentials = {
+      serveraddress: host,
+      username: account.user,
+      password: account.password,
+    };
+    const target = `${repository}-bearer`;
+    const sent: Sent[] = [];
+    const image = await ensure({ registry: host, repository: target, mountFrom: [repository], credentials }, sent);
+    assert.equal(image.daemonless, true);
+    assert.ok(mounts(sent).length > 0, 'mounted from the first repository');
+    assert.ok(
+      gate.granted.some(
+        (scopes) =>
+          scopes.includes(`repository:${repository}:pull`) && scopes.includes(`repository:${target}:pull,push`),
+      ),
+      `a token for the push and the mount's source (${JSON.stringify(gate.granted)})`,
+    );
+    await pull(`${env.registry}/${target}:${image.reference.split(':').pop()}`);
+  } finally {
+    await proxy.close();
+  }
 });
