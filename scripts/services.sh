@@ -6,6 +6,9 @@
 #   - an OCI registry (CNCF distribution) on 127.0.0.1:$STEPOPS_REGISTRY_PORT
 #   - Azurite (Microsoft's Azure Storage emulator, blob service) on 127.0.0.1:$STEPOPS_AZURITE_PORT,
 #     with one storage account whose key is generated here on first start
+#   - a test certificate authority and a server certificate for 127.0.0.1 (made once, renewed
+#     before it expires), for fakes that must speak TLS to clients in the test process itself;
+#     with-services.sh makes the tests trust it (NODE_EXTRA_CA_CERTS)
 #   - base images, built once and then cached in the engine:
 #       stepops-test/python:3.11  Debian bookworm minbase + python3 (debootstrap, ~90 s once)
 #       stepops-test/busybox:1    busybox-static (2 MB)
@@ -120,6 +123,23 @@ debian_mirror() {
   echo "$uri"
 }
 
+# A CA and a 127.0.0.1 certificate it signed, in $state/test-tls: Node trusts extra CAs only from
+# NODE_EXTRA_CA_CERTS at start-up, so a test process that talks TLS to an in-process fake (Azure's
+# identity and management clients refuse plain HTTP) needs the CA to exist before it starts.
+make_test_tls() {
+  local dir="$state/test-tls"
+  if [ -f "$dir/server.pem" ] && openssl x509 -checkend 604800 -noout -in "$dir/server.pem" >/dev/null 2>&1; then return; fi
+  command -v openssl >/dev/null || { log "openssl missing: run scripts/setup-system.sh"; exit 1; }
+  log "making the test certificate authority ($dir)"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj '/CN=stepops services test CA' \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/server.ext"
+  openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 365 \
+    -extfile "$dir/server.ext" -out "$dir/server.pem" >/dev/null 2>&1
+}
+
 debootstrap_image() {
   local tag=$1 include=$2
   docker image inspect "$tag" >/dev/null 2>&1 && return
@@ -162,6 +182,7 @@ case "${1:-start}" in
     start_registry
     start_auth_registry
     start_azurite
+    make_test_tls
     build_base_images
     echo "STEPOPS_REGISTRY=127.0.0.1:$port"
     echo "STEPOPS_REGISTRY_DATA=$state/registry-data"
@@ -174,6 +195,7 @@ case "${1:-start}" in
     echo "STEPOPS_AZURITE_ACCOUNT=$AZURITE_ACCOUNT"
     echo "STEPOPS_AZURITE_KEY=$(cat "$state/azurite.key")"
     echo "STEPOPS_AZURITE_BLOB_ENDPOINT=http://127.0.0.1:$azurite_port/$AZURITE_ACCOUNT"
+    echo "STEPOPS_TEST_TLS_DIR=$state/test-tls"
     ;;
   docker) start_dockerd ;;
   stop) stop_all ;;
