@@ -92,9 +92,24 @@ test('a cloud operator in a stack with a local store is refused before anything 
   });
   assert.throws(
     () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: blob, allStacks: [blob] }),
-    /arrives in a coming release/,
-    'an operator this version cannot run yet says so',
+    /has no container registry, so a Azure ML job could not pull the step's image\. Give stack "default" an Azure Container Registry/,
+    'an Azure ML step needs a registry Azure ML can pull from',
   );
+  const acr = {
+    name: 'acr',
+    type: 'container_registry' as const,
+    flavor: 'azure',
+    config: { uri: 'myreg.azurecr.io' },
+  };
+  const blobAndAcr = { ...blob, containerRegistry: acr };
+  const onAzure = planStepRun({
+    projectRoot: '/p',
+    file: 'steps.py',
+    step,
+    stack: blobAndAcr,
+    allStacks: [blobAndAcr],
+  });
+  assert.equal(onAzure.operator.flavor, 'azureml', 'with a Blob store and an ACR the Azure ML step is planned');
   const summary = executionSummary(step, { kind: 'operator', operator: sm });
   assert.ok(summary.rows.some(([label]) => label === 'Machine'));
 });
@@ -147,7 +162,7 @@ test('the outcome: the step from the runtime, the platform from the backend', ()
   assert.deepEqual(capacity.failure, { stage: 'running', kind: 'capacity', reason: 'no ml.p4d capacity' });
 });
 
-test('runs push to ECR (its repository readied first) and refuse registries they cannot push to yet', () => {
+test('runs push to ECR (its repository readied first) and Artifact Registry, and refuse registries they cannot push to', () => {
   const step = discoverPythonSource(parser, SOURCE).steps[0]!;
   const gpu = { name: 'gpu', type: 'step_operator' as const, flavor: 'local_docker', config: {} };
   const store = { name: 'local', type: 'artifact_store' as const, flavor: 'local', config: { path: '/a' } };
@@ -160,8 +175,12 @@ test('runs push to ECR (its repository readied first) and refuse registries they
   assert.equal(planned.registry?.uri, '123456789012.dkr.ecr.eu-west-1.amazonaws.com');
   assert.equal(typeof planned.registry?.prepare, 'function', 'the repository is readied before the push');
   const ar = withRegistry('gcp', 'europe-west4-docker.pkg.dev/p/steps');
+  const toAr = planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: ar, allStacks: [ar] });
+  assert.match(toAr.registry?.explainFailure?.('churn', 'name unknown') ?? '', /gcloud artifacts repositories create/);
+  // A registry flavor whose backend declares no pushes (none of this version's, but a future one).
+  const unknown = withRegistry('quay', 'quay.io/team');
   assert.throws(
-    () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: ar, allStacks: [ar] }),
-    /pushes to a gcp registry \("reg"\), which runs cannot push to in this version/,
+    () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: unknown, allStacks: [unknown] }),
+    /pushes to a quay registry \("reg"\), which runs cannot push to in this version/,
   );
 });

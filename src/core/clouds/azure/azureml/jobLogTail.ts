@@ -17,6 +17,8 @@ import type { RunDetails } from './runHistory';
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** A SAS URL refused this many rounds in a row is not an expired one the next listing replaces. */
 const REFUSALS_TO_GIVE_UP = 5;
+/** The first wait after a throttled or failed read; it doubles (jittered) while they go on. */
+const RETRY_BASE_MS = 500;
 
 export interface JobLogTailOptions {
   readonly jobName: string;
@@ -36,7 +38,7 @@ export async function* tailJobLogs(from: LogCursor | undefined, options: JobLogT
     Object.entries(parseLogFilesCursor(from)).map(([name, offset]) => [name, new LogFileTail(name, offset)]),
   );
   const refusals = new Map<string, number>();
-  const backoff = new Backoff(options.pollMs);
+  const backoff = new Backoff(RETRY_BASE_MS);
   const cursor = () =>
     encodeLogFilesCursor(Object.fromEntries([...tails].map(([name, tail]) => [name, tail.deliveredBytes])));
   const tailOf = (name: string) => tails.get(name) ?? tails.set(name, new LogFileTail(name)).get(name)!;
