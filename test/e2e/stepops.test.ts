@@ -145,7 +145,7 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
       // The body's indent is typed out: without a Python extension the editor does not add it
       // (and where it does, eight spaces are still a valid body).
       await p.keyboard.type(
-        '\n\n@step(step_operator="vertex")\ndef report(accuracy: float) -> str:\n    return f"{accuracy:.2f}"\n',
+        '\n\n@step(step_operator="vertex")\ndef summary(accuracy: float) -> str:\n    return f"{accuracy:.2f}"\n',
       );
       await waitForLenses(
         p,
@@ -313,22 +313,23 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
       await p.locator('.monaco-dialog-box').getByRole('button', { name: 'Run Those Steps Locally' }).click();
       await p
         .locator('.notifications-toasts .notification-toast', {
-          hasText: 'churn_pipeline succeeded: 3 of 3 steps ran.',
+          hasText: 'churn_pipeline succeeded: 4 of 4 steps ran.',
         })
         .waitFor({ timeout: 2 * FIRST_LOAD_MS });
       await waitUntil(
-        async () => /accuracy 0\.950 on 20 customers/.test(await panelText()),
+        async () => /accuracy 0\.950\n/.test(await panelText()),
         STEP_MS,
-        () => 'the evaluator log',
+        () => "the report step's log, the last of the pipeline",
       );
       // The list renders only the rows that fit the pane: check the newest ones.
       await waitUntil(
         async () => {
           rows = await treeRows(runsPane);
           return (
-            rows[0]?.label === 'evaluate_model' &&
-            rows[1]?.label === 'train_model' &&
-            rows[2]?.label === 'load_customers'
+            rows[0]?.label === 'report' &&
+            rows[1]?.label === 'evaluate_model' &&
+            rows[2]?.label === 'train_model' &&
+            rows[3]?.label === 'load_customers'
           );
         },
         STEP_MS,

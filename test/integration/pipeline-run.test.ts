@@ -54,6 +54,7 @@ test('runs churn_pipeline: each step gets the outputs of the steps before it', a
       ['load_customers', {}, {}],
       ['train_model', { epochs: 40 }, { rows: { call: 0 } }],
       ['evaluate_model', {}, { model: { call: 1 }, rows: { call: 0 } }],
+      ['report', {}, { model: { call: 1 }, accuracy: { call: 2 } }],
     ],
   );
   assert.match(plan[1]!.note ?? '', /running it locally instead/);
@@ -68,7 +69,7 @@ test('runs churn_pipeline: each step gets the outputs of the steps before it', a
   assert.equal(result.outcome, 'succeeded', JSON.stringify(result.runs.map((r) => r.failure)));
   assert.deepEqual(
     result.runs.map((r) => r.step.name),
-    ['load_customers', 'train_model', 'evaluate_model'],
+    ['load_customers', 'train_model', 'evaluate_model', 'report'],
   );
   assert.equal(result.runs[2]!.outputs?.output?.preview, '0.95');
 });

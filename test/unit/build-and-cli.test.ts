@@ -102,7 +102,7 @@ test('stepops steps finds the example project steps with the bundled parser', as
   assert.match(table.stdout, /examples\/churn\/steps\/trainer\.py:16\s+train_model\s+sagemaker\s+rows, epochs=300/);
   assert.match(
     table.stdout,
-    /pipeline churn_pipeline \(examples\/churn\/pipeline\.py:11\): load_customers -> train_model -> evaluate_model/,
+    /pipeline churn_pipeline \(examples\/churn\/pipeline\.py:12\): load_customers -> train_model -> evaluate_model -> report/,
   );
 
   const json = await cli('steps', 'examples/churn/steps/trainer.py', '--json');
