@@ -91,3 +91,39 @@ test('what cannot be known statically is refused with the argument that made it 
   );
   assert.throws(() => plan(`${STEPS}\n@pipeline\ndef flow():\n    pass\n`), /calls no steps/);
 });
+
+test("a step's named operator comes from the pipeline's stack; one in another stack is named, or run locally when asked", () => {
+  const model = discoverPythonSource(
+    parser,
+    `from zenml import pipeline, step
+
+@step(step_operator="vertex")
+def report() -> str:
+    return "ok"
+
+@pipeline
+def flow():
+    report()
+`,
+  );
+  const local = defaultStack({ artifactRoot: '/a', dockerEngineAvailable: true });
+  const vertex = { type: 'step_operator' as const, name: 'vertex', flavor: 'vertex', config: {} };
+  const gcp = { ...local, name: 'gcp', stepOperators: [vertex, ...local.stepOperators] };
+  const input = (stack: typeof local, fallbackToLocal: boolean) => ({
+    projectRoot: '/p',
+    pipeline: model.pipelines[0]!,
+    pipelineFile: '/p/flow.py',
+    steps: model.steps.map((step) => ({ file: '/p/flow.py', step })),
+    stack,
+    allStacks: [local, gcp],
+    fallbackToLocal,
+  });
+  assert.equal(planPipeline(input(gcp, false))[0]!.operatorName, 'vertex');
+  assert.throws(
+    () => planPipeline(input(local, false)),
+    /report asks for step operator "vertex", which is in stack gcp, not in default \(run the pipeline on that stack\)/,
+  );
+  const fallback = planPipeline(input(local, true))[0]!;
+  assert.equal(fallback.operatorName, undefined);
+  assert.equal(fallback.note, 'report asks for "vertex" (in stack gcp, not default); running it locally instead.');
+});

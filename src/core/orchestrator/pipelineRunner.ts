@@ -104,18 +104,32 @@ function findStep(name: string, module: string | undefined, input: PipelinePlanI
   return candidates.find((c) => c.file === expected) ?? candidates[0]!;
 }
 
+/**
+ * The operator a pipeline step runs on: the one it names, from the pipeline's stack only, since
+ * the run's store and registry are that stack's (another stack's operator would be refused by
+ * its stack rules halfway through the pipeline). Otherwise the local fallback, when asked for.
+ */
 function operatorFor(step: DiscoveredStep, input: PipelinePlanInput): { operatorName?: string; note?: string } {
   if (step.operator.kind !== 'named') return {};
   const wanted = step.operator.name;
-  const operator = [input.stack, ...input.allStacks].flatMap((s) => s.stepOperators).find((o) => o.name === wanted);
+  const operator = input.stack.stepOperators.find((o) => o.name === wanted);
   if (operator && canRunOn(operator)) return { operatorName: wanted };
+  const elsewhere = input.allStacks
+    .filter((s) => s.name !== input.stack.name && s.stepOperators.some((o) => o.name === wanted))
+    .map((s) => s.name);
   if (!input.fallbackToLocal) {
+    const which = operator
+      ? `is a ${operator.flavor} operator this version cannot run yet`
+      : elsewhere.length > 0
+        ? `is in stack ${elsewhere.join(', ')}, not in ${input.stack.name} (run the pipeline on that stack)`
+        : 'no stack has';
     throw new RunPlanError(
-      `${step.name} asks for step operator "${wanted}", which ${operator ? `is a ${operator.flavor} operator this version cannot run yet` : 'no stack has'}. ` +
+      `${step.name} asks for step operator "${wanted}", which ${which}. ` +
         'Run the pipeline with the local fallback to run it in a local container instead.',
     );
   }
-  return { note: `${step.name} asks for "${wanted}"; running it locally instead.` };
+  const where = !operator && elsewhere.length > 0 ? ` (in stack ${elsewhere.join(', ')}, not ${input.stack.name})` : '';
+  return { note: `${step.name} asks for "${wanted}"${where}; running it locally instead.` };
 }
 
 /** A literal the parser evaluated; anything computed at run time (a `$expression` anywhere) is refused. */
