@@ -139,35 +139,22 @@ test('usage errors exit 2, name the culprit and point at --help', async () => {
 });
 
 test('run --stack picks the stack for a step and a pipeline; an unknown one is refused with the known ones', async () => {
-  // Two stacks that differ only in their Artifact Registry, which runs cannot push to yet, so the
-  // run is refused before anything is built: the refusal names the stack the run was planned on.
+  // Two stacks that differ only in their SageMaker operator and keep artifacts in a local folder,
+  // which a SageMaker job cannot reach, so the run is refused before anything is built: the
+  // refusal names the stack the run was planned on.
+  const sagemaker = (name: string) => [
+    ...['components', 'register', 'step_operator', 'sagemaker', name],
+    ...['--set', 'role=arn:aws:iam::123456789012:role/steps', '--set', 'region=eu-west-1'],
+  ];
   const setup = [
-    ['components', 'register', 'step_operator', 'local_docker', 'here'],
-    [
-      'components',
-      'register',
-      'container_registry',
-      'gcp',
-      'ar-a',
-      '--set',
-      'uri=europe-west4-docker.pkg.dev/project-a/steps',
-    ],
-    [
-      'components',
-      'register',
-      'container_registry',
-      'gcp',
-      'ar-b',
-      '--set',
-      'uri=europe-west4-docker.pkg.dev/project-b/steps',
-    ],
-    ['stacks', 'register', 'stack-a', '--step-operator', 'here', '--container-registry', 'ar-a'],
-    ['stacks', 'register', 'stack-b', '--step-operator', 'here', '--container-registry', 'ar-b'],
+    sagemaker('sm-a'),
+    sagemaker('sm-b'),
+    ['stacks', 'register', 'stack-a', '--step-operator', 'sm-a'],
+    ['stacks', 'register', 'stack-b', '--step-operator', 'sm-b'],
     ['stacks', 'use', 'stack-a'],
   ];
   for (const args of setup) assert.equal((await cli(...args)).code, 0, args.join(' '));
-  const refusal = (stack: string) =>
-    new RegExp(`Stack "${stack}" pushes to a gcp registry \\("ar-${stack.slice(-1)}"\\)`);
+  const refusal = (stack: string) => new RegExp(`Stack "${stack}" keeps artifacts in a local folder`);
 
   for (const target of ['jobs/work.py:hello', 'jobs/work.py:greet']) {
     const active = await cli('run', target);

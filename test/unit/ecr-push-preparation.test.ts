@@ -47,7 +47,7 @@ test('the repository is created when missing, found afterwards, under the regist
   assert.equal(await ensureEcrRepository(`${REGISTRY}/team`, 'churn'), 'found');
   assert.ok(ecr.repositories().some((r) => r.name === 'team/churn' && r.uri === `${REGISTRY}/team/churn`));
   assert.ok(canPushTo('aws'), 'runs may push to ECR');
-  assert.ok(!canPushTo('gcp'), 'but not yet to Artifact Registry');
+  assert.ok(!canPushTo('quay'), 'but not to a registry flavor no backend declares pushes for');
 });
 
 test('an identity that may not create it is told the permission and the command', async () => {

@@ -22,6 +22,13 @@ export type PrepareRepository = (
   timeoutMs: number,
 ) => Promise<void>;
 
+/** What a failed push means on this registry and what to do, or undefined when nothing more is known. */
+export type ExplainPushFailure = (
+  config: Readonly<Record<string, unknown>>,
+  repository: string,
+  message: string,
+) => string | undefined;
+
 export type StackRule = (stack: Stack, operatorName: string) => string | undefined;
 
 export interface ComponentBackend {
@@ -38,7 +45,7 @@ export interface ComponentBackend {
    * Container registry flavors runs can push to, with what a push needs first (ECR: the
    * repository must exist). A registry flavor without it is refused for runs, with the reason.
    */
-  readonly pushes?: { readonly prepare?: PrepareRepository };
+  readonly pushes?: { readonly prepare?: PrepareRepository; readonly explainFailure?: ExplainPushFailure };
   /** Step operator flavors: why a stack cannot run this operator's jobs (with the fix), or undefined. */
   readonly stackRule?: StackRule;
 }

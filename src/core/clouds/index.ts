@@ -74,6 +74,19 @@ export async function prepareRepository(
   );
 }
 
+/** What a failed push to a registry component means (Artifact Registry: a missing repository), or undefined. */
+export function explainPushFailure(
+  component: { readonly flavor: string; readonly config: Readonly<Record<string, unknown>> },
+  repository: string,
+  message: string,
+): string | undefined {
+  return componentBackend('container_registry', component.flavor)?.pushes?.explainFailure?.(
+    component.config,
+    repository,
+    message,
+  );
+}
+
 /** The login for pushes to a container registry component (undefined: anonymous pushes). */
 export async function registryLoginFor(
   component: { readonly flavor: string; readonly config: Readonly<Record<string, unknown>> },

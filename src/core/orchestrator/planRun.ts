@@ -6,7 +6,14 @@ import path from 'node:path';
 import type { DiscoveredStep } from '../python/model';
 import { DEFAULT_BASE_IMAGE } from '../stacks/executionSummary';
 import { LOCAL_OPERATOR_NAME, type Stack, type StackComponent, localOperatorOf } from '../stacks/model';
-import { canPushTo, componentBackend, prepareRepository, registryLoginFor, runnableOperatorFlavors } from '../clouds';
+import {
+  canPushTo,
+  componentBackend,
+  explainPushFailure,
+  prepareRepository,
+  registryLoginFor,
+  runnableOperatorFlavors,
+} from '../clouds';
 import { effectiveOperatorSettings } from '../stacks/stepSettings';
 import type { StepRunRequest } from './stepRunner';
 
@@ -49,7 +56,7 @@ export function planStepRun(input: RunPlanInput): StepRunRequest {
   if (registry && !canPushTo(registry.flavor)) {
     throw new RunPlanError(
       `Stack "${input.stack.name}" pushes to a ${registry.flavor} registry ("${registry.name}"), which runs cannot push ` +
-        `to in this version (its pushes arrive with its cloud's operator). Use a stack with an ECR or a generic OCI registry.`,
+        `to in this version (its pushes arrive with its cloud's operator). Use a stack with an ECR, an Artifact Registry or a generic OCI registry.`,
     );
   }
   const requirementsFile = existsSync(path.join(input.projectRoot, 'requirements.txt'))
@@ -74,6 +81,7 @@ export function planStepRun(input: RunPlanInput): StepRunRequest {
           registry: {
             uri: String((registry.config as { uri: string }).uri),
             prepare: (repository: string) => prepareRepository(registry, repository),
+            explainFailure: (repository: string, message: string) => explainPushFailure(registry, repository, message),
           },
         }
       : {}),

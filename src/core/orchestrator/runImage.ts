@@ -22,7 +22,7 @@ export async function buildRunImage(
       .basename(request.projectRoot)
       .toLowerCase()
       .replace(/[^a-z0-9._-]/g, '-') || 'project';
-  const image = await ensureStepImage(docker, {
+  const building = ensureStepImage(docker, {
     projectRoot: request.projectRoot,
     runtimeRoot,
     baseImage: request.baseImage,
@@ -45,6 +45,16 @@ export async function buildRunImage(
       options.onEvent?.({ type: 'progress', message: progress.message });
     },
   });
-  await Promise.all(transitions);
-  return image;
+  try {
+    return await building;
+  } catch (error) {
+    // A refused push may mean something the registry's cloud can say more about (a missing repository).
+    const explained =
+      (phase as RunState) === 'pushing'
+        ? request.registry?.explainFailure?.(repository, (error as Error).message)
+        : undefined;
+    throw explained ? new Error(explained, { cause: error }) : error;
+  } finally {
+    await Promise.all(transitions);
+  }
 }

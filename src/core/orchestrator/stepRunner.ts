@@ -51,6 +51,8 @@ export interface StepRunRequest {
     readonly credentials?: RegistryCredentials;
     /** Readies the repository before a push (ECR: created when missing). */
     readonly prepare?: (repository: string) => Promise<void>;
+    /** What a failed push means on this registry, with the fix (Artifact Registry: create the repository). */
+    readonly explainFailure?: (repository: string, message: string) => string | undefined;
   };
 }
 

@@ -3,6 +3,7 @@ import type { CloudBackend } from '../backend';
 import { allOf, requiresArtifactStore, requiresPullableRegistry } from '../shared/stackRules';
 import { checkArtifactRegistry } from './artifactRegistry/artifactRegistryCheck';
 import { artifactRegistryLogin } from './artifactRegistry/artifactRegistryLogin';
+import { explainArtifactRegistryPushFailure } from './artifactRegistry/artifactRegistryPush';
 import { ARTIFACT_REGISTRY, GCS_ARTIFACT_STORE, VERTEX } from './flavors';
 import { checkGcs } from './gcs/gcsCheck';
 import { gcsStoreFactory } from './gcs/gcsStore';
@@ -34,6 +35,7 @@ export const GCP: CloudBackend = {
       spec: ARTIFACT_REGISTRY,
       check: (config, _secret, timeoutMs) => checkArtifactRegistry(config, timeoutMs),
       registryLogin: (config) => artifactRegistryLogin(String(config.uri).split('/')[0]!),
+      pushes: { explainFailure: explainArtifactRegistryPushFailure },
     },
     {
       spec: GCS_ARTIFACT_STORE,
