@@ -5,6 +5,7 @@ import path from 'node:path';
 import { planStepRun, withRegistryCredentials } from '../core/orchestrator/planRun';
 import { planPipeline, runPipeline } from '../core/orchestrator/pipelineRunner';
 import { parametersFromRunConfig } from '../core/orchestrator/runConfig';
+import { resolveUpstreamInputs } from '../core/orchestrator/upstreamInputs';
 import { discoverPythonSource } from '../core/python/discovery';
 import type { DiscoveredPipeline, DiscoveredStep } from '../core/python/model';
 import { loadPythonParser } from '../core/python/pythonParser';
@@ -148,6 +149,9 @@ async function runStepFromCli(
   out: Out,
 ): Promise<number> {
   const [stack, allStacks] = await chooseStack(projectRoot, values.stack);
+  const { runner, store } = projectRunner(projectRoot);
+  const parameters = await stepParameters(step, values);
+  const upstream = await upstreamInputs(projectRoot, step, parameters, await store.list());
   const planned = planStepRun({
     projectRoot,
     file,
@@ -155,14 +159,14 @@ async function runStepFromCli(
     stack,
     allStacks,
     ...(values.operator ? { operatorName: values.operator } : {}),
-    parameters: await stepParameters(step, values),
+    parameters,
+    inputs: upstream.inputs,
   });
   const request = await withRegistryCredentials(
     planned,
     stack,
     async (name, field) => process.env[secretEnvName(name, field)],
   );
-  const { runner } = projectRunner(projectRoot);
   const detach = new AbortController();
   let runId: string | undefined;
   const print = printer(out);
@@ -180,6 +184,7 @@ async function runStepFromCli(
             process.stderr.write(
               `stepops: run ${runId} of ${step.name} on ${request.operator.name} (stack ${stack.name})\n`,
             );
+            for (const source of upstream.sources) process.stderr.write(`stepops: input ${source}\n`);
           }
           print(event);
         },
@@ -189,6 +194,30 @@ async function runStepFromCli(
   } finally {
     stop();
   }
+}
+
+/**
+ * A step's inputs that a pipeline feeds from another step: that step's latest successful output,
+ * as in the editor. One that is neither given nor produced yet is refused before anything is built.
+ */
+async function upstreamInputs(
+  projectRoot: string,
+  step: DiscoveredStep,
+  parameters: Record<string, unknown>,
+  runs: Parameters<typeof resolveUpstreamInputs>[2],
+): Promise<{ inputs: Record<string, string>; sources: string[] }> {
+  const index = new StepIndex(await loadPythonParser());
+  await index.scan(projectRoot);
+  const resolved = resolveUpstreamInputs(step, index.pipelines(), runs, defaultArtifactRoot(), parameters);
+  if (resolved.missing.length > 0) {
+    const needs = resolved.missing.map((m) =>
+      m.upstream
+        ? `"${m.parameter}" (the output of ${m.upstream}, which has no successful run yet: run it first)`
+        : `"${m.parameter}" (give it with --param ${m.parameter}=VALUE)`,
+    );
+    throw new Error(`${step.name} needs ${needs.join(' and ')}.`);
+  }
+  return resolved;
 }
 
 async function runPipelineFromCli(

@@ -59,9 +59,7 @@ export function printer(out: Out, format: LogFormat = 'text'): (event: RunEvent)
   const handlers: EventHandlers = {
     logs: (event) => writeLogLines(out, event.lines, format),
     status: ({ status }) => {
-      if (!status.stage || (status.state !== 'pending' && status.state !== 'running')) return;
-      const message = status.message && status.message !== status.stage ? `: ${status.message}` : '';
-      process.stderr.write(`stepops: ${status.state} (${status.stage}${message})\n`);
+      // The console link and a warm start are said once, whatever the state (a short job may be seen only once it ended).
       if (status.consoleUrl && status.consoleUrl !== lastConsole) {
         lastConsole = status.consoleUrl;
         process.stderr.write(`stepops: console ${status.consoleUrl}\n`);
@@ -70,8 +68,12 @@ export function printer(out: Out, format: LogFormat = 'text'): (event: RunEvent)
         warmStartSaid = true;
         process.stderr.write(`stepops: started warm, on ${status.warmStart}\n`);
       }
+      if (!status.stage || (status.state !== 'pending' && status.state !== 'running')) return;
+      const message = status.message && status.message !== status.stage ? `: ${status.message}` : '';
+      process.stderr.write(`stepops: ${status.state} (${status.stage}${message})\n`);
     },
     state: ({ record }) => {
+      if (record.state === 'created') [lastConsole, warmStartSaid] = ['', false]; // the next step of a pipeline
       if (record.state === lastState) return;
       lastState = record.state;
       const extra =
