@@ -15,6 +15,8 @@ import { type DockerClient, connectDocker } from '../../src/core/images/dockerCl
 import { followStream } from '../../src/core/images/imageBuilder';
 import type { RegistryCredentials } from '../../src/core/images/registryAuth';
 import { type StepImage, type StepImageRequest, ensureStepImage } from '../../src/core/images/stepImage';
+import { depsTag } from '../../src/core/images/daemonlessPush';
+import { RegistrySession } from '../../src/core/images/registryUploads';
 import { integrationEnvironment } from './environment';
 
 const env = integrationEnvironment();
@@ -398,4 +400,48 @@ test('works with Bearer tokens for the push and mount scopes, as cloud registrie
   } finally {
     await proxy.close();
   }
+});
+
+test('an earlier image in OCI media types gives an OCI image, which runs like the Docker build', async () => {
+  // The first image re-described in OCI types (the same blobs) under its deps tag in another repository.
+  type Manifest = { config: { digest: string; size: number }; layers: { digest: string; size: number }[] };
+  const source = await registryJson<Manifest>(
+    env.registry,
+    `${repository}/manifests/${first.reference.split(':').pop()}`,
+  );
+  const config = await registryJson<{ config: { Labels: Record<string, string> } }>(
+    env.registry,
+    `${repository}/blobs/${source.config.digest}`,
+  );
+  const target = `${repository}-oci`;
+  const session = new RegistrySession(env.registry);
+  for (const blob of [source.config, ...source.layers])
+    assert.ok(await session.mountBlob(target, blob.digest, repository));
+  const ociManifest = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { ...source.config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+    layers: source.layers.map((l) => ({ ...l, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' })),
+  };
+  await session.putManifest(target, depsTag(config.config.Labels['stepops.deps-key']!), {
+    mediaType: ociManifest.mediaType,
+    bytes: Buffer.from(JSON.stringify(ociManifest)),
+  });
+
+  await setLearningRate('0.9');
+  const image = await ensure({ repository: target });
+  assert.equal(image.daemonless, true);
+  const pushed = await registryJson<{
+    mediaType: string;
+    config: { mediaType: string };
+    layers: { mediaType: string }[];
+  }>(env.registry, `${target}/manifests/${image.reference.split(':').pop()}`);
+  assert.equal(pushed.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  assert.equal(pushed.config.mediaType, 'application/vnd.oci.image.config.v1+json');
+  assert.deepEqual(
+    new Set(pushed.layers.map((l) => l.mediaType)),
+    new Set(['application/vnd.oci.image.layer.v1.tar+gzip']),
+  );
+  await pull(image.reference);
+  assert.equal(await train(image.reference), await train(await dockerBuildOfTheSameCode()));
 });
