@@ -260,7 +260,10 @@ async function dockerBuildOfTheSameCode(): Promise<string> {
 }
 
 type Intercepted =
-  'drop' | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string };
+  | 'drop'
+  | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string }
+  /** Passed on, to another path. */
+  | { readonly forward: string };
 
 /** The registry behind a proxy that answers the requests `intercept` picks itself, and passes on the rest. */
 async function proxiedRegistry(intercept: (req: http.IncomingMessage, url: URL) => Intercepted | undefined) {
@@ -268,13 +271,19 @@ async function proxiedRegistry(intercept: (req: http.IncomingMessage, url: URL) 
   const server = http.createServer((req, res) => {
     const chosen = intercept(req, new URL(req.url!, 'http://proxy'));
     if (chosen === 'drop') return void req.socket.destroy();
-    if (chosen) {
+    if (chosen && !('forward' in chosen)) {
       req.resume();
       return void res.writeHead(chosen.status, chosen.headers).end(chosen.body ?? '');
     }
     // The Host header goes through unchanged, so the registry's Locations point back here.
     const upstream = http.request(
-      { host: upstreamHost, port: Number(upstreamPort), path: req.url, method: req.method, headers: req.headers },
+      {
+        host: upstreamHost,
+        port: Number(upstreamPort),
+        path: chosen?.forward ?? req.url,
+        method: req.method,
+        headers: req.headers,
+      },
       (answer) => {
         res.writeHead(answer.statusCode!, answer.headers);
         answer.pipe(res);
@@ -444,4 +453,41 @@ test('an earlier image in OCI media types gives an OCI image, which runs like th
   );
   await pull(image.reference);
   assert.equal(await train(image.reference), await train(await dockerBuildOfTheSameCode()));
+});
+
+test('a registry that will not mount gets the lower layers copied over from the other repository', async () => {
+  // The proxy passes a mount on as a plain upload start: the registry answers 202, as one that refuses mounts does.
+  const proxy = await proxiedRegistry((req, url) =>
+    req.method === 'POST' && url.searchParams.has('mount') ? { forward: url.pathname } : undefined,
+  );
+  try {
+    await setLearningRate('1.0');
+    const target = `${repository}-copied`;
+    const sent: Sent[] = [];
+    const progress: string[] = [];
+    const image = await ensure(
+      {
+        registry: proxy.host,
+        repository: target,
+        mountFrom: [repository],
+        onProgress: (p) => progress.push(p.message),
+      },
+      sent,
+    );
+    assert.equal(image.daemonless, true);
+    const lower = mounts(sent).length;
+    assert.ok(lower >= 2, 'each lower layer was offered for a mount');
+    const readFromSource = sent.filter(
+      (s) => s.method === 'GET' && s.url.pathname.startsWith(`/v2/${repository}/blobs/`),
+    );
+    assert.ok(readFromSource.length >= lower, 'and then read from the source repository');
+    assert.equal(uploadsStarted(sent).length, lower + 2, 'uploaded: the lower layers, the code layer and the config');
+    assert.ok(
+      progress.some((m) => m.includes(`${lower} copied`)),
+      progress.join('\n'),
+    );
+    await pull(`${env.registry}/${target}:${image.reference.split(':').pop()}`);
+  } finally {
+    await proxy.close();
+  }
 });
