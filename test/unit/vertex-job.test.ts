@@ -342,6 +342,11 @@ test('GetCustomJob answers as states with the JobState as the stage, times and t
     consoleUrl:
       'https://console.cloud.google.com/vertex-ai/locations/europe-west4/training/8812345678901234567/cpu?project=churn-project',
   });
+  const onPersistent = customJobStatus(
+    { name: NAME, state: 'JOB_STATE_RUNNING', jobSpec: { persistentResourceId: 'gpu-pool' } },
+    WHERE,
+  );
+  assert.equal(onPersistent.warmStart, 'the persistent resource gpu-pool', 'shown as a warm start in the Runs view');
 });
 
 test('a failed job’s error.message is the reason, verbatim, and its code and words the kind', () => {

@@ -58,6 +58,8 @@ export function customJobStatus(
   const reason = state === 'failed' ? failureReason(job, backendStatus) : undefined;
   const startedAt = isoTime(job.startTime);
   const endedAt = isoTime(job.endTime);
+  // A job on a persistent resource starts on machines that are already up: say so, as for a warm pool.
+  const persistent = job.jobSpec?.persistentResourceId;
   return {
     state,
     backendStatus,
@@ -66,6 +68,7 @@ export function customJobStatus(
     ...(startedAt ? { startedAt } : {}),
     ...(endedAt ? { endedAt } : {}),
     ...(job.name ? { consoleUrl: consoleUrl(where.project, where.region, customJobId(job.name)) } : {}),
+    ...(persistent ? { warmStart: `the persistent resource ${persistent}` } : {}),
     ...(reason ? { failureReason: reason, failureKind: failureKindOf(job, backendStatus) } : {}),
   };
 }
