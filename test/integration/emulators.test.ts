@@ -512,7 +512,12 @@ test('the example pipeline runs on aws-emulated: the trainer on the emulated Sag
       job: { outputs?: string };
       artifacts: { runUri: string; store: { flavor: string } };
     }[];
-    assert.deepEqual(records.map((r) => r.step.name).sort(), ['evaluate_model', 'load_customers', 'train_model']);
+    assert.deepEqual(records.map((r) => r.step.name).sort(), [
+      'evaluate_model',
+      'load_customers',
+      'report',
+      'train_model',
+    ]);
     for (const record of records) {
       assert.equal(record.state, 'succeeded');
       assert.equal(record.artifacts.store.flavor, 's3');
@@ -523,6 +528,8 @@ test('the example pipeline runs on aws-emulated: the trainer on the emulated Sag
       load_customers: 'local_docker',
       train_model: 'sagemaker',
       evaluate_model: 'local_docker',
+      // It names "vertex", which gcp-emulated has and aws-emulated does not: the local fallback.
+      report: 'local_docker',
     });
     // What is in the bucket, read through the real AWS SDK in the emulators' environment.
     const saved = { ...process.env };
@@ -602,6 +609,78 @@ test('a stepops run killed once SageMaker has its job is followed to the end by 
       sagemaker.destroy();
       process.env = saved;
     }
+  } finally {
+    await stopEmulators(emulators);
+  }
+});
+
+test('the example pipeline runs on gcp-emulated (report on the emulated Vertex AI), then the trainer on Vertex with an accelerator', async () => {
+  const home = path.join(folder, 'vertex-home');
+  const project = path.join(folder, 'vertex-project');
+  await rm(home, { recursive: true, force: true });
+  await mkdir(home, { recursive: true });
+  await cp(path.join(root, 'examples'), project, { recursive: true });
+  const emulators = await startEmulators(home);
+  try {
+    const env = { ...(await evaluatedEnvironment(emulators)), STEPOPS_HOME: home };
+    const cli = (...args: string[]) => runCli({ cwd: project, env }, ...args);
+    const base = ['--base-image', integrationEnvironment().pythonImage];
+    const pipeline = await cli(
+      'run',
+      'churn/pipeline.py:churn_pipeline',
+      '--stack',
+      'gcp-emulated',
+      '--local-fallback',
+      ...base,
+    );
+    assert.equal(pipeline.code, 0, pipeline.stderr);
+    assert.match(pipeline.stderr, /stepops: console https:\/\/console\.cloud\.google\.com\/vertex-ai\/locations\//);
+    type Listed = {
+      id: string;
+      state: string;
+      step: { name: string };
+      operator: { flavor: string };
+      outputs?: Record<string, { preview?: string }>;
+      artifacts: { store: { flavor: string } };
+    };
+    const listed = async () => JSON.parse((await cli('runs', '--json')).stdout) as Listed[];
+    const records = await listed();
+    assert.deepEqual(Object.fromEntries(records.map((r) => [r.step.name, [r.state, r.operator.flavor]])), {
+      load_customers: ['succeeded', 'local_docker'],
+      // It names "sagemaker", which aws-emulated has and gcp-emulated does not: the local fallback.
+      train_model: ['succeeded', 'local_docker'],
+      evaluate_model: ['succeeded', 'local_docker'],
+      report: ['succeeded', 'vertex'],
+    });
+    for (const record of records) assert.equal(record.artifacts.store.flavor, 'gcp');
+    const reported = records.find((r) => r.step.name === 'report')!;
+    assert.match(reported.outputs?.output?.preview ?? '', /^'accuracy 0\.950\\n/, 'read back from /gcs through GCS');
+
+    // The trainer on Vertex with a GPU, as a ZenML run configuration asks for it.
+    const config = path.join(project, 'vertex-gpu.yaml');
+    await writeFile(
+      config,
+      'steps:\n  train_model:\n    parameters:\n      epochs: 20\n    settings:\n      step_operator.vertex:\n' +
+        '        machine_type: n1-standard-4\n        accelerator_type: NVIDIA_TESLA_T4\n        accelerator_count: 1\n',
+    );
+    const trained = await cli(
+      'run',
+      'churn/steps/trainer.py:train_model',
+      '--stack',
+      'gcp-emulated',
+      '--operator',
+      'vertex',
+      '--config',
+      config,
+      ...base,
+    );
+    assert.equal(trained.code, 0, trained.stderr);
+    assert.match(trained.stdout, /epoch {3}19 {2}loss/);
+    // Vertex's states as the stages (a 20-epoch job may end between two polls of RUNNING; the
+    // contract suite checks them all in order on a longer job).
+    assert.match(trained.stderr, /stepops: pending \((QUEUED|PENDING)\)\n/);
+    const run = (await listed()).find((r) => r.step.name === 'train_model' && r.operator.flavor === 'vertex');
+    assert.equal(run?.state, 'succeeded');
   } finally {
     await stopEmulators(emulators);
   }
