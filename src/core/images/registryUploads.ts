@@ -71,7 +71,10 @@ export class RegistrySession {
         path: `manifests/${reference}`,
         headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') },
       });
-      if (response.status === 404) return undefined;
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return undefined;
+      }
       const bytes = Buffer.from(await this.expect(response, [200], `reading ${repository}:${reference}`).arrayBuffer());
       const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
       const digest = response.headers.get('docker-content-digest') ?? '';
@@ -250,14 +253,14 @@ export class RegistrySession {
 
 function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', abort, { once: true });
   });
 }
