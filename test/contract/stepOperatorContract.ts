@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { type ArtifactStore, runKeys } from '../../src/core/artifacts/artifactStore';
 import { componentBackend } from '../../src/core/clouds';
 import type { DockerClient } from '../../src/core/images/dockerClient';
+import type { SecretLookup } from '../../src/core/stacks/connectionChecks/connectionCheck';
 import {
   type JobHandle,
   type JobSpec,
@@ -218,6 +219,8 @@ export interface CloudHarnessParts {
   readonly docker: DockerClient;
   readonly stagingRoot: string;
   readonly jobsFor: (runId: string) => Promise<number>;
+  /** The operator component's secret fields (a service principal's secret); none by default. */
+  readonly secret?: SecretLookup;
 }
 
 /** The harness for a cloud operator on its emulator: jobs staged in the store, the image pushed. */
@@ -226,7 +229,7 @@ export function cloudOperatorHarness(parts: CloudHarnessParts): ContractHarness 
     operator: () =>
       componentBackend('step_operator', parts.flavor)!.operator!(parts.config, {
         docker: async () => parts.docker,
-        secret: async () => undefined,
+        secret: parts.secret ?? (async () => undefined),
         store: async () => parts.store,
         stagingRoot: parts.stagingRoot,
       }),
