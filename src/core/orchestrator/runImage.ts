@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DockerClient } from '../images/dockerClient';
 import { type StepImage, ensureStepImage } from '../images/stepImage';
 import type { RunState } from '../runs/runRecord';
-import { LOCAL_OPERATOR_FLAVOR } from '../stacks/model';
+import { isLocalOperator } from '../stacks/model';
 import type { RunOptions, StepRunRequest } from './stepRunner';
 
 export async function buildRunImage(
@@ -34,7 +34,7 @@ export async function buildRunImage(
     ...(request.registry?.prepare ? { beforePush: () => request.registry!.prepare!(repository) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     // The local operator runs the image on this engine: a registry-only push would not be there.
-    runsOnThisEngine: request.operator.flavor === LOCAL_OPERATOR_FLAVOR,
+    runsOnThisEngine: isLocalOperator(request.operator),
     onProgress: (progress) => {
       const next: RunState | undefined =
         progress.phase === 'build' ? 'building' : progress.phase === 'push' ? 'pushing' : undefined;
