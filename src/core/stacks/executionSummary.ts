@@ -10,7 +10,7 @@ export const DEFAULT_BASE_IMAGE = 'python:3.11-slim';
 const MACHINE_FIELDS: Record<string, { fields: readonly string[]; fallback: string }> = {
   sagemaker: { fields: ['instance_type'], fallback: 'ml.m5.large' },
   vertex: { fields: ['machine_type'], fallback: 'n1-standard-4' },
-  azureml: { fields: ['instance_type', 'compute_name'], fallback: 'serverless compute' },
+  azureml: { fields: ['compute_name', 'instance_type'], fallback: 'no compute named yet (compute_name)' },
 };
 
 const ACCELERATOR_FIELDS = ['accelerator_type', 'accelerator_count'];

@@ -13,7 +13,7 @@ export const AZUREML: FlavorSpec = {
   displayName: 'Azure ML',
   icon: 'cloud',
   description: 'Runs the step as an Azure Machine Learning command job.',
-  summary: ['compute_type', 'instance_type', 'compute_name', 'workspace_name'],
+  summary: ['compute_type', 'compute_name', 'instance_type', 'workspace_name'],
   fields: [
     {
       name: 'subscription_id',
@@ -45,15 +45,16 @@ export const AZUREML: FlavorSpec = {
       kind: 'enum',
       options: ['serverless', 'compute-instance', 'compute-cluster'],
       default: 'serverless',
-      description: 'Serverless compute, or an existing compute instance or cluster.',
+      description:
+        'An existing compute cluster or instance. Serverless compute needs Azure ML API 2023-04-01-preview or later; the client stepops ships speaks 2022-10-01, so runs refuse it.',
     },
     {
       name: 'instance_type',
       label: 'Instance type',
       kind: 'string',
-      default: 'Standard_DS3_v2',
-      description: 'VM size for serverless compute, e.g. Standard_NC6s_v3.',
-      when: { field: 'compute_type', oneOf: ['serverless'] },
+      description:
+        "The VM size the step needs, e.g. Standard_NC6s_v3; a cluster's or instance's is fixed when it is created, so a run checks it against theirs.",
+      placeholder: 'Standard_DS3_v2',
     },
     {
       name: 'compute_name',
