@@ -13,13 +13,16 @@ export interface ContainerLine {
 
 const PIPES = { 1: 'stdout', 2: 'stderr' } as const;
 
-/**
- * Reads the stream until it ends and hands on the lines of each frame, in the order they arrived.
- * Empty lines are left out (no cloud logs an empty message).
- */
+export interface ForwardOptions {
+  /** Keep empty lines (for a log file); by default they are left out, as no log service takes an empty message. */
+  readonly keepEmptyLines?: boolean;
+}
+
+/** Reads the stream until it ends and hands on the lines of each frame, in the order they arrived. */
 export function forwardLogs(
   stream: NodeJS.ReadableStream,
   deliver: (lines: ContainerLine[]) => unknown,
+  options: ForwardOptions = {},
 ): Promise<void> {
   let pending = Buffer.alloc(0);
   const partial = { 1: '', 2: '' } as Record<1 | 2, string>;
@@ -28,9 +31,13 @@ export function forwardLogs(
     if (lines.length > 0) delivering = delivering.then(() => deliver(lines));
   };
   const lines = (kind: 1 | 2, text: string, final: boolean): ContainerLine[] => {
+    // At the end, only an unterminated last line is left to hand on.
+    if (final && partial[kind] + text === '') return [];
     const parts = (partial[kind] + text).split('\n');
     partial[kind] = final ? '' : parts.pop()!;
-    return parts.map((raw) => parseLine(raw, PIPES[kind])).filter((e): e is ContainerLine => e !== undefined);
+    return parts
+      .map((raw) => parseLine(raw, PIPES[kind], options.keepEmptyLines ?? false))
+      .filter((e): e is ContainerLine => e !== undefined);
   };
   return new Promise((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => {
@@ -50,12 +57,12 @@ export function forwardLogs(
   });
 }
 
-function parseLine(raw: string, stream: ContainerLine['stream']): ContainerLine | undefined {
+function parseLine(raw: string, stream: ContainerLine['stream'], keepEmpty: boolean): ContainerLine | undefined {
   const space = raw.indexOf(' ');
   const stamp = space > 0 ? raw.slice(0, space) : '';
   const parsed = stamp ? Date.parse(stamp) : NaN;
   const message = (space > 0 ? raw.slice(space + 1) : raw).replace(/\r$/, '');
-  if (message === '') return undefined;
+  if (message === '' && !keepEmpty) return undefined;
   if (Number.isNaN(parsed)) {
     const now = new Date();
     return { timestamp: now.getTime(), time: now.toISOString(), stream, message };

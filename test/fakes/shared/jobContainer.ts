@@ -3,7 +3,7 @@
 // the clouds stop a job (SIGTERM, then SIGKILL after a grace period) and removed afterwards.
 import type { Container, ContainerCreateOptions } from 'dockerode';
 import type { DockerClient } from '../../../src/core/images/dockerClient';
-import { type ContainerLine, forwardLogs } from './containerLogs';
+import { type ContainerLine, type ForwardOptions, forwardLogs } from './containerLogs';
 
 export class JobContainer {
   private container: Container | undefined;
@@ -14,7 +14,10 @@ export class JobContainer {
   }
 
   /** Starts the container; its lines flow to `deliver` until it exits, when `logsDone` settles. */
-  async start(deliver: (lines: ContainerLine[]) => unknown): Promise<{ logsDone: Promise<void> }> {
+  async start(
+    deliver: (lines: ContainerLine[]) => unknown,
+    options: ForwardOptions = {},
+  ): Promise<{ logsDone: Promise<void> }> {
     const container = this.created();
     await container.start();
     const stream = (await container.logs({
@@ -23,7 +26,7 @@ export class JobContainer {
       stderr: true,
       timestamps: true,
     })) as NodeJS.ReadableStream;
-    return { logsDone: forwardLogs(stream, deliver) };
+    return { logsDone: forwardLogs(stream, deliver, options) };
   }
 
   /** The container's exit code, once it exits. */
