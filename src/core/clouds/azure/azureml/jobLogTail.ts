@@ -21,15 +21,11 @@ const REFUSALS_TO_GIVE_UP = 5;
 const RETRY_BASE_MS = 500;
 
 export interface JobLogTailOptions {
-  readonly jobName: string;
   /** The run's details, whose logFiles name the files and their current SAS URLs. */
   readonly details: (signal?: AbortSignal) => Promise<RunDetails | undefined>;
   /** Whether the job has ended (asked once a round). */
   readonly jobEnded: () => Promise<boolean>;
-  /** When it ended (epoch ms), once known: the drain's settling time counts from then. */
-  readonly endTime?: () => number | undefined;
   readonly pollMs: number;
-  readonly settleMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -74,8 +70,6 @@ export async function* tailJobLogs(from: LogCursor | undefined, options: JobLogT
     jobEnded: options.jobEnded,
     isRetryable: isRetryableAzureCall,
     pollMs: options.pollMs,
-    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
-    ...(options.endTime ? { endTime: options.endTime } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (options.signal?.aborted) return;
