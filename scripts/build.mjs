@@ -125,6 +125,9 @@ const builds = [
     ...nodeCommon,
     stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root },
     outfile: path.join(dist, 'vendor', `${file}.js`),
+    // Minifying renames classes, and SDK code may go by their names: Google's proto3 JSON
+    // serializer recognises int64 values by `value.constructor.name === 'Long'`.
+    keepNames: true,
     // ssh2 (pulled in by docker-modem for ssh:// hosts) has optional native parts; it falls back
     // to pure JS when they are missing, so leave them out of the bundle.
     external: ['cpu-features', '*.node'],

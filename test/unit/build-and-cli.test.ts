@@ -3,6 +3,7 @@
 // vendor bundle that the main bundles reach only on first use).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,8 @@ let out: string;
 
 before(async () => {
   out = await mkdtemp(path.join(tmpdir(), 'stepops-build-'));
-  await run(process.execPath, ['scripts/build.mjs', `--outdir=${out}`], { cwd: root });
+  // The production build, as the package ships it (minified: names that code relies on must survive).
+  await run(process.execPath, ['scripts/build.mjs', '--production', `--outdir=${out}`], { cwd: root });
 });
 after(() => rm(out, { recursive: true, force: true }));
 
@@ -295,5 +297,42 @@ test('the cloud SDKs work from their vendor bundles: connection tests from the b
     await sageMaker.close();
     await vertex.close();
     await rm(home, { recursive: true, force: true });
+  }
+});
+
+test("the bundled Vertex client writes a CustomJob's int64 fields (the bundle keeps the Long class's name)", async () => {
+  // Google's proto3 JSON serializer recognises int64 values by their class's name; a bundle that
+  // renames the class (esbuild does when names collide, or when minifying) makes every
+  // createCustomJob fail with "toProto3JSON: don't know how to convert value 1".
+  const { JobServiceClient } = (await import(path.join(out, 'vendor', 'vertex-jobs.js'))) as {
+    JobServiceClient: typeof import('@google-cloud/aiplatform/build/src/v1/job_service_client.js').JobServiceClient;
+  };
+  const { OAuth2Client } = await import('google-auth-library');
+  const bodies: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      bodies.push(body);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ name: 'projects/p/locations/europe-west4/customJobs/1' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const authClient = new OAuth2Client();
+  authClient.setCredentials({ access_token: 'test-token', expiry_date: Date.now() + 3_600_000 });
+  const port = (server.address() as { port: number }).port;
+  const client = new JobServiceClient({ fallback: true, protocol: 'http', apiEndpoint: '127.0.0.1', port, authClient });
+  try {
+    const pool = { replicaCount: 1, machineSpec: { machineType: 'n1-standard-4' }, containerSpec: { imageUri: 'i' } };
+    const [job] = await client.createCustomJob({
+      parent: 'projects/p/locations/europe-west4',
+      customJob: { displayName: 'bundle', jobSpec: { workerPoolSpecs: [pool] } },
+    });
+    assert.equal(job.name, 'projects/p/locations/europe-west4/customJobs/1');
+    assert.match(bodies[0] ?? '', /"replicaCount":"1"/);
+  } finally {
+    await client.close();
+    server.close();
   }
 });
