@@ -292,7 +292,7 @@ test('a missing model says which package brings it and how to install it', () =>
 
 test('training instance types AWS added after the 2022 model are taken; a made-up one is still refused', () => {
   const model = loadServiceModel('sagemaker');
-  const types = model.shape('TrainingInstanceType').enum ?? [];
+  const types = (model.shape('TrainingInstanceType') as { enum?: string[] }).enum ?? [];
   for (const type of ['ml.m5.large', 'ml.g6.xlarge', 'ml.p5.48xlarge']) assert.ok(types.includes(type), type);
   assert.ok(!types.includes('ml.q9.huge'));
 });
