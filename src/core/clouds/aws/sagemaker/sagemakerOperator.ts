@@ -15,8 +15,8 @@ import {
   type LogBatch,
   type LogCursor,
   type StepOperator,
-  isTerminal,
 } from '../../../operators/stepOperator';
+import { RecentStatuses } from '../../../operators/recentStatus';
 import { explainAwsError } from '../errors';
 import { sagemakerJobSettings } from './sagemakerSettings';
 import { trainingJobName } from './trainingJobName';
@@ -52,7 +52,7 @@ export async function connectSageMaker(config: Readonly<Record<string, unknown>>
 
 export class SageMakerOperator implements StepOperator {
   /** The latest status per job, so the log tail's "has it ended?" costs no second DescribeTrainingJob. */
-  private readonly lastStatus = new Map<string, { readonly at: number; readonly status: JobStatus }>();
+  private readonly recent: RecentStatuses;
   private readonly warmPools: WarmPoolReuse;
 
   constructor(
@@ -62,6 +62,7 @@ export class SageMakerOperator implements StepOperator {
     private readonly pollMs = 2000,
   ) {
     this.warmPools = new WarmPoolReuse(clients.sagemaker);
+    this.recent = new RecentStatuses(pollMs);
   }
 
   async submit(job: JobSpec, signal: AbortSignal): Promise<JobHandle> {
@@ -89,9 +90,7 @@ export class SageMakerOperator implements StepOperator {
   }
 
   async status(handle: JobHandle): Promise<JobStatus> {
-    const status = await this.describeStatus(handle);
-    this.lastStatus.set(handle.jobId, { at: Date.now(), status });
-    return status;
+    return this.recent.remember(handle.jobId, await this.describeStatus(handle));
   }
 
   private async describeStatus(handle: JobHandle): Promise<JobStatus> {
@@ -112,12 +111,7 @@ export class SageMakerOperator implements StepOperator {
     return tailTrainingLogs(this.clients.logs, from, {
       jobName: handle.jobId,
       multiInstance: Number(handle.details.instanceCount ?? 1) > 1,
-      jobEnded: async () => {
-        // The runner's status watch asks every few hundred milliseconds: a fresh answer is reused.
-        const recent = this.lastStatus.get(handle.jobId);
-        const status = recent && Date.now() - recent.at < this.pollMs ? recent.status : await this.status(handle);
-        return isTerminal(status.state);
-      },
+      jobEnded: () => this.recent.ended(handle.jobId, () => this.status(handle)),
       pollMs: this.pollMs,
       ...(signal ? { signal } : {}),
     });
