@@ -9,6 +9,7 @@
 import type { JobBase } from '@azure/arm-machinelearning';
 import type { ArtifactStore } from '../../../artifacts/artifactStore';
 import { sleep } from '../../../operators/polling';
+import { RecentStatuses } from '../../../operators/recentStatus';
 import {
   type JobHandle,
   type JobSpec,
@@ -51,7 +52,7 @@ export async function connectAzureMl(
 
 export class AzureMlOperator implements StepOperator {
   /** The latest status per job, so the log tail's "has it ended?" costs no second GET. */
-  private readonly lastStatus = new Map<string, { readonly at: number; readonly status: JobStatus }>();
+  private readonly recent: RecentStatuses;
   private readonly jobBodies: JobBodiesAsWritten;
   private readonly calls: WorkspaceCalls;
 
@@ -64,6 +65,7 @@ export class AzureMlOperator implements StepOperator {
   ) {
     this.jobBodies = new JobBodiesAsWritten(clients.ml.pipeline);
     this.calls = new WorkspaceCalls(clients);
+    this.recent = new RecentStatuses(pollMs);
   }
 
   async submit(job: JobSpec, signal: AbortSignal): Promise<JobHandle> {
@@ -102,9 +104,7 @@ export class AzureMlOperator implements StepOperator {
   }
 
   async status(handle: JobHandle): Promise<JobStatus> {
-    const status = await this.readStatus(handle);
-    this.lastStatus.set(handle.jobId, { at: Date.now(), status });
-    return status;
+    return this.recent.remember(handle.jobId, await this.readStatus(handle));
   }
 
   logs(handle: JobHandle, from?: LogCursor, signal?: AbortSignal): AsyncIterable<LogBatch> {
@@ -115,12 +115,7 @@ export class AzureMlOperator implements StepOperator {
           throw roundSignal?.aborted ? error : this.calls.explain(error, RUNS_READ, 'the job’s run history');
         });
       },
-      jobEnded: async () => {
-        // The runner's status watch asks every few hundred milliseconds: a fresh answer is reused.
-        const recent = this.lastStatus.get(handle.jobId);
-        const status = recent && Date.now() - recent.at < this.pollMs ? recent.status : await this.status(handle);
-        return isTerminal(status.state);
-      },
+      jobEnded: () => this.recent.ended(handle.jobId, () => this.status(handle)),
       // Azure ML has the logs uploaded before a job leaves Finalizing; the quiet rounds after the end suffice.
       pollMs: this.pollMs,
       ...(signal ? { signal } : {}),
