@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { DockerClient } from '../../../src/core/images/dockerClient';
 import type { ContainerLine } from '../shared/containerLogs';
 import { JobContainer } from '../shared/jobContainer';
+import { OutputTail } from '../shared/outputTail';
 import type { CustomJob } from './customJobs';
 import { formatTimestamp, parseTimestamp } from './googleTime';
 
@@ -59,7 +60,7 @@ export class Replica {
   readonly taskName: string;
   /** The replica's container: waited for, stopped and removed by the job's run. */
   readonly container = new JobContainer();
-  private readonly stderrTail: string[] = [];
+  private readonly stderr = new OutputTail();
 
   constructor(
     private readonly job: CustomJob,
@@ -137,22 +138,14 @@ export class Replica {
   /** Starts the container; its lines go to `sink` until it exits, when `logsDone` settles. */
   start(sink: VertexLogSink | undefined): Promise<{ logsDone: Promise<void> }> {
     return this.container.start((lines) => {
-      for (const line of lines) if (line.stream === 'stderr') this.remember(line.message);
+      for (const line of lines) if (line.stream === 'stderr') this.stderr.add(line.message);
       return sink?.write(lines.map((line) => this.logEntry(line)));
     });
   }
 
-  private remember(line: string): void {
-    this.stderrTail.push(line);
-    if (this.stderrTail.length > 200) this.stderrTail.splice(0, this.stderrTail.length - 200);
-  }
-
   /** The last traceback on stderr (from its "Traceback" line), or its last lines, as Vertex quotes them. */
   failureLines(): string[] {
-    const starts = this.stderrTail.map((l, i) => (l.startsWith('Traceback (most recent call last)') ? i : -1));
-    const start = Math.max(...starts, -1);
-    const lines = start >= 0 ? this.stderrTail.slice(start) : this.stderrTail;
-    return lines.slice(-QUOTED_LINES);
+    return this.stderr.quote(QUOTED_LINES);
   }
 
   private logEntry(line: ContainerLine): LogEntryInput {
