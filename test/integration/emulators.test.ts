@@ -484,9 +484,18 @@ test('services it started itself (on ports nothing used) are stopped with it', a
   assert.equal((await fetch(`http://${registry}/v2/`)).status, 200, 'the shared registry keeps running');
 });
 
-test('the example pipeline runs on aws-emulated: the trainer on the emulated SageMaker, all of it staged through the emulated S3', async () => {
-  const home = path.join(folder, 'pipeline-home');
-  const project = path.join(folder, 'pipeline-project');
+/** The example project in a fresh folder, and the emulators started on a fresh STEPOPS_HOME. */
+async function withEmulatedExample(
+  name: string,
+  body: (example: {
+    readonly project: string;
+    readonly env: NodeJS.ProcessEnv;
+    readonly cli: (...args: string[]) => ReturnType<typeof runCli>;
+    readonly base: readonly string[];
+  }) => Promise<void>,
+): Promise<void> {
+  const home = path.join(folder, `${name}-home`);
+  const project = path.join(folder, `${name}-project`);
   await rm(home, { recursive: true, force: true });
   await mkdir(home, { recursive: true });
   await cp(path.join(root, 'examples'), project, { recursive: true });
@@ -494,7 +503,14 @@ test('the example pipeline runs on aws-emulated: the trainer on the emulated Sag
   try {
     const env = { ...(await evaluatedEnvironment(emulators)), STEPOPS_HOME: home };
     const cli = (...args: string[]) => runCli({ cwd: project, env }, ...args);
-    const base = ['--base-image', integrationEnvironment().pythonImage];
+    await body({ project, env, cli, base: ['--base-image', integrationEnvironment().pythonImage] });
+  } finally {
+    await stopEmulators(emulators);
+  }
+}
+
+test('the example pipeline runs on aws-emulated: the trainer on the emulated SageMaker, all of it staged through the emulated S3', async () => {
+  await withEmulatedExample('aws-pipeline', async ({ env, cli, base }) => {
     const run = await cli(
       'run',
       'churn/pipeline.py:churn_pipeline',
@@ -547,21 +563,11 @@ test('the example pipeline runs on aws-emulated: the trainer on the emulated Sag
     } finally {
       process.env = saved;
     }
-  } finally {
-    await stopEmulators(emulators);
-  }
+  });
 });
 
 test('a stepops run killed once SageMaker has its job is followed to the end by stepops logs, with no second job', async () => {
-  const home = path.join(folder, 'killed-home');
-  const project = path.join(folder, 'killed-project');
-  await rm(home, { recursive: true, force: true });
-  await mkdir(home, { recursive: true });
-  await cp(path.join(root, 'examples'), project, { recursive: true });
-  const emulators = await startEmulators(home);
-  try {
-    const env = { ...(await evaluatedEnvironment(emulators)), STEPOPS_HOME: home };
-    const base = ['--base-image', integrationEnvironment().pythonImage];
+  await withEmulatedExample('killed', async ({ project, env, base }) => {
     const first = startCli(
       { cwd: project, env },
       'run',
@@ -609,22 +615,11 @@ test('a stepops run killed once SageMaker has its job is followed to the end by 
       sagemaker.destroy();
       process.env = saved;
     }
-  } finally {
-    await stopEmulators(emulators);
-  }
+  });
 });
 
 test('the example pipeline runs on gcp-emulated (report on the emulated Vertex AI), then the trainer on Vertex with an accelerator', async () => {
-  const home = path.join(folder, 'vertex-home');
-  const project = path.join(folder, 'vertex-project');
-  await rm(home, { recursive: true, force: true });
-  await mkdir(home, { recursive: true });
-  await cp(path.join(root, 'examples'), project, { recursive: true });
-  const emulators = await startEmulators(home);
-  try {
-    const env = { ...(await evaluatedEnvironment(emulators)), STEPOPS_HOME: home };
-    const cli = (...args: string[]) => runCli({ cwd: project, env }, ...args);
-    const base = ['--base-image', integrationEnvironment().pythonImage];
+  await withEmulatedExample('vertex', async ({ project, cli, base }) => {
     const pipeline = await cli(
       'run',
       'churn/pipeline.py:churn_pipeline',
@@ -681,7 +676,5 @@ test('the example pipeline runs on gcp-emulated (report on the emulated Vertex A
     assert.match(trained.stderr, /stepops: pending \((QUEUED|PENDING)\)\n/);
     const run = (await listed()).find((r) => r.step.name === 'train_model' && r.operator.flavor === 'vertex');
     assert.equal(run?.state, 'succeeded');
-  } finally {
-    await stopEmulators(emulators);
-  }
+  });
 });
