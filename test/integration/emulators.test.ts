@@ -20,10 +20,13 @@ import {
   ListTrainingJobsCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { ClientSecretCredential } from '@azure/identity';
 import { artifactStoreFor } from '../../src/core/clouds';
 import { connectDocker } from '../../src/core/images/dockerClient';
 import { pushImage } from '../../src/core/images/imagePusher';
-import { AWS, ECR_HOST, GCP } from '../fakes/emulators/emulatedClouds';
+import { AWS, AZURE, ECR_HOST, GCP } from '../fakes/emulators/emulatedClouds';
 import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
 import { runCli, startCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
@@ -286,6 +289,93 @@ async function assertVertexRunsJobs(env: NodeJS.ProcessEnv, stateDir: string): P
   }
 }
 
+/**
+ * A command job through the Azure ML client, signed in with the exported service principal at the
+ * exported Entra ID (trusting the exported CA), in the azure-emulated stack's workspace and
+ * cluster, runs on the local engine: its image named by the emulated ACR host (served by the local
+ * registry), its output in Azurite (read by stepops' own Blob store with the exported connection
+ * string), its line in the log file run history lists.
+ */
+async function assertAzureMlRunsJobs(env: NodeJS.ProcessEnv, stacksFile: string): Promise<void> {
+  const tag = `check-${Date.now().toString(36)}`;
+  const repository = 'stepops-it/emulated-azureml';
+  const docker = await connectDocker();
+  await docker.getImage(integrationEnvironment().busyboxImage).tag({ repo: `${registry}/${repository}`, tag });
+  await pushImage(docker, { reference: `${registry}/${repository}:${tag}` });
+  const config = (
+    parse(await readFile(stacksFile, 'utf8')) as {
+      components: { step_operator: Record<string, { config: Record<string, string> }> };
+    }
+  ).components.step_operator.azureml!.config;
+  const tlsOptions = { ca: await readFile(env.NODE_EXTRA_CA_CERTS!, 'utf8') };
+  const arm = env.STEPOPS_EMULATOR_RESOURCE_MANAGER_URL!;
+  const credential = new ClientSecretCredential(env.AZURE_TENANT_ID!, env.AZURE_CLIENT_ID!, env.AZURE_CLIENT_SECRET!, {
+    authorityHost: env.AZURE_AUTHORITY_HOST!,
+    disableInstanceDiscovery: true,
+    tlsOptions,
+  });
+  const client = new AzureMachineLearningWorkspaces(credential, config.subscription_id!, {
+    endpoint: arm,
+    credentialScopes: [`${arm}/.default`],
+    tlsOptions,
+  });
+  const { resource_group: group, workspace_name: workspace } = config as Record<string, string>;
+  const saved = process.env;
+  const send = async (method: 'GET' | 'PUT', url: string, body?: object) => {
+    const answer = await client.sendRequest(
+      createPipelineRequest({
+        url,
+        method,
+        headers: createHttpHeaders({ 'content-type': 'application/json' }),
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      }),
+    );
+    return { status: answer.status, body: JSON.parse(answer.bodyAsText ?? '{}') as Record<string, unknown> };
+  };
+  try {
+    const environment = await client.environmentVersions.createOrUpdate(group!, workspace!, 'emulated-check', tag, {
+      properties: { image: `${AZURE.registryHost}/${repository}:${tag}` },
+    });
+    const workspaceId = environment.id!.slice(0, environment.id!.indexOf('/environments/'));
+    const output = `${env.STEPOPS_SECRET_AZURE_EMULATED_BLOB_CONNECTION_STRING!.match(/BlobEndpoint=([^;]+)/)![1]}/${AZURE.container}/${tag}`;
+    const put = await send('PUT', `${arm}${workspaceId}/jobs/emulated-${tag}?api-version=2022-10-01`, {
+      properties: {
+        jobType: 'Command',
+        command: 'echo trained on $(hostname) && echo 42 > ${{outputs.result}}/answer.txt',
+        environmentId: environment.id,
+        computeId: `${workspaceId}/computes/${config.compute_name}`,
+        outputs: { result: { jobOutputType: 'uri_folder', uri: output, mode: 'Upload' } },
+      },
+    });
+    assert.equal(put.status, 201, JSON.stringify(put.body));
+    const deadline = Date.now() + 60_000;
+    let status = '';
+    while (!['Completed', 'Failed', 'Canceled'].includes(status) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await client.jobs.get(group!, workspace!, `emulated-${tag}`)).properties.status ?? '';
+    }
+    assert.equal(status, 'Completed');
+    process.env = { ...env };
+    const store = await artifactStoreFor(
+      { flavor: 'azure', config: { path: `az://${AZURE.container}` } },
+      async (field) =>
+        field === 'connection_string' ? env.STEPOPS_SECRET_AZURE_EMULATED_BLOB_CONNECTION_STRING : undefined,
+    );
+    assert.equal(Buffer.from((await store.get(`${tag}/answer.txt`)) ?? []).toString(), '42\n');
+    const ws = await client.workspaces.get(group!, workspace!);
+    const api = (await send('GET', ws.discoveryUrl!)).body.api as string;
+    const details = await send('GET', `${api}/history/v1.0${workspaceId}/runs/emulated-${tag}/details`);
+    const logUrl = (details.body.logFiles as Record<string, string>)['user_logs/std_log.txt']!;
+    assert.match(await (await fetch(logUrl)).text(), /^trained on cpu-cluster-[0-9a-f]{12}-0\n$/);
+  } finally {
+    process.env = saved;
+    await docker
+      .getImage(`${registry}/${repository}:${tag}`)
+      .remove()
+      .catch(() => undefined);
+  }
+}
+
 const EMULATED = ['aws-emulated', 'gcp-emulated', 'azure-emulated'];
 const USER_FILE = `# My stacks. The emulators keep this comment and my stack.
 version: 1
@@ -358,6 +448,7 @@ test('starts, prints the exports and ready, and every emulated component passes 
     await assertLogsEmulatorFound(env);
     await assertSageMakerRunsJobs(env);
     await assertVertexRunsJobs(env, path.join(home, 'emulators'));
+    await assertAzureMlRunsJobs(env, path.join(home, 'stacks.yaml'));
     const listed = await cli('stacks', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     const components = (JSON.parse(listed.stdout) as { name: string; [key: string]: unknown }[])

@@ -8,6 +8,13 @@ import { startFakeCloudWatchLogs } from '../aws/fakeCloudWatchLogs';
 import { FAST_TIMINGS, LIFELIKE_TIMINGS, type TrainingTimings } from '../aws/sagemakerJobRunner';
 import { startFakeEcr } from '../fakeEcr';
 import { startFakeAzure } from '../azure/fakeAzure';
+import {
+  type AzureMlTimings,
+  FAST_TIMINGS as AZUREML_FAST,
+  LIFELIKE_TIMINGS as AZUREML_LIFELIKE,
+  type StorageAccount,
+  startFakeAzureMl,
+} from '../azure/fakeAzureMl';
 import { startFakeAcr, startFakeArtifactRegistry } from '../fakeCloudRegistries';
 import { startFakeGcs } from '../fakeGcs';
 import { type FakeSts, startFakeSts } from '../fakeGoogleSts';
@@ -33,6 +40,8 @@ export interface CloudFakesOptions {
   readonly ports: Readonly<Record<EmulatorService, number>>;
   /** host:port of the OCI registry that ECR's logins point at. */
   readonly registry: string;
+  /** Azurite: the Azure ML workspace's storage account. */
+  readonly azurite: StorageAccount;
 }
 
 export interface CloudFakes {
@@ -171,6 +180,12 @@ export function sagemakerTimings(env: NodeJS.ProcessEnv = process.env): Training
   return chosen === 'fast' ? FAST_TIMINGS : LIFELIKE_TIMINGS;
 }
 
+/** STEPOPS_EMULATOR_AZUREML_PACE: fast (well under a second per job status, the default) or lifelike (for demos). */
+export function azuremlTimings(env: NodeJS.ProcessEnv = process.env): AzureMlTimings {
+  const chosen = pace(env, 'AZUREML', 'tens of seconds Preparing and Queued, logs uploaded every 5 s');
+  return chosen === 'fast' ? AZUREML_FAST : AZUREML_LIFELIKE;
+}
+
 /** STEPOPS_EMULATOR_VERTEX_PACE: the Vertex job states' pace, and Cloud Logging's ingestion lag with it. */
 export function vertexTimings(env: NodeJS.ProcessEnv = process.env): { job: VertexTimings; ingestionDelayMs: number } {
   const chosen = pace(env, 'VERTEX', 'tens of seconds PENDING, log entries seconds late');
@@ -242,7 +257,7 @@ async function startGoogleFakes(
 async function startAzureFakes(
   starter: FakeStarter,
   options: CloudFakesOptions,
-): Promise<Urls<'entra-id' | 'resource-manager' | 'acr'>> {
+): Promise<Urls<'entra-id' | 'resource-manager' | 'acr' | 'azureml' | 'azureml-storage'>> {
   const { ports } = options;
   const { tenantId, subscriptionId, clientId, clientSecret } = options.identity.azure;
   const subscription = {
@@ -271,7 +286,25 @@ async function startAzureFakes(
     resourceManager: azure.resourceManager,
   };
   const acr = await starter.start('ACR', startFakeAcr(registry, { port: ports.acr }));
-  return { 'entra-id': azure.authorityHost, 'resource-manager': azure.resourceManager, acr: acr.baseUrl };
+  // Command jobs run for real: images from the local registry (by its own host or as the emulated
+  // ACR host), data and log files in Azurite, the workspace's default computes.
+  const ml = await starter.start(
+    'Azure ML',
+    startFakeAzureMl(azure, {
+      certificate: options.certificate,
+      storage: options.azurite,
+      registries: [{ host: options.registry }, { host: AZURE.registryHost, pullFrom: options.registry }],
+      timings: azuremlTimings(),
+      ports: { api: ports.azureml, storage: ports['azureml-storage'] },
+    }),
+  );
+  return {
+    'entra-id': azure.authorityHost,
+    'resource-manager': azure.resourceManager,
+    acr: acr.baseUrl,
+    azureml: ml.apiUrl,
+    'azureml-storage': ml.storageUrl,
+  };
 }
 
 async function writeGoogleCredentials(

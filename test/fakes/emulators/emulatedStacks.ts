@@ -89,6 +89,10 @@ export function emulatedStacks(inputs: EmulatedStackInputs): EmulatedStack[] {
         service_principal_id: identity.azure.clientId,
         resource_manager_endpoint: urls['resource-manager'],
         authority_host: urls['entra-id'],
+        // The Azure ML emulator's default cluster (api-version 2022-10-01 has no serverless compute).
+        compute_type: 'compute-cluster',
+        compute_name: 'cpu-cluster',
+        instance_type: 'Standard_DS3_v2',
       }),
       component('container_registry', 'azure-emulated-registry', 'default', { uri: `${registry}/azure-emulated` }),
       component('artifact_store', AZURE_STORE_NAME, 'azure', { path: `az://${AZURE.container}` }),

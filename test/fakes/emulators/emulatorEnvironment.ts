@@ -49,6 +49,8 @@ const LABELS: Record<EmulatorService, string> = {
   acr: 'ACR login',
   logs: 'CloudWatch Logs',
   logging: 'Cloud Logging',
+  azureml: 'Azure ML data plane (discovery, run history)',
+  'azureml-storage': "Azure ML workspace storage (Azurite's blobs)",
 };
 
 function groups(inputs: EnvironmentInputs): Group[] {

@@ -24,7 +24,8 @@ const USAGE = `Usage: npm run --silent emulators [-- --exports-file PATH]
 
 Starts local emulators of SageMaker (whose training jobs run for real on the local Docker engine),
 ECR, S3, CloudWatch Logs, Vertex AI, Cloud Storage, Google's STS, Artifact Registry's and ACR's
-logins, Entra ID and Azure Resource Manager on 127.0.0.1 (not the real clouds),
+logins, Entra ID, Azure Resource Manager and Azure ML (whose command jobs run for real on the
+local Docker engine, with their data and log files in Azurite) on 127.0.0.1 (not the real clouds),
 with the registry and Azurite of scripts/services.sh, and adds the stacks aws-emulated,
 gcp-emulated and azure-emulated to $STEPOPS_HOME/stacks.yaml when they are missing.
 Prints the shell exports that point the SDKs and stepops at them, then "ready", and runs until
@@ -34,12 +35,14 @@ Ctrl+C (SIGINT) or SIGTERM.
                         not --env-file, which Node 20 takes for its own option
 
 Environment: STEPOPS_HOME (stacks file), STEPOPS_EMULATOR_STATE (default: emulators/ beside the
-stacks file), STEPOPS_EMULATOR_PORT (first of twelve ports, default 18470; 0: any free ones),
+stacks file), STEPOPS_EMULATOR_PORT (first of fourteen ports, default 18470; 0: any free ones),
 STEPOPS_FAULTS (fault rules every emulator starts with; see test/fakes/README.md),
 STEPOPS_EMULATOR_SAGEMAKER_PACE (fast: a second or so per training job stage, the default;
 lifelike: tens of seconds per stage and 120 s from SIGTERM to SIGKILL, for demos),
 STEPOPS_EMULATOR_VERTEX_PACE (fast: under a second per custom job state, the default;
-lifelike: tens of seconds PENDING and Cloud Logging entries seconds late, for demos).
+lifelike: tens of seconds PENDING and Cloud Logging entries seconds late, for demos),
+STEPOPS_EMULATOR_AZUREML_PACE (fast: under a second per job status, the default; lifelike: tens
+of seconds Preparing and Queued, log files appended every 5 s, for demos).
 `;
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -104,7 +107,14 @@ async function startAll(stateDir: string, signal: AbortSignal, cleanups: (() => 
   if (services.startedHere.length > 0) log(`started ${services.startedHere.join(', ')} (stopped on exit)`);
   const identity = await emulatorIdentity(stateDir);
   const certificate = await emulatorCertificate(stateDir);
-  const fakes = await startCloudFakes({ stateDir, identity, certificate, ports, registry: services.registry });
+  const fakes = await startCloudFakes({
+    stateDir,
+    identity,
+    certificate,
+    ports,
+    registry: services.registry,
+    azurite: services.azurite,
+  });
   cleanups.push(() => fakes.close());
   signal.throwIfAborted();
   return {
@@ -166,8 +176,8 @@ function reportStacks(report: RegistrationReport, stacksFile: string): void {
   for (const { stack, reason } of report.skipped) log(`did not add the stack ${stack}: ${reason}`);
   for (const note of report.notes) log(`note: ${note}`);
   log(
-    'the SageMaker emulator runs training jobs on the local Docker engine; the Vertex AI and Azure ML operators ' +
-      '(and their emulators) arrive in coming releases; the registries and artifact stores work now',
+    'the SageMaker, Vertex AI and Azure ML emulators run jobs on the local Docker engine; the Vertex AI and ' +
+      'Azure ML operators arrive in coming releases; the registries and artifact stores work now',
   );
 }
 

@@ -18,6 +18,8 @@ export const EMULATOR_SERVICES = [
   'acr',
   'logs',
   'logging',
+  'azureml',
+  'azureml-storage',
 ] as const;
 
 export type EmulatorService = (typeof EMULATOR_SERVICES)[number];
