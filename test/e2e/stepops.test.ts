@@ -340,98 +340,45 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
   );
 
   it(
+    // Before the SageMaker run: the report's inputs are then the local pipeline run's outputs, which
+    // are copied into GCS (an S3 one would be refused).
+    'runs the report step on the emulated Vertex AI from its lens, its inputs copied from the local runs into GCS',
+    { timeout: 4 * TEST_TIMEOUT },
+    step('vertex-run', () =>
+      runOnEmulatedCloud(ui(), {
+        stack: 'gcp-emulated',
+        file: 'churn/steps/reporter.py',
+        lenses: ['▶ Run on Vertex AI', '▶ Run locally'],
+        stepName: 'report',
+        operator: 'vertex',
+        stages: ['QUEUED', 'PENDING', 'RUNNING'],
+        // The report runs for a moment: RUNNING may fall between two polls, PENDING does not.
+        runningStage: 'PENDING',
+        console:
+          /\[stepops\] console: https:\/\/console\.cloud\.google\.com\/vertex-ai\/locations\/[a-z0-9-]+\/training\//,
+        line: /^accuracy 0\.950$/,
+        screenshots: 'vertex',
+      }),
+    ),
+  );
+
+  it(
     'runs the trainer on the emulated SageMaker from its lens: the stages, the streamed log, the console link, the outcome',
     { timeout: 4 * TEST_TIMEOUT },
-    step('sagemaker-run', async () => {
-      const p = ui();
-      const switchStack = async (name: string): Promise<void> => {
-        await runCommand(p, 'Step Operators: Switch Active Stack...');
-        await p
-          .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-          .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
-          .click();
-        await p.locator('.part.statusbar .statusbar-item', { hasText: name }).waitFor();
-      };
-      // scripts/e2e.sh started the emulators, which wrote aws-emulated into a stacks file of their own.
-      const added = await addEmulatedStack('aws-emulated');
-      try {
-        await switchStack('aws-emulated');
-        await openFromExplorer(p, 'churn/steps/trainer.py');
-        await waitForLenses(p, ['▶ Run on SageMaker', '▶ Run locally'], 'trainer.py on the aws-emulated stack');
-        await openViewContainer(p, 'Step Operators');
-        // Earlier runs' notifications (a local train_model succeeded) would answer for this one.
-        await runCommand(p, 'Notifications: Clear All Notifications');
-        await p.locator('.codelens-decoration a', { hasText: '▶ Run on SageMaker' }).click();
-
-        // What the progress notification and the run's log say while the job runs, sampled.
-        const seen = { progress: new Set<string>(), log: new Set<string>() };
-        const toast = (text: string) => p.locator('.notifications-toasts .notification-toast', { hasText: text });
-        const [succeeded, failed] = [toast('train_model succeeded.'), toast('train_model failed')];
-        let trainingShot = false;
-        await waitUntil(
-          async () => {
-            const toasts = await p
-              .locator('.notifications-toasts')
-              .innerText()
-              .catch(() => '');
-            for (const stage of toasts.match(/\b(Starting|Downloading|Training|Uploading)\b/g) ?? [])
-              seen.progress.add(stage);
-            const log = await p
-              .locator('.part.panel .monaco-editor .view-lines')
-              .innerText()
-              .catch(() => '');
-            for (const line of log.replace(/\u00a0/g, ' ').split('\n')) seen.log.add(line.trim());
-            if (!trainingShot && seen.progress.has('Training')) {
-              trainingShot = true;
-              await screenshot(p, env, 'sagemaker-progress');
-            }
-            return (await succeeded.isVisible()) || (await failed.isVisible());
-          },
-          4 * FIRST_LOAD_MS,
-          () =>
-            `train_model to succeed on SageMaker; progress showed ${JSON.stringify([...seen.progress])}; ` +
-            `log lines ${JSON.stringify([...seen.log].slice(-15))}`,
-          200,
-        );
-        if (await failed.isVisible()) assert.fail(`train_model failed on SageMaker: ${await failed.innerText()}`);
-        const lines = [...seen.log];
-        assert.ok(seen.progress.has('Training'), `SageMaker's stages in the progress: ${[...seen.progress]}`);
-        // The panel wraps long lines: the link may span two of them.
-        assert.match(
-          lines.join(''),
-          /\[stepops\] console: https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/sagemaker\/home\?region=/,
-          'the console link in the log',
-        );
-        assert.ok(
-          lines.some((l) => /^\[stepops\] Training/.test(l)),
-          'the stage in the log',
-        );
-        assert.ok(
-          lines.some((l) => /epoch {2}\d+ {2}loss \d\.\d{4}/.test(l)),
-          "the container's own lines, streamed from CloudWatch",
-        );
-
-        const runsPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Runs');
-        let rows: TreeRow[] = [];
-        await waitUntil(
-          async () => {
-            rows = await treeRows(runsPane);
-            return rows[0]?.label === 'train_model' && /^succeeded · sagemaker · /.test(rows[0].description);
-          },
-          STEP_MS,
-          () => `the SageMaker run at the top of the Runs view; rows: ${JSON.stringify(rows)}`,
-        );
-        // Its row offers the job's page in the SageMaker console.
-        const row = runsPane.locator('.monaco-list-row[role="treeitem"]').first();
-        await row.hover();
-        await row.locator('.action-label[aria-label="Open in Console"]').waitFor();
-        await screenshot(p, env, 'sagemaker-run');
-      } finally {
-        await p.keyboard.press('Escape');
-        await switchStack('default').catch(() => p.keyboard.press('Escape'));
-        await added.remove();
-      }
-    }),
+    step('sagemaker-run', () =>
+      runOnEmulatedCloud(ui(), {
+        stack: 'aws-emulated',
+        file: 'churn/steps/trainer.py',
+        lenses: ['▶ Run on SageMaker', '▶ Run locally'],
+        stepName: 'train_model',
+        operator: 'sagemaker',
+        stages: ['Starting', 'Downloading', 'Training', 'Uploading'],
+        runningStage: 'Training',
+        console: /\[stepops\] console: https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/sagemaker\/home\?region=/,
+        line: /epoch {2}\d+ {2}loss \d\.\d{4}/,
+        screenshots: 'sagemaker',
+      }),
+    ),
   );
 
   it(
@@ -643,6 +590,115 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
     }),
   );
 });
+
+/** What a run on an emulated cloud should show, and the screenshots' name. */
+interface EmulatedRun {
+  readonly stack: string;
+  readonly file: string;
+  readonly lenses: string[];
+  readonly stepName: string;
+  readonly operator: string;
+  /** The backend's stages, any of which the progress notification may show. */
+  readonly stages: readonly string[];
+  /** A stage that must be seen, when the progress screenshot is taken. */
+  readonly runningStage: string;
+  readonly console: RegExp;
+  /** One of the container's own lines. */
+  readonly line: RegExp;
+  readonly screenshots: string;
+}
+
+/**
+ * Makes an emulated stack active, clicks the step's cloud lens and follows the run: the backend's
+ * stages in the progress notification, the console link, a stage and the container's own lines
+ * in the run's log, the run succeeded in the Runs view with its Open in Console action. The
+ * stack is removed and the default one active again afterwards.
+ */
+async function runOnEmulatedCloud(p: Page, run: EmulatedRun): Promise<void> {
+  const switchStack = async (name: string): Promise<void> => {
+    await runCommand(p, 'Step Operators: Switch Active Stack...');
+    await p
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
+      .click();
+    await p.locator('.part.statusbar .statusbar-item', { hasText: name }).waitFor();
+  };
+  // scripts/e2e.sh started the emulators, which wrote their stacks into a stacks file of their own.
+  const added = await addEmulatedStack(run.stack);
+  try {
+    await switchStack(run.stack);
+    await openFromExplorer(p, run.file);
+    await waitForLenses(p, run.lenses, `${run.file} on the ${run.stack} stack`);
+    await openViewContainer(p, 'Step Operators');
+    // Earlier runs' notifications (the same step succeeded locally) would answer for this one.
+    await runCommand(p, 'Notifications: Clear All Notifications');
+    await p.locator('.codelens-decoration a', { hasText: run.lenses[0]! }).click();
+
+    // What the progress notification and the run's log say while the job runs, sampled.
+    const seen = { progress: new Set<string>(), log: new Set<string>() };
+    const toast = (text: string) => p.locator('.notifications-toasts .notification-toast', { hasText: text });
+    const [succeeded, failed] = [toast(`${run.stepName} succeeded.`), toast(`${run.stepName} failed`)];
+    const stages = new RegExp(`\\b(${run.stages.join('|')}) on ${run.operator}\\b`, 'g');
+    let runningShot = false;
+    await waitUntil(
+      async () => {
+        const toasts = await p
+          .locator('.notifications-toasts')
+          .innerText()
+          .catch(() => '');
+        for (const [, stage] of toasts.matchAll(stages)) seen.progress.add(stage!);
+        const log = await p
+          .locator('.part.panel .monaco-editor .view-lines')
+          .innerText()
+          .catch(() => '');
+        for (const line of log.replace(/\u00a0/g, ' ').split('\n')) seen.log.add(line.trim());
+        if (!runningShot && seen.progress.has(run.runningStage)) {
+          runningShot = true;
+          await screenshot(p, env, `${run.screenshots}-progress`);
+        }
+        return (await succeeded.isVisible()) || (await failed.isVisible());
+      },
+      4 * FIRST_LOAD_MS,
+      () =>
+        `${run.stepName} to succeed on ${run.operator}; progress showed ${JSON.stringify([...seen.progress])}; ` +
+        `log lines ${JSON.stringify([...seen.log].slice(-15))}`,
+      200,
+    );
+    if (await failed.isVisible()) assert.fail(`${run.stepName} failed on ${run.operator}: ${await failed.innerText()}`);
+    const lines = [...seen.log];
+    assert.ok(seen.progress.has(run.runningStage), `the backend's stages in the progress: ${[...seen.progress]}`);
+    // The panel wraps long lines: the link may span two of them.
+    assert.match(lines.join(''), run.console, 'the console link in the log');
+    assert.ok(
+      lines.some((l) => l.startsWith(`[stepops] ${run.runningStage}`)),
+      'the stage in the log',
+    );
+    assert.ok(
+      lines.some((l) => run.line.test(l)),
+      "the container's own lines, streamed from the cloud's log service",
+    );
+
+    const runsPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Runs');
+    let rows: TreeRow[] = [];
+    await waitUntil(
+      async () => {
+        rows = await treeRows(runsPane);
+        return rows[0]?.label === run.stepName && rows[0].description.startsWith(`succeeded · ${run.operator} · `);
+      },
+      STEP_MS,
+      () => `the ${run.operator} run at the top of the Runs view; rows: ${JSON.stringify(rows)}`,
+    );
+    // Its row offers the job's page in the cloud's console.
+    const row = runsPane.locator('.monaco-list-row[role="treeitem"]').first();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Open in Console"]').waitFor();
+    await screenshot(p, env, `${run.screenshots}-run`);
+  } finally {
+    await p.keyboard.press('Escape');
+    await switchStack('default').catch(() => p.keyboard.press('Escape'));
+    await added.remove();
+  }
+}
 
 /**
  * Copies an emulated stack and its components from the emulators' stacks file into the
