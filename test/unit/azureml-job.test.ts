@@ -318,6 +318,11 @@ test('job answers: Azure ML’s status as the stage, run history’s times and e
     error: { error: { code: 'UserError', message: 'The job exceeded its timeout of PT30M and was canceled.' } },
   });
   assert.deepEqual([timedOut.state, timedOut.failureKind], ['failed', 'timeout']);
+  const stepTimeout = commandJobStatus(jobWith('Failed'), {
+    runId: 'job-1',
+    error: { error: { code: 'UserError', message: `${reason.split('Error:')[0]}Error: TimeoutError: timed out` } },
+  });
+  assert.equal(stepTimeout.failureKind, 'step', 'a step that raised a timeout of its own failed, it did not time out');
   const kinds = [
     ['SystemError', 'Failed to pull image reg.azurecr.io/churn'],
     ['UserError', 'Your subscription quota of StandardNCFamily cores is exceeded'],

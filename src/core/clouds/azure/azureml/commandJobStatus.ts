@@ -33,9 +33,11 @@ export function commandJobStatus(job: JobBase, details: RunDetails | undefined, 
   };
   const error = details?.error?.error;
   const reason = error?.message?.trim() || undefined;
-  const timedOut = reason !== undefined && /time ?out|timed out|time limit/i.test(reason);
-  // Azure ML cancels a job that ran past limits.timeout: that is a timeout, not the user's cancel.
-  const state: JobState = known.state === 'cancelled' && timedOut ? 'failed' : known.state;
+  // Azure ML cancels a job that ran past limits.timeout, saying so: a timeout, not the user's cancel.
+  // (A failed step whose own traceback mentions a timeout is the step's failure.)
+  const timedOut =
+    known.state === 'cancelled' && reason !== undefined && /time ?out|timed out|time limit/i.test(reason);
+  const state: JobState = timedOut ? 'failed' : known.state;
   const failed = state === 'failed';
   const studio = job.properties.services?.Studio?.endpoint;
   const started = details?.startTimeUtc;
