@@ -92,7 +92,7 @@ test('a cloud operator in a stack with a local store is refused before anything 
   });
   assert.throws(
     () => planStepRun({ projectRoot: '/p', file: 'steps.py', step, stack: blob, allStacks: [blob] }),
-    /has no container registry, so a Azure ML job could not pull the step's image\. Give stack "default" an Azure Container Registry/,
+    /has no container registry, so an Azure ML job could not pull the step's image\. Give stack "default" an Azure Container Registry/,
     'an Azure ML step needs a registry Azure ML can pull from',
   );
   const acr = {

@@ -9,7 +9,7 @@ export function requiresArtifactStore(storeFlavor: string, storeName: string, op
     if (store.flavor === storeFlavor) return undefined;
     return (
       `Stack "${stack.name}" keeps artifacts in ${store.flavor === 'local' ? 'a local folder' : `a ${store.flavor} store`} ` +
-      `("${store.name}"), which a ${operatorDisplay} job cannot reach. Give the stack ${storeName} artifact store ` +
+      `("${store.name}"), which ${jobOf(operatorDisplay)} cannot reach. Give the stack ${storeName} artifact store ` +
       `to run "${operatorName}" (stepops components register artifact_store ${storeFlavor} NAME --set path=...), ` +
       'or run the step locally.'
     );
@@ -40,7 +40,7 @@ export function requiresPullableRegistry(registries: PullableRegistries): StackR
     const registry = stack.containerRegistry;
     const fix = `Give stack "${stack.name}" ${registries.ownName} to run "${operatorName}" (${registries.register}), or run the step locally.`;
     if (!registry) {
-      return `Stack "${stack.name}" has no container registry, so a ${registries.operatorDisplay} job could not pull the step's image. ${fix}`;
+      return `Stack "${stack.name}" has no container registry, so ${jobOf(registries.operatorDisplay)} could not pull the step's image. ${fix}`;
     }
     if (registries.own.includes(registry.flavor)) return undefined;
     const credentials = typeof registry.config.username === 'string' && registry.config.username !== '';
@@ -51,4 +51,9 @@ export function requiresPullableRegistry(registries: PullableRegistries): StackR
         : `is a registry of flavor "${registry.flavor}", which ${registries.operatorDisplay} cannot pull from with its own identity`;
     return `Stack "${stack.name}" pushes to "${registry.name}", which ${why}. ${fix}`;
   };
+}
+
+/** "a SageMaker job", "an Azure ML job". */
+function jobOf(operatorDisplay: string): string {
+  return `${/^[AEIOU]/.test(operatorDisplay) ? 'an' : 'a'} ${operatorDisplay} job`;
 }
