@@ -24,6 +24,8 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ClientSecretCredential } from '@azure/identity';
 import { artifactStoreFor } from '../../src/core/clouds';
+import { trainingJobName } from '../../src/core/clouds/aws/sagemaker/trainingJobName';
+import { runIdFilter } from '../../src/core/clouds/gcp/vertex/customJobRequest';
 import { connectDocker } from '../../src/core/images/dockerClient';
 import { pushImage } from '../../src/core/images/imagePusher';
 import { AWS, AZURE, ECR_HOST, GCP } from '../fakes/emulators/emulatedClouds';
@@ -657,55 +659,99 @@ test('the example pipeline runs on aws-emulated: the trainer on the emulated Sag
   });
 });
 
-test('a stepops run killed once SageMaker has its job is followed to the end by stepops logs, with no second job', async () => {
-  await withEmulatedExample('killed', async ({ project, env, base }) => {
-    const first = startCli(
-      { cwd: project, env },
-      'run',
-      'churn/steps/loader.py:load_customers',
-      '--stack',
-      'aws-emulated',
-      '--operator',
-      'sagemaker',
-      ...base,
-    );
-    let stderr = '';
-    first.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const deadline = Date.now() + 180_000;
-    // "pending (Starting...)": SageMaker has accepted the job, which has not run yet.
-    while (!/stepops: pending \(Starting/.test(stderr)) {
-      assert.ok(Date.now() < deadline && first.exitCode === null, `the job was not submitted; stderr:\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
-    const runId = /stepops: run (\S+) of load_customers/.exec(stderr)?.[1];
-    assert.ok(runId, stderr);
+type EmulatedExample = Parameters<Parameters<typeof withEmulatedExample>[1]>[0];
 
-    const followed = await runCli({ cwd: project, env }, 'logs', runId, '--follow');
-    assert.equal(followed.code, 0, followed.stderr);
-    assert.match(followed.stdout, /loaded 20 customers/);
-    const records = JSON.parse((await runCli({ cwd: project, env }, 'runs', '--json')).stdout) as {
-      id: string;
-      state: string;
-      job?: { jobId: string };
-    }[];
-    const record = records.find((r) => r.id === runId)!;
-    assert.equal(record.state, 'succeeded');
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    const sagemaker = new SageMakerClient({});
-    try {
-      const listed = await sagemaker.send(new ListTrainingJobsCommand({ NameContains: record.job!.jobId }));
-      assert.deepEqual(
-        listed.TrainingJobSummaries?.map((s) => s.TrainingJobName),
-        [record.job!.jobId],
-        'one training job for the run',
-      );
-    } finally {
-      sagemaker.destroy();
-      process.env = saved;
-    }
+/**
+ * `stepops run` of the example's loader on a cloud operator, killed (kill -9) once the cloud has
+ * accepted its job (`accepted` matches the stage line), then `stepops logs --follow`: the run is
+ * followed to its end. Answers the run id, for counting the cloud's jobs.
+ */
+async function killedThenFollowed(
+  { project, env, base }: EmulatedExample,
+  stack: string,
+  operator: string,
+  accepted: RegExp,
+): Promise<string> {
+  const first = startCli(
+    { cwd: project, env },
+    ...['run', 'churn/steps/loader.py:load_customers', '--stack', stack, '--operator', operator, ...base],
+  );
+  let stderr = '';
+  first.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const deadline = Date.now() + 180_000;
+  while (!accepted.test(stderr)) {
+    assert.ok(Date.now() < deadline && first.exitCode === null, `the job was not submitted; stderr:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  const runId = /stepops: run (\S+) of load_customers/.exec(stderr)?.[1];
+  assert.ok(runId, stderr);
+  const followed = await runCli({ cwd: project, env }, 'logs', runId, '--follow');
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.match(followed.stdout, /loaded 20 customers/);
+  const records = JSON.parse((await runCli({ cwd: project, env }, 'runs', '--json')).stdout) as {
+    id: string;
+    state: string;
+  }[];
+  assert.equal(records.find((r) => r.id === runId)?.state, 'succeeded');
+  return runId;
+}
+
+/** Runs `body` with the emulators' exports in this process's environment (the SDKs read them there). */
+async function inEmulatorEnvironment<T>(env: NodeJS.ProcessEnv, body: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return await body();
+  } finally {
+    process.env = saved;
+  }
+}
+
+test('a stepops run killed once SageMaker has its job is followed to the end by stepops logs, with no second job', async () => {
+  await withEmulatedExample('killed', async (example) => {
+    // "pending (Starting...)": SageMaker has accepted the job, which has not run yet.
+    const runId = await killedThenFollowed(example, 'aws-emulated', 'sagemaker', /stepops: pending \(Starting/);
+    const listed = await inEmulatorEnvironment(example.env, async () => {
+      const sagemaker = new SageMakerClient({});
+      try {
+        return await sagemaker.send(new ListTrainingJobsCommand({ NameContains: trainingJobName(runId) }));
+      } finally {
+        sagemaker.destroy();
+      }
+    });
+    assert.deepEqual(
+      listed.TrainingJobSummaries?.map((s) => s.TrainingJobName),
+      [trainingJobName(runId)],
+      'one training job for the run',
+    );
+  });
+});
+
+test('a stepops run killed once Vertex AI has its job finds it again by its label, with no second job', async () => {
+  await withEmulatedExample('killed-vertex', async (example) => {
+    const runId = await killedThenFollowed(example, 'gcp-emulated', 'vertex', /stepops: pending \((QUEUED|PENDING)/);
+    const jobs = await inEmulatorEnvironment(example.env, async () => {
+      const { JobServiceClient } = await import('@google-cloud/aiplatform/build/src/v1/job_service_client.js');
+      const url = new URL(example.env.STEPOPS_EMULATOR_VERTEX_URL!);
+      const vertex = new JobServiceClient({
+        fallback: true,
+        protocol: 'http',
+        apiEndpoint: url.hostname,
+        port: Number(url.port),
+        // The emulated service account's key, which the emulators keep beside the stacks file.
+        keyFilename: path.join(example.env.STEPOPS_HOME!, 'emulators', 'gcp-service-account.json'),
+      });
+      try {
+        const parent = `projects/${GCP.project}/locations/${GCP.region}`;
+        const [listed] = await vertex.listCustomJobs({ parent, filter: runIdFilter(runId) }, { autoPaginate: false });
+        return listed;
+      } finally {
+        await vertex.close();
+      }
+    });
+    assert.equal(jobs.length, 1, 'one custom job for the run');
   });
 });
 
