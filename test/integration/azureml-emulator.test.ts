@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { AzureMachineLearningWorkspaces, type JobBase } from '@azure/arm-machinelearning';
-import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ClientSecretCredential } from '@azure/identity';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { connectDocker } from '../../src/core/images/dockerClient';
@@ -21,6 +20,7 @@ import { pushImage } from '../../src/core/images/imagePusher';
 import { type FakeAzure, startFakeAzure } from '../fakes/azure/fakeAzure';
 import { type FakeAzureMl, startFakeAzureMl } from '../fakes/azure/fakeAzureMl';
 import { makeTestCertificate } from '../fakes/selfSignedCert';
+import { type JsonAnswer, sendJson } from './armRequests';
 import { integrationEnvironment } from './environment';
 
 const env = integrationEnvironment();
@@ -190,22 +190,12 @@ function commandJob(behaviour: string, extra: Json = {}): Json {
 }
 
 /** A PUT as the client's pipeline sends it (auth, TLS, retries): the SDK's own serializer drops inputs' uri. */
-async function putJob(name: string, body: Json): Promise<{ status: number; body: Json }> {
+async function putJob(name: string, body: Json): Promise<JsonAnswer> {
   const url = `${azure.resourceManager}${WORKSPACE_ID}/jobs/${encodeURIComponent(name)}?api-version=2022-10-01`;
   return send('PUT', url, body);
 }
 
-async function send(method: 'GET' | 'PUT', url: string, body?: Json): Promise<{ status: number; body: Json }> {
-  const response = await client.sendRequest(
-    createPipelineRequest({
-      url,
-      method,
-      headers: createHttpHeaders({ 'content-type': 'application/json' }),
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    }),
-  );
-  return { status: response.status, body: response.bodyAsText ? (JSON.parse(response.bodyAsText) as Json) : {} };
-}
+const send = (method: 'GET' | 'PUT', url: string, body?: Json) => sendJson(client, method, url, body);
 
 async function runDetails(name: string): Promise<Json> {
   const discovery = await send('GET', `${ml.apiUrl}/discovery`);

@@ -21,7 +21,6 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
-import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { ClientSecretCredential } from '@azure/identity';
 import { artifactStoreFor } from '../../src/core/clouds';
 import { trainingJobName } from '../../src/core/clouds/aws/sagemaker/trainingJobName';
@@ -30,6 +29,7 @@ import { connectDocker } from '../../src/core/images/dockerClient';
 import { pushImage } from '../../src/core/images/imagePusher';
 import { AWS, AZURE, ECR_HOST, GCP } from '../fakes/emulators/emulatedClouds';
 import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
+import { sendJson } from './armRequests';
 import { runCli, startCli } from './cliProcess';
 import { integrationEnvironment } from './environment';
 
@@ -323,17 +323,7 @@ async function assertAzureMlRunsJobs(env: NodeJS.ProcessEnv, stacksFile: string)
   });
   const { resource_group: group, workspace_name: workspace } = config as Record<string, string>;
   const saved = process.env;
-  const send = async (method: 'GET' | 'PUT', url: string, body?: object) => {
-    const answer = await client.sendRequest(
-      createPipelineRequest({
-        url,
-        method,
-        headers: createHttpHeaders({ 'content-type': 'application/json' }),
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      }),
-    );
-    return { status: answer.status, body: JSON.parse(answer.bodyAsText ?? '{}') as Record<string, unknown> };
-  };
+  const send = (method: 'GET' | 'PUT', url: string, body?: object) => sendJson(client, method, url, body);
   try {
     const environment = await client.environmentVersions.createOrUpdate(group!, workspace!, 'emulated-check', tag, {
       properties: { image: `${AZURE.registryHost}/${repository}:${tag}` },

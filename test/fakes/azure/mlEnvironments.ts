@@ -4,8 +4,8 @@
 // version is refused. Environments built from a Docker build context or conda file are refused by
 // name: the emulator runs images, it builds none.
 import type { MachineLearningModel } from './mlModel';
-import { validateBody } from './mlModelWalk';
-import { mlError, validationFailed } from './mlErrors';
+import { mlError } from './mlErrors';
+import { readBody, refuseName } from './mlRequests';
 import type { ArmReply, ArmRequest, WorkspaceRef } from './resourceManager';
 
 type Json = Record<string, unknown>;
@@ -93,28 +93,17 @@ export function putEnvironment(
   name: string,
   version: string,
 ): ArmReply {
-  const namePattern = model.parameter('name1').constraints?.Pattern;
-  if (namePattern && !namePattern.test(name)) {
-    return mlError(
-      400,
-      'UserError',
-      `The environment name '${name}' is not valid: it must match ${namePattern.source}.`,
-      [{ code: 'InvalidValue', message: `must match ${namePattern.source}`, target: 'name' }],
-    );
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(request.body);
-  } catch {
-    return mlError(
-      400,
-      'UserError',
-      'The request body is not JSON: send an EnvironmentVersion ({"properties": {"image": "..."}}).',
-    );
-  }
-  const violations = validateBody(model, 'EnvironmentVersion', body);
-  if (violations.length > 0) return validationFailed('environment version', violations);
-  const properties = withoutReadOnly(((body as Json).properties ?? {}) as Json);
+  const refused = refuseName(model, 'name1', 'environment', name);
+  if (refused) return refused;
+  const body = readBody(
+    model,
+    request.body,
+    'EnvironmentVersion',
+    'environment version',
+    '{"properties": {"image": "..."}}',
+  );
+  if (!('value' in body)) return body;
+  const properties = withoutReadOnly((body.value.properties ?? {}) as Json);
   if (properties.build !== undefined || properties.condaFile !== undefined || typeof properties.image !== 'string') {
     return mlError(
       400,

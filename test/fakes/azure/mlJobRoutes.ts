@@ -6,8 +6,8 @@
 // Location, polled until the job is Canceled; see mlOperations.ts).
 import { isDeepStrictEqual } from 'node:util';
 import type { MachineLearningModel } from './mlModel';
-import { validateBody } from './mlModelWalk';
-import { mlError, validationFailed } from './mlErrors';
+import { mlError } from './mlErrors';
+import { readBody, refuseName } from './mlRequests';
 import { type JobPlan, type RulesContext, planJob, withDefaults } from './mlJobRules';
 import { MUTABLE_PROPERTIES, MlJob, type MlJobStore } from './mlJobs';
 import { type MlJobRunner, requestCancel } from './mlJobRunner';
@@ -72,25 +72,11 @@ export class JobRoutes {
     const denied = request.authorize(JOBS_WRITE, `${workspace.id}/jobs/${name}`);
     if (denied) return denied;
     const { model } = this.options;
-    const pattern = model.parameter('id1').constraints?.Pattern;
-    if (pattern && !pattern.test(name)) {
-      return mlError(400, 'UserError', `The job name '${name}' is not valid: it must match ${pattern.source}.`, [
-        { code: 'InvalidValue', message: `must match ${pattern.source}`, target: 'id' },
-      ]);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(request.body);
-    } catch {
-      return mlError(
-        400,
-        'UserError',
-        'The request body is not JSON: send a JobBase ({"properties": {"jobType": "Command", ...}}).',
-      );
-    }
-    const violations = validateBody(model, 'JobBase', body);
-    if (violations.length > 0) return validationFailed('job', violations);
-    const requested = (body as { properties: Json }).properties;
+    const refused = refuseName(model, 'id1', 'job', name);
+    if (refused) return refused;
+    const body = readBody(model, request.body, 'JobBase', 'job', '{"properties": {"jobType": "Command", ...}}');
+    if (!('value' in body)) return body;
+    const requested = body.value.properties as Json;
     if (requested.jobType !== 'Command') {
       return mlError(
         400,

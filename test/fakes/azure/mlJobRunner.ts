@@ -139,7 +139,7 @@ class JobRun {
       clearTimeout(this.timeoutTimer);
       if (this.holdsNodes) this.runtime.capacity.release(this.capacityKey, this.plan.compute, this.nodeCount);
       await Promise.all(this.logs.map((l) => l.close().catch(() => undefined)));
-      await Promise.all(this.processes.map((p) => p.remove()));
+      await Promise.all(this.processes.map((p) => p.container.remove()));
       await rm(this.folder, { recursive: true, force: true }).catch(() => undefined);
     }
   }
@@ -248,7 +248,7 @@ class JobRun {
   /** Runs every process until all exit; answers the job's error message when one failed. */
   private async runProcesses(docker: DockerClient, image: string): Promise<string | undefined> {
     const grace = () => (this.closing() ? 0 : this.runtime.timings.stopGraceSeconds);
-    const stopAll = () => Promise.all(this.processes.map((p) => p.stop(grace()))).then(() => undefined);
+    const stopAll = () => Promise.all(this.processes.map((p) => p.container.stop(grace()))).then(() => undefined);
     const onCancel = () => void stopAll();
     this.job.cancel.signal.addEventListener('abort', onCancel, { once: true });
     try {
@@ -268,7 +268,7 @@ class JobRun {
       let failure: string | undefined;
       await Promise.all(
         this.processes.map(async (process) => {
-          const code = await process.exitCode();
+          const code = await process.container.exitCode();
           if (code === 0 || failure !== undefined || this.cancelled) return;
           // Its last lines first: the error quotes them.
           await done.get(process);

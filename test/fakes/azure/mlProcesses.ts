@@ -85,7 +85,8 @@ export interface ProcessSpec {
 
 export class MlProcess {
   readonly logName: string;
-  private readonly container = new JobContainer();
+  /** Its container: waited for, stopped and removed by the runner. */
+  readonly container = new JobContainer();
   private readonly output = new OutputTail();
 
   constructor(
@@ -185,19 +186,7 @@ export class MlProcess {
     );
   }
 
-  exitCode(): Promise<number> {
-    return this.container.exitCode();
-  }
-
-  stop(graceSeconds: number): Promise<void> {
-    return this.container.stop(graceSeconds);
-  }
-
-  remove(): Promise<void> {
-    return this.container.remove();
-  }
-
-  /** The failure's last stderr lines (its traceback), as Azure ML quotes them in the run's error. */
+  /** The last lines it printed (its traceback), as Azure ML quotes them in the run's error. */
   failureLines(): string[] {
     return this.output.quote(20);
   }

@@ -251,9 +251,9 @@ export class ResourceManager {
         type: 'Microsoft.MachineLearningServices/workspaces',
         location: workspace.location,
         sku: { name: 'Basic', tier: 'Basic' },
-        identity: { type: 'SystemAssigned', principalId: principalIdOf(workspace.id), tenantId: subscription.tenantId },
+        identity: { type: 'SystemAssigned', principalId: stableIdOf(workspace.id), tenantId: subscription.tenantId },
         properties: {
-          workspaceId: principalIdOf(`${workspace.id}/workspaceId`),
+          workspaceId: stableIdOf(`${workspace.id}/workspaceId`),
           friendlyName: workspace.name,
           provisioningState: 'Succeeded',
           discoveryUrl: this.mounted?.discoveryUrl ?? `${this.options.url}/discovery`,
@@ -277,7 +277,7 @@ export class ResourceManager {
 }
 
 /** A stable UUID-shaped id for a resource, as Azure keeps a workspace's ids across reads. */
-export function principalIdOf(seed: string): string {
+export function stableIdOf(seed: string): string {
   const hex = createHash('sha256').update(seed).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
