@@ -176,8 +176,8 @@ function reportStacks(report: RegistrationReport, stacksFile: string): void {
   for (const { stack, reason } of report.skipped) log(`did not add the stack ${stack}: ${reason}`);
   for (const note of report.notes) log(`note: ${note}`);
   log(
-    'the SageMaker, Vertex AI and Azure ML emulators run jobs on the local Docker engine; the Vertex AI and ' +
-      'Azure ML operators arrive in coming releases; the registries and artifact stores work now',
+    'the SageMaker, Vertex AI and Azure ML emulators run each job on the local Docker engine: pick an emulated ' +
+      'stack and run a step that names its operator (or a pipeline with --local-fallback)',
   );
 }
 
