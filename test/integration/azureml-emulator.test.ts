@@ -195,7 +195,7 @@ async function putJob(name: string, body: Json): Promise<JsonAnswer> {
   return send('PUT', url, body);
 }
 
-const send = (method: 'GET' | 'PUT', url: string, body?: Json) => sendJson(client, method, url, body);
+const send = (method: 'GET' | 'PUT' | 'POST', url: string, body?: Json) => sendJson(client, method, url, body);
 
 async function runDetails(name: string): Promise<Json> {
   const discovery = await send('GET', `${ml.apiUrl}/discovery`);
@@ -444,4 +444,21 @@ test('a log file read with Range from the last byte offset grows while the job r
   for (let i = 0; i < 12; i++)
     expected.push(`line ${String(i).padStart(2, '0')} ${'x'.repeat(40)}`, ...(i === 5 ? [''] : []));
   assert.equal(text, `${expected.join('\n')}\n`);
+  // Run history and Resource Manager throttle too, in their shapes: the client's pipeline rides it out.
+  const details = { service: 'azureml', operation: 'Runs_GetDetails', kind: 'throttle', count: 2 };
+  assert.equal((await send('POST', `${ml.apiUrl}/__faults`, details)).status, 201);
+  const jobsGet = { service: 'resource-manager', operation: 'Jobs_Get', kind: 'throttle', count: 1 };
+  assert.equal((await send('POST', `${azure.resourceManager}/__faults`, jobsGet)).status, 201);
+  assert.equal((await client.jobs.get(GROUP, WORKSPACE, name)).name, name);
+  assert.deepEqual(
+    (await send('GET', `${azure.resourceManager}/__faults`)).body.faults,
+    [],
+    'jobs.get was throttled once',
+  );
+  await runDetails(name);
+  assert.deepEqual(
+    ml.servers.api.faults.list().map((f) => f.injected),
+    [],
+    'both throttled run-details reads were answered 429 and retried',
+  );
 });

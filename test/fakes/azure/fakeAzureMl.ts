@@ -5,9 +5,9 @@
 // Azure fake's certificate and tokens), and the storage front the log files' SAS URLs point at.
 // See test/fakes/README.md for what it does and does not do like Azure ML.
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { connectDocker } from '../../../src/core/images/dockerClient';
 import type { LoopbackServer } from '../loopbackServer';
 import type { TestCertificate } from '../selfSignedCert';
+import { engineRuntime } from '../shared/engineRuntime';
 import type { ImageRegistry } from '../shared/registryImages';
 import type { FakeAzure } from './fakeAzure';
 import { ComputeCapacity, type FakeCompute } from './mlComputes';
@@ -107,16 +107,11 @@ export async function startFakeAzureMl(azure: FakeAzure, options: AzureMlOptions
     await front.close();
     throw error;
   });
-  let docker: ReturnType<typeof connectDocker> | undefined;
   const runner = new MlJobRunner({
-    docker: () => (docker ??= connectDocker()),
+    ...engineRuntime<MlJob>(options, internalErrors),
     blobs,
-    registries: options.registries,
     capacity: new ComputeCapacity(),
     timings,
-    networkMode: options.networkMode ?? 'host',
-    ...(options.workRoot ? { workRoot: options.workRoot } : {}),
-    onInternalError: (_job, error) => internalErrors.push(error),
   });
   const studio = options.studioUrl ?? 'https://ml.azure.com';
   const operations = new CancelOperations(azure.resourceManager, timings.pollSeconds);

@@ -4,9 +4,10 @@
 // from Azurite into the folder the containers see (a read-only bind for ReadOnlyMount, a writable
 // one for Download) and outputs uploaded back after the containers exit (both modes: a
 // ReadWriteMount output's files appear at the end, not while the job writes them).
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
+import { filesUnder } from '../shared/folderFiles';
 
 /** The storage account behind the workspace: Azurite, as scripts/services.sh prints it. */
 export interface StorageAccount {
@@ -141,20 +142,9 @@ export async function downloadFile(
 
 /** Uploads every file under `folder` to PREFIX/relative/path; answers how many. */
 export async function uploadFolder(container: ContainerClient, folder: string, prefix: string): Promise<number> {
-  let count = 0;
-  for (const relative of await filesUnder(folder)) {
-    const name = [prefix, ...relative.split(path.sep)].filter(Boolean).join('/');
-    await container.getBlockBlobClient(name).uploadFile(path.join(folder, relative));
-    count++;
+  const files = await filesUnder(folder);
+  for (const [relative, file] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    await container.getBlockBlobClient([prefix, relative].filter(Boolean).join('/')).uploadFile(file);
   }
-  return count;
-}
-
-async function filesUnder(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true }).catch(() => [] as string[]);
-  const files: string[] = [];
-  for (const entry of entries) {
-    if ((await stat(path.join(folder, entry))).isFile()) files.push(entry);
-  }
-  return files.sort();
+  return files.size;
 }

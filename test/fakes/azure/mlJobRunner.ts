@@ -13,7 +13,9 @@ import path from 'node:path';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { DockerClient } from '../../../src/core/images/dockerClient';
 import { pause } from '../shared/pause';
-import { type ImageRegistry, pullImage, resolveImage } from '../shared/registryImages';
+import { BackgroundJobs } from '../shared/backgroundJobs';
+import type { EngineRuntime } from '../shared/engineRuntime';
+import { pullImage, resolveImage } from '../shared/registryImages';
 import type { ComputeCapacity } from './mlComputes';
 import { downloadFile, downloadFolder, uploadFolder } from './mlData';
 import type { JobPlan } from './mlJobRules';
@@ -64,35 +66,24 @@ export const LIFELIKE_TIMINGS: AzureMlTimings = {
   pollSeconds: 10,
 };
 
-export interface MlRuntime {
-  readonly docker: () => Promise<DockerClient>;
+export interface MlRuntime extends EngineRuntime<MlJob> {
   readonly blobs: BlobServiceClient;
-  readonly registries: readonly ImageRegistry[];
   readonly capacity: ComputeCapacity;
   readonly timings: AzureMlTimings;
-  readonly networkMode: 'host' | 'none';
-  /** Where each job's data folders are made (default: the system's temporary folder). */
-  readonly workRoot?: string;
-  /** Told about failures of the emulator itself (not of the job's code). */
-  readonly onInternalError?: (job: MlJob, error: unknown) => void;
 }
 
 /** Runs jobs in the background; close() cancels the ones still running and cleans up after them. */
 export class MlJobRunner {
-  private readonly running = new Map<MlJob, Promise<void>>();
-  private closing = false;
+  private readonly jobs = new BackgroundJobs<MlJob>((job) => job.cancel);
 
   constructor(private readonly runtime: MlRuntime) {}
 
   start(job: MlJob, plan: JobPlan): void {
-    const run = new JobRun(job, plan, this.runtime, () => this.closing).run().finally(() => this.running.delete(job));
-    this.running.set(job, run);
+    this.jobs.start(job, (closing) => new JobRun(job, plan, this.runtime, closing).run());
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const job of this.running.keys()) requestCancel(job);
-    await Promise.all(this.running.values());
+  close(): Promise<void> {
+    return this.jobs.close();
   }
 }
 
