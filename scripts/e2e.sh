@@ -5,7 +5,7 @@
 #      STEPOPS_E2E_VSIX=path) and make sure code-server is installed (scripts/setup-code-server.sh);
 #   2. a fresh user-data-dir and extensions-dir under test-output/e2e/, the .vsix installed into it
 #      with `code-server --install-extension` (which proves the package installs), quiet settings;
-#   3. the local cloud emulators (npm run emulators, on free ports, with their exports in
+#   3. the local cloud emulators (npm run emulators, on a free range of ports, with their exports in
 #      code-server's environment so that a step can run on the emulated SageMaker from the
 #      workbench; their stacks go to a stacks file of their own, which the test that uses them
 #      copies from, so the other tests see the extension's stacks as a new user has them);
@@ -125,7 +125,16 @@ cp -R examples "$workspace"
 log "starting the local cloud emulators (log: $run/emulators.log)"
 emulator_home="$run/emulators-home"
 mkdir -p "$emulator_home"
-STEPOPS_HOME="$emulator_home" STEPOPS_EMULATOR_PORT=0 STEPOPS_EMULATOR_STATE="$run/emulators" \
+# A base port with 20 free ports after it (the emulators take one each, in a row), away from the
+# default 18470 that a developer's own `npm run emulators` may hold.
+emulator_port=$(node -e '
+const net = require("net");
+const free = (port) => new Promise((ok) => { const s = net.createServer(); s.once("error", () => ok(false));
+  s.listen(port, "127.0.0.1", () => s.close(() => ok(true))); });
+(async () => { for (let base = 20470; base < 30000; base += 20) {
+  let all = true; for (let p = base; p < base + 20 && all; p++) all = await free(p);
+  if (all) { console.log(base); return; } } process.exit(1); })();')
+STEPOPS_HOME="$emulator_home" STEPOPS_EMULATOR_PORT="$emulator_port" STEPOPS_EMULATOR_STATE="$run/emulators" \
   node --import tsx test/fakes/emulators/main.ts --exports-file "$run/emulators.env" \
   >"$run/emulators.out" 2>"$run/emulators.log" </dev/null &
 emulators_pid=$!
