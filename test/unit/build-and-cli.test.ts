@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import type { JobServiceClient as VertexJobServiceClient } from '@google-cloud/aiplatform/build/src/v1/job_service_client.js';
 import { startFakeSageMaker } from '../fakes/fakeSageMaker';
 import { startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
@@ -305,7 +306,7 @@ test("the bundled Vertex client writes a CustomJob's int64 fields (the bundle ke
   // renames the class (esbuild does when names collide, or when minifying) makes every
   // createCustomJob fail with "toProto3JSON: don't know how to convert value 1".
   const { JobServiceClient } = (await import(path.join(out, 'vendor', 'vertex-jobs.js'))) as {
-    JobServiceClient: typeof import('@google-cloud/aiplatform/build/src/v1/job_service_client.js').JobServiceClient;
+    JobServiceClient: typeof VertexJobServiceClient;
   };
   const { OAuth2Client } = await import('google-auth-library');
   const bodies: string[] = [];
