@@ -703,6 +703,17 @@ async function runOnEmulatedCloud(p: Page, run: EmulatedRun): Promise<void> {
     await p.keyboard.press('Escape');
     await switchStack('default').catch(() => p.keyboard.press('Escape'));
     await added.remove();
+    // The next test registers components of the same names: let the extension see this stack go first.
+    const stacksPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Stacks');
+    await waitUntil(
+      async () => !(await treeRows(stacksPane)).some((r) => r.label === run.stack),
+      STEP_MS,
+      () => `the Stacks view to drop ${run.stack}`,
+    );
+    // Each test opens what it needs: close the step's editor, so that the next one opens it afresh
+    // (the wizard's test found the trainer's lens stale in the editor this one left open).
+    await openFromExplorer(p, run.file);
+    await runCommand(p, 'View: Close Editor');
   }
 }
 
