@@ -744,8 +744,12 @@ async function addEmulatedStack(name: string): Promise<{ remove(): Promise<void>
   return {
     remove: async () => {
       await ours.removeStack(name);
-      for (const component of components) await ours.removeComponent(component.type, component.name);
-      for (const component of replaced) await ours.putComponent(component);
+      for (const component of components) {
+        // One an earlier test registered (a stack may use it) is put back rather than removed.
+        const earlier = replaced.find((r) => r.type === component.type && r.name === component.name);
+        if (earlier) await ours.putComponent(earlier);
+        else await ours.removeComponent(component.type, component.name);
+      }
     },
   };
 }
