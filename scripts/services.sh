@@ -32,7 +32,7 @@ start_dockerd() {
   if docker_up; then log "docker engine already answering"; return; fi
   command -v dockerd >/dev/null || { log "dockerd missing: run scripts/setup-system.sh"; exit 1; }
   log "starting dockerd (log: $state/dockerd.log)"
-  setsid nohup dockerd --bridge=none --iptables=false --ip-masq=false >"$state/dockerd.log" 2>&1 </dev/null &
+  setsid nohup dockerd --bridge=none --iptables=false --ip-masq=false >"$state/dockerd.log" 2>&1 </dev/null 9>&- &
   for _ in $(seq 1 60); do docker_up && return; sleep 0.5; done
   log "dockerd did not answer within 30 s; its log ends with:"; tail -20 "$state/dockerd.log" >&2; exit 1
 }
@@ -60,7 +60,7 @@ http:
   addr: 127.0.0.1:$listen
 YAML
   log "starting $name on 127.0.0.1:$listen (log: $state/$name.log)"
-  setsid nohup docker-registry serve "$state/$name.yml" >"$state/$name.log" 2>&1 </dev/null &
+  setsid nohup docker-registry serve "$state/$name.yml" >"$state/$name.log" 2>&1 </dev/null 9>&- &
   for _ in $(seq 1 40); do registry_answers "$listen" "$expected" && return; sleep 0.25; done
   log "$name did not answer within 10 s"; tail -20 "$state/$name.log" >&2; exit 1
 }
@@ -110,7 +110,7 @@ start_azurite() {
   log "starting azurite on 127.0.0.1:$azurite_port (log: $state/azurite.log)"
   AZURITE_ACCOUNTS="$AZURITE_ACCOUNT:$(cat "$key_file")" setsid nohup "$here/node_modules/.bin/azurite-blob" \
     --blobHost 127.0.0.1 --blobPort "$azurite_port" --inMemoryPersistence \
-    --disableTelemetry --loose --skipApiVersionCheck >"$state/azurite.log" 2>&1 </dev/null &
+    --disableTelemetry --loose --skipApiVersionCheck >"$state/azurite.log" 2>&1 </dev/null 9>&- &
   for _ in $(seq 1 40); do azurite_answers && return; sleep 0.25; done
   log "azurite did not answer within 10 s"; tail -20 "$state/azurite.log" >&2; exit 1
 }
@@ -178,6 +178,11 @@ stop_all() {
 
 case "${1:-start}" in
   start)
+    # One start at a time: two callers (a test tier and a benchmark, say) building the same base
+    # image's rootfs at once would delete each other's files. The second waits, then finds it built.
+    # The services started below close the lock's descriptor (9>&-), or they would hold it forever.
+    exec 9>"$state/start.lock"
+    flock 9
     start_dockerd
     start_registry
     start_auth_registry
