@@ -2,6 +2,7 @@
 // registry's /oauth2/exchange for a registry refresh token, used with the all-zero user.
 import type { TokenCredential } from '@azure/identity';
 import type { RegistryCredentials } from '../../../images/registryAuth';
+import { type HttpAnswer, httpCall } from '../../shared/httpCall';
 import { PUBLIC_RESOURCE_MANAGER } from '../credentials';
 
 /** The user name ACR refresh tokens log in with. */
@@ -20,13 +21,13 @@ export async function acrLogin(
 ): Promise<RegistryCredentials> {
   const aad = await credential.getToken(`${resourceManager}/.default`);
   if (!aad) throw new Error('Microsoft Entra ID issued no token for the registry login');
-  const response = await fetch(`${baseUrl}/oauth2/exchange`, {
+  const response = await httpCall(`${baseUrl}/oauth2/exchange`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'access_token', service: host, access_token: aad.token }),
-    signal: AbortSignal.timeout(timeoutMs),
+    body: new URLSearchParams({ grant_type: 'access_token', service: host, access_token: aad.token }).toString(),
+    timeoutMs,
   });
-  const body = (await response.json().catch(() => ({}))) as { refresh_token?: string; errors?: { message?: string }[] };
+  const body = answerBody(response);
   if (!response.ok || !body.refresh_token) {
     const reason = body.errors?.[0]?.message ?? `${response.status} ${response.statusText}`;
     throw new Error(`${host} refused to exchange the Entra ID token: ${reason}`);
@@ -39,4 +40,14 @@ export async function acrLoginWithAzureLogin(registryUri: string, timeoutMs = 10
   const host = registryUri.split('/')[0]!;
   const { DefaultAzureCredential } = await import('@azure/identity');
   return acrLogin(host, new DefaultAzureCredential(), `https://${host}`, PUBLIC_RESOURCE_MANAGER, timeoutMs);
+}
+
+type ExchangeAnswer = { refresh_token?: string; errors?: { message?: string }[] };
+
+function answerBody(response: HttpAnswer): ExchangeAnswer {
+  try {
+    return response.json() as ExchangeAnswer;
+  } catch {
+    return {}; // not JSON: the status says what went wrong
+  }
 }

@@ -10,6 +10,7 @@ import { pollingTail } from '../../../operators/logTail';
 import { Backoff, retrying } from '../../../operators/polling';
 import type { LogBatch, LogCursor } from '../../../operators/stepOperator';
 import { isRetryableAzureCall } from '../errors';
+import { type HttpAnswer, httpCall } from '../../shared/httpCall';
 import { LogFileTail, encodeLogFilesCursor, parseLogFilesCursor, userLogFiles } from './jobLogFiles';
 import type { RunDetails } from './runHistory';
 
@@ -87,36 +88,28 @@ type RangeAnswer =
 
 /** One ranged GET of a blob by its SAS URL, from `offset` for at most CHUNK_BYTES. */
 async function readRange(url: string, offset: number, signal?: AbortSignal): Promise<RangeAnswer> {
-  const response = await fetch(url, {
+  const response = await httpCall(url, {
     headers: { range: `bytes=${offset}-${offset + CHUNK_BYTES - 1}`, 'x-ms-version': '2021-08-06' },
     ...(signal ? { signal } : {}),
   });
   // 416: the file has no byte at `offset` yet; 404: the file is listed before its first write.
-  if (response.status === 416 || response.status === 404) {
-    await response.body?.cancel();
-    return { kind: 'nothing' };
-  }
-  if (response.status === 403) {
-    await response.body?.cancel();
-    return { kind: 'refused', error: blobError(response, url) };
-  }
+  if (response.status === 416 || response.status === 404) return { kind: 'nothing' };
+  if (response.status === 403) return { kind: 'refused', error: blobError(response, url) };
   if (response.status !== 200 && response.status !== 206) {
-    await response.body?.cancel();
     throw Object.assign(blobError(response, url), { statusCode: response.status });
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
   // A server that ignores Range answers 200 with the whole file.
-  const start = response.status === 206 ? rangeStart(response.headers.get('content-range')) : 0;
-  return { kind: 'bytes', bytes, offset: start ?? offset };
+  const start = response.status === 206 ? rangeStart(response.header('content-range')) : 0;
+  return { kind: 'bytes', bytes: response.bytes, offset: start ?? offset };
 }
 
-function rangeStart(contentRange: string | null): number | undefined {
+function rangeStart(contentRange: string | undefined): number | undefined {
   const start = /^bytes (\d+)-/.exec(contentRange ?? '')?.[1];
   return start === undefined ? undefined : Number(start);
 }
 
-function blobError(response: Response, url: string): Error {
+function blobError(response: HttpAnswer, url: string): Error {
   const where = url.split('?')[0];
-  const code = response.headers.get('x-ms-error-code');
+  const code = response.header('x-ms-error-code');
   return new Error(`The job's log file ${where} answered ${response.status}${code ? ` ${code}` : ''}.`);
 }

@@ -5,6 +5,7 @@
 // service, and runs/{job name}/details is read there with the same token as Resource Manager.
 import type { TokenCredential } from '@azure/identity';
 import { Backoff, retrying } from '../../../operators/polling';
+import { type HttpAnswer, httpCall } from '../../shared/httpCall';
 import { isRetryableAzureCall } from '../errors';
 
 /** The parts of RunDetails stepops reads (the service sends camelCase JSON). */
@@ -75,9 +76,9 @@ export class RunHistory {
   private apiBase(signal?: AbortSignal): Promise<string> {
     this.api ??= retrying(
       async () => {
-        const response = await fetch(this.target.discoveryUrl, { ...(signal ? { signal } : {}) });
-        if (!response.ok) throw await failureOf(response, 'Azure ML discovery');
-        const services = (await response.json()) as { api?: string; history?: string };
+        const response = await httpCall(this.target.discoveryUrl, { ...(signal ? { signal } : {}) });
+        if (!response.ok) throw failureOf(response, 'Azure ML discovery');
+        const services = response.json() as { api?: string; history?: string };
         const base = services.history ?? services.api;
         if (!base) throw new Error(`Azure ML discovery at ${this.target.discoveryUrl} names no run history service.`);
         return base.replace(/\/+$/, '');
@@ -93,12 +94,12 @@ export class RunHistory {
   }
 
   private async getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-    const response = await fetch(url, {
+    const response = await httpCall(url, {
       headers: { authorization: `Bearer ${await this.bearer()}`, accept: 'application/json' },
       ...(signal ? { signal } : {}),
     });
-    if (!response.ok) throw await failureOf(response, 'Azure ML run history');
-    return (await response.json()) as T;
+    if (!response.ok) throw failureOf(response, 'Azure ML run history');
+    return response.json() as T;
   }
 
   /** A token for the Resource Manager scope, reused until five minutes before it expires. */
@@ -111,8 +112,8 @@ export class RunHistory {
   }
 }
 
-async function failureOf(response: Response, service: string): Promise<RunHistoryError> {
-  const text = await response.text().catch(() => '');
+function failureOf(response: HttpAnswer, service: string): RunHistoryError {
+  const text = response.text();
   let code: string | undefined;
   let message = text.slice(0, 500);
   try {
