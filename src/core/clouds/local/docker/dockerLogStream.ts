@@ -1,5 +1,8 @@
 // Docker's log stream for a container without a TTY: frames of [stream, 0, 0, 0, size(4 bytes
-// big-endian)] + payload, each line prefixed with an RFC 3339 timestamp when asked for.
+// big-endian)] + payload, one log message each, its payload prefixed with an RFC 3339 timestamp
+// when asked for. A message is a line with its newline, or a piece of one: the engine cuts lines
+// longer than 16 KiB into pieces (each with a timestamp of its own), and a last line the container
+// never ended comes without its newline.
 // The cursor is "<nanoseconds since epoch>:<lines already seen at that instant>", enough to
 // resume exactly after the last delivered line with `since` (which has one-second precision).
 import type { LogCursor, LogLine } from '../../../operators/stepOperator';
@@ -19,9 +22,11 @@ export function formatCursor(cursor: ParsedCursor): LogCursor {
   return `${cursor.nanos}:${cursor.seenAtInstant}`;
 }
 
+const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/;
+
 /** "2026-11-29T11:52:19.123456789Z" -> nanoseconds since the epoch. */
 export function timestampNanos(stamp: string): bigint | undefined {
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(stamp);
+  const match = STAMP.exec(stamp);
   if (!match) return undefined;
   const seconds = Date.parse(`${match[1]}Z`) / 1000;
   if (Number.isNaN(seconds)) return undefined;
@@ -32,57 +37,129 @@ export interface TimedLine extends LogLine {
   readonly nanos: bigint;
 }
 
-/** Splits demultiplexed frames into timestamped lines, keeping partial lines between chunks. */
+type Pipe = 'stdout' | 'stderr';
+
+/** A line still being received: its text so far and the time of its first piece. */
+interface Unfinished {
+  text: string;
+  readonly nanos: bigint;
+  readonly timestamp: number;
+}
+
+/**
+ * Splits demultiplexed frames into timestamped lines. A line's pieces are joined (the timestamps
+ * of the later pieces dropped) and the line takes its first piece's time; `end()` hands on a last
+ * line that never got its newline. Lines without a timestamp are not the engine's and are skipped.
+ */
 export class DockerLogDecoder {
   private pending: Buffer = Buffer.alloc(0);
-  private readonly partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  private readonly unfinished: Record<Pipe, Unfinished | undefined> = { stdout: undefined, stderr: undefined };
+  /** The last second seen and its parse: lines of one second share it, so each line parses only its fraction. */
+  private second = '';
+  private secondNanos = 0n;
+  private secondMs = 0;
 
   push(chunk: Buffer): TimedLine[] {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const lines: TimedLine[] = [];
-    while (this.pending.length >= 8) {
-      const size = this.pending.readUInt32BE(4);
-      if (this.pending.length < 8 + size) break;
-      const stream = this.pending[0] === 2 ? 'stderr' : 'stdout';
-      const text = this.partial[stream] + this.pending.subarray(8, 8 + size).toString('utf8');
-      this.pending = this.pending.subarray(8 + size);
-      const parts = text.split('\n');
-      this.partial[stream] = parts.pop() ?? '';
-      for (const raw of parts) {
-        const space = raw.indexOf(' ');
-        const nanos = space > 0 ? timestampNanos(raw.slice(0, space)) : undefined;
-        if (nanos === undefined) continue;
-        lines.push({
-          nanos,
-          timestamp: Number(nanos / 1_000_000n),
-          text: raw.slice(space + 1).replace(/\r$/, ''),
-          stream,
-        });
-      }
+    let offset = 0;
+    while (this.pending.length - offset >= 8) {
+      const size = this.pending.readUInt32BE(offset + 4);
+      if (this.pending.length - offset < 8 + size) break;
+      const pipe: Pipe = this.pending[offset] === 2 ? 'stderr' : 'stdout';
+      this.message(pipe, this.pending.toString('utf8', offset + 8, offset + 8 + size), lines);
+      offset += 8 + size;
+    }
+    this.pending = this.pending.subarray(offset);
+    return lines;
+  }
+
+  /** The stream ended: lines left without their newline are complete now. */
+  end(): TimedLine[] {
+    const lines: TimedLine[] = [];
+    for (const pipe of ['stdout', 'stderr'] as const) {
+      const line = this.unfinished[pipe];
+      if (line) lines.push(finished(line, pipe));
+      this.unfinished[pipe] = undefined;
     }
     return lines;
   }
+
+  private message(pipe: Pipe, payload: string, lines: TimedLine[]): void {
+    const space = payload.indexOf(' ');
+    const time = space > 0 ? this.time(payload.slice(0, space)) : undefined;
+    if (!time) return;
+    const parts = payload.slice(space + 1).split('\n');
+    const rest = parts.pop()!;
+    for (const text of parts) {
+      const open = this.unfinished[pipe];
+      this.unfinished[pipe] = undefined;
+      lines.push(finished(open ? { ...open, text: open.text + text } : { text, ...time }, pipe));
+    }
+    if (rest === '') return;
+    const open = this.unfinished[pipe];
+    if (open) open.text += rest;
+    else this.unfinished[pipe] = { text: rest, ...time };
+  }
+
+  private time(stamp: string): { nanos: bigint; timestamp: number } | undefined {
+    // The usual form, "YYYY-MM-DDTHH:MM:SS.fffffffffZ" (the engine trims trailing zeros), of a second already seen.
+    if (
+      this.second !== '' &&
+      stamp.startsWith(this.second) &&
+      stamp.length > 21 &&
+      stamp.length <= 30 &&
+      stamp[19] === '.'
+    ) {
+      const fraction = stamp.slice(20, -1);
+      if (stamp.endsWith('Z') && /^\d+$/.test(fraction)) {
+        const nanos = fraction.padEnd(9, '0');
+        return { nanos: this.secondNanos + BigInt(nanos), timestamp: this.secondMs + Math.floor(Number(nanos) / 1e6) };
+      }
+    }
+    const nanos = timestampNanos(stamp);
+    if (nanos === undefined) return undefined;
+    this.second = stamp.slice(0, 19);
+    this.secondNanos = (nanos / 1_000_000_000n) * 1_000_000_000n;
+    this.secondMs = Number(this.secondNanos / 1_000_000n);
+    return { nanos, timestamp: Number(nanos / 1_000_000n) };
+  }
 }
 
-/** Drops lines at or before the cursor and returns the cursor after the rest. */
-export function afterCursor(
-  lines: readonly TimedLine[],
-  cursor: ParsedCursor | undefined,
-): { lines: TimedLine[]; cursor: ParsedCursor | undefined } {
-  let current = cursor;
-  let skipAtInstant = cursor?.seenAtInstant ?? 0;
-  const kept: TimedLine[] = [];
-  for (const line of lines) {
-    if (cursor && line.nanos < cursor.nanos) continue;
-    if (cursor && line.nanos === cursor.nanos && skipAtInstant > 0) {
-      skipAtInstant--;
-      continue;
-    }
-    kept.push(line);
-    current =
-      current && current.nanos === line.nanos
-        ? { nanos: line.nanos, seenAtInstant: current.seenAtInstant + 1 }
-        : { nanos: line.nanos, seenAtInstant: 1 };
+function finished(line: Unfinished, stream: Pipe): TimedLine {
+  return { nanos: line.nanos, timestamp: line.timestamp, text: line.text.replace(/\r$/, ''), stream };
+}
+
+/**
+ * Where a resumed stream picks up: `since` replays the whole second of the cursor, so the lines
+ * before the cursor's instant and the first `seenAtInstant` at it were delivered already. Once a
+ * line past that point came, every later line is new.
+ */
+export class ResumePoint {
+  private remaining: number;
+  private passed: boolean;
+
+  constructor(private readonly cursor: ParsedCursor | undefined) {
+    this.remaining = cursor?.seenAtInstant ?? 0;
+    this.passed = cursor === undefined;
   }
-  return { lines: kept, cursor: current };
+
+  isNew(line: TimedLine): boolean {
+    if (this.passed) return true;
+    const cursor = this.cursor!;
+    if (line.nanos < cursor.nanos) return false;
+    if (line.nanos === cursor.nanos && this.remaining > 0) {
+      this.remaining--;
+      return false;
+    }
+    this.passed = true;
+    return true;
+  }
+}
+
+/** The cursor after one more delivered line. */
+export function advance(cursor: ParsedCursor | undefined, line: TimedLine): ParsedCursor {
+  return cursor && cursor.nanos === line.nanos
+    ? { nanos: line.nanos, seenAtInstant: cursor.seenAtInstant + 1 }
+    : { nanos: line.nanos, seenAtInstant: 1 };
 }

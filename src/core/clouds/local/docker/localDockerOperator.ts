@@ -19,7 +19,7 @@ import type {
 } from '../../../operators/stepOperator';
 import { runtimeArguments } from '../../../operators/stepOperator';
 import { LOCAL_OPERATOR_FLAVOR } from '../../../stacks/model';
-import { DockerLogDecoder, afterCursor, formatCursor, parseCursor } from './dockerLogStream';
+import { DockerLogDecoder, ResumePoint, type TimedLine, advance, formatCursor, parseCursor } from './dockerLogStream';
 import { type StagedJob, StagingArea } from './localStaging';
 
 export interface LocalDockerSettings {
@@ -156,19 +156,26 @@ export class LocalDockerOperator implements StepOperator {
     const onAbort = (): void => stream.destroy();
     signal?.addEventListener('abort', onAbort, { once: true });
     const decoder = new DockerLogDecoder();
+    const resume = new ResumePoint(cursor);
     let batch: LogBatch['lines'][number][] = [];
     let batchStarted = Date.now();
+    const add = (lines: TimedLine[]): void => {
+      for (const line of lines) {
+        if (!resume.isNew(line)) continue;
+        cursor = advance(cursor, line);
+        batch.push({ timestamp: line.timestamp, text: line.text, stream: line.stream });
+      }
+    };
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const fresh = afterCursor(decoder.push(chunk), cursor);
-        cursor = fresh.cursor;
-        batch.push(...fresh.lines.map(({ timestamp, text, stream: s }) => ({ timestamp, text, stream: s })));
+        add(decoder.push(chunk));
         if (batch.length >= BATCH_LINES || (batch.length > 0 && Date.now() - batchStarted >= BATCH_MS)) {
           yield { lines: batch, cursor: formatCursor(cursor!) };
           batch = [];
           batchStarted = Date.now();
         }
       }
+      add(decoder.end());
     } catch (error) {
       if (!signal?.aborted) throw error;
     } finally {
