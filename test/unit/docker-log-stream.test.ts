@@ -1,13 +1,15 @@
 // The local operator's reading of Docker's log stream: frames into lines (long lines the engine
-// cut into pieces joined again, a last line without its newline kept) and the resume point of a
-// cursor.
+// cut into pieces joined again, a last line without its newline kept), the resume point of a
+// cursor, and the batches handed to the runner as the lines come.
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import {
   DockerLogDecoder,
   ResumePoint,
   type TimedLine,
   advance,
+  lineBatches,
   timestampNanos,
 } from '../../src/core/clouds/local/docker/dockerLogStream';
 
@@ -84,4 +86,82 @@ test('a resume point skips what the cursor saw, and nothing once past it, even l
   cursor = advance(cursor, line(7n, 'y'));
   assert.deepEqual(cursor, { nanos: 7n, seenAtInstant: 2 });
   assert.deepEqual(advance(cursor, line(8n, 'z')), { nanos: 8n, seenAtInstant: 1 });
+});
+
+function decoded(stream: PassThrough): AsyncIterable<TimedLine[]> {
+  const decoder = new DockerLogDecoder();
+  return lineBatches(
+    stream,
+    (chunk) => decoder.push(chunk),
+    () => decoder.end(),
+    { maxLines: 3, highWater: 6 },
+  );
+}
+
+test('batches: a line that comes alone is delivered at once, without waiting for more', async () => {
+  const stream = new PassThrough();
+  const batches = decoded(stream)[Symbol.asyncIterator]();
+  stream.write(frame(`${T1} alone\n`));
+  const first = await Promise.race([
+    batches.next(),
+    new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 1000)),
+  ]);
+  assert.notEqual(first, 'late');
+  assert.deepEqual(
+    (first as IteratorResult<TimedLine[]>).value.map((l: TimedLine) => l.text),
+    ['alone'],
+  );
+  stream.end(frame(`${T2} last, unterminated`));
+  assert.deepEqual(
+    (await batches.next()).value.map((l: TimedLine) => l.text),
+    ['last, unterminated'],
+  );
+  assert.equal((await batches.next()).done, true);
+});
+
+test('batches: lines that came while the consumer was busy come together, at most maxLines, in order', async () => {
+  const stream = new PassThrough();
+  const texts = Array.from({ length: 10 }, (_, i) => `line ${i}`);
+  for (const text of texts) stream.write(frame(`${T1} ${text}\n`));
+  stream.end();
+  const sizes: number[] = [];
+  const got: string[] = [];
+  for await (const batch of decoded(stream)) {
+    sizes.push(batch.length);
+    got.push(...batch.map((l) => l.text));
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a busy consumer
+  }
+  assert.deepEqual(got, texts);
+  assert.ok(
+    sizes.every((n) => n <= 3),
+    `batches of ${sizes.join(', ')}`,
+  );
+});
+
+test('batches: past highWater lines waiting, the stream is paused until the consumer catches up', async () => {
+  const stream = new PassThrough();
+  const batches = decoded(stream)[Symbol.asyncIterator]();
+  const first = batches.next();
+  for (let i = 0; i < 8; i++) stream.write(frame(`${T1} line ${i}\n`));
+  await first;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(stream.isPaused(), true, 'more than 6 lines wait');
+  await batches.next();
+  await batches.next();
+  assert.equal(stream.isPaused(), false, 'resumed below half of highWater');
+  stream.end();
+  for (let next = await batches.next(); !next.done; next = await batches.next());
+});
+
+test('batches: a stream error reaches the consumer after the lines that came before it', async () => {
+  const stream = new PassThrough();
+  stream.write(frame(`${T1} before\n`));
+  const got: string[] = [];
+  const reading = (async () => {
+    for await (const batch of decoded(stream)) got.push(...batch.map((l) => l.text));
+  })();
+  await new Promise((resolve) => setImmediate(resolve));
+  stream.destroy(new Error('connection reset'));
+  await assert.rejects(reading, /connection reset/);
+  assert.deepEqual(got, ['before']);
 });

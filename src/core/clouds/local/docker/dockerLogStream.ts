@@ -163,3 +163,100 @@ export function advance(cursor: ParsedCursor | undefined, line: TimedLine): Pars
     ? { nanos: line.nanos, seenAtInstant: cursor.seenAtInstant + 1 }
     : { nanos: line.nanos, seenAtInstant: 1 };
 }
+
+export interface BatchOptions {
+  /** The most lines one batch holds. */
+  readonly maxLines: number;
+  /** Reading pauses while this many lines wait for the consumer, and resumes at half of it. */
+  readonly highWater: number;
+}
+
+/**
+ * A log stream's lines as fast as the engine sends them, handed out in batches of whatever has
+ * arrived when the consumer asks: a line that comes alone is delivered at once, and a consumer
+ * that is busy (writing the previous batch) finds the lines that came meanwhile in one batch
+ * instead of holding up the engine's stream. At most `highWater` lines wait in memory.
+ */
+export async function* lineBatches(
+  stream: NodeJS.ReadableStream,
+  decode: (chunk: Buffer) => TimedLine[],
+  finish: () => TimedLine[],
+  options: BatchOptions,
+): AsyncIterable<TimedLine[]> {
+  const queue: TimedLine[][] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const waiting = wake;
+    wake = undefined;
+    waiting?.();
+  };
+  const add = (lines: TimedLine[]): void => {
+    if (lines.length === 0) return;
+    queue.push(lines);
+    queued += lines.length;
+  };
+  const onData = (chunk: Buffer): void => {
+    add(decode(chunk));
+    if (queued >= options.highWater) stream.pause();
+    notify();
+  };
+  // Only a stream that ended (the container exited) completes its last line; one closed early (an
+  // abort) may have stopped in the middle of it.
+  const onEnd = (): void => {
+    if (!ended) add(finish());
+    ended = true;
+    notify();
+  };
+  const onClose = (): void => {
+    ended = true;
+    notify();
+  };
+  const onError = (error: unknown): void => {
+    failure ??= { error };
+    ended = true;
+    notify();
+  };
+  stream.on('data', onData);
+  stream.once('end', onEnd);
+  stream.once('close', onClose);
+  stream.once('error', onError);
+  try {
+    for (;;) {
+      if (queued > 0) {
+        const batch = take(queue, options.maxLines);
+        queued -= batch.length;
+        if (stream.isPaused() && !ended && queued < options.highWater / 2) stream.resume();
+        yield batch;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    stream.removeListener('data', onData);
+    stream.removeListener('end', onEnd);
+    stream.removeListener('close', onClose);
+    stream.removeListener('error', onError);
+  }
+}
+
+function take(queue: TimedLine[][], max: number): TimedLine[] {
+  if (queue[0]!.length >= max) {
+    const first = queue[0]!;
+    if (first.length === max) return queue.shift()!;
+    queue[0] = first.slice(max);
+    return first.slice(0, max);
+  }
+  const batch: TimedLine[] = [];
+  while (queue.length > 0 && batch.length + queue[0]!.length <= max) batch.push(...queue.shift()!);
+  if (queue.length > 0 && batch.length < max) {
+    const room = max - batch.length;
+    batch.push(...queue[0]!.slice(0, room));
+    queue[0] = queue[0]!.slice(room);
+  }
+  return batch;
+}

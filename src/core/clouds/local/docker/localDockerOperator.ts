@@ -19,16 +19,27 @@ import type {
 } from '../../../operators/stepOperator';
 import { runtimeArguments } from '../../../operators/stepOperator';
 import { LOCAL_OPERATOR_FLAVOR } from '../../../stacks/model';
-import { DockerLogDecoder, ResumePoint, type TimedLine, advance, formatCursor, parseCursor } from './dockerLogStream';
+import {
+  DockerLogDecoder,
+  ResumePoint,
+  type TimedLine,
+  advance,
+  formatCursor,
+  lineBatches,
+  parseCursor,
+} from './dockerLogStream';
 import { type StagedJob, StagingArea } from './localStaging';
 
 export interface LocalDockerSettings {
   readonly networkMode?: 'host' | 'none' | 'bridge';
 }
 
-/** Lines are delivered in batches of at most this many, or after this long, whichever is first. */
-const BATCH_LINES = 200;
-const BATCH_MS = 100;
+/**
+ * Lines are delivered as they come, each batch holding what arrived while the last one was
+ * handled, at most this many; past QUEUED_LINES waiting, the engine's stream is paused.
+ */
+const BATCH_LINES = 2000;
+const QUEUED_LINES = 20_000;
 
 const EXIT_STOPPED = 143;
 const RUN_LABEL = 'stepops.run';
@@ -157,31 +168,27 @@ export class LocalDockerOperator implements StepOperator {
     signal?.addEventListener('abort', onAbort, { once: true });
     const decoder = new DockerLogDecoder();
     const resume = new ResumePoint(cursor);
-    let batch: LogBatch['lines'][number][] = [];
-    let batchStarted = Date.now();
-    const add = (lines: TimedLine[]): void => {
-      for (const line of lines) {
-        if (!resume.isNew(line)) continue;
-        cursor = advance(cursor, line);
-        batch.push({ timestamp: line.timestamp, text: line.text, stream: line.stream });
-      }
-    };
+    const fresh = (lines: TimedLine[]) => lines.filter((line) => resume.isNew(line));
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        add(decoder.push(chunk));
-        if (batch.length >= BATCH_LINES || (batch.length > 0 && Date.now() - batchStarted >= BATCH_MS)) {
-          yield { lines: batch, cursor: formatCursor(cursor!) };
-          batch = [];
-          batchStarted = Date.now();
-        }
+      const batches = lineBatches(
+        stream,
+        (chunk) => fresh(decoder.push(chunk)),
+        () => fresh(decoder.end()),
+        { maxLines: BATCH_LINES, highWater: QUEUED_LINES },
+      );
+      for await (const lines of batches) {
+        for (const line of lines) cursor = advance(cursor, line);
+        yield {
+          lines: lines.map(({ timestamp, text, stream: s }) => ({ timestamp, text, stream: s })),
+          cursor: formatCursor(cursor!),
+        };
       }
-      add(decoder.end());
     } catch (error) {
       if (!signal?.aborted) throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
     }
-    if (batch.length > 0 && cursor) yield { lines: batch, cursor: formatCursor(cursor) };
   }
 
   async cancel(handle: JobHandle): Promise<void> {
