@@ -39,7 +39,7 @@ export class RunLogChannels implements vscode.Disposable {
     if (entry.lines + lines.length > max) {
       entry.channel.clear();
       entry.channel.appendLine(
-        `[stepops] earlier lines are in .stepops/runs/${id}.log (stepops.logs.maxLines is ${max})`,
+        `[stepops] earlier lines are in .stepops/runs/${id}.jsonl, all of them printed by "stepops logs ${id}" (stepops.logs.maxLines is ${max})`,
       );
       entry.lines = 1;
     }
