@@ -124,7 +124,15 @@ test('refusals name the tenant to sign in to, the permission and a role, and the
   );
   assert.match(
     explainAzureError(Object.assign(new Error('none'), { name: 'CredentialUnavailableError' }), target),
-    new RegExp(`^No Azure credentials found: run "az login --tenant ${TENANT}"`),
+    new RegExp(`^No Azure credentials found: run "az login --tenant ${TENANT}", or set the operator's tenant ID`),
+  );
+  // In the editor, on the public cloud, the chain asked VS Code's Microsoft account first: say where to sign in.
+  assert.match(
+    explainAzureError(Object.assign(new Error('none'), { name: 'CredentialUnavailableError' }), {
+      ...target,
+      editorSignIn: true,
+    }),
+    /^No Azure credentials found: run "az login --tenant [^"]+", or sign in with Microsoft from VS Code's Accounts menu, or set the operator's tenant ID/,
   );
   assert.match(
     explainAzureError(armError('ExpiredAuthenticationToken', 'The token has expired'), target),

@@ -2,6 +2,7 @@
 // credentials work, through each cloud's official SDK (loaded on first use). A flavor without a
 // test says so rather than pretending.
 import { componentBackend } from '../clouds';
+import type { HostSignIns } from '../operators/hostSignIn';
 import type { ConnectionResult, SecretLookup } from './connectionChecks/connectionCheck';
 import { pingRegistry } from './connectionChecks/registryPing';
 import { findFlavor } from './flavors/flavorCatalog';
@@ -19,6 +20,7 @@ export async function testConnection(
   component: StackComponent,
   secret: SecretLookup,
   timeoutMs = 10_000,
+  signIns?: HostSignIns,
 ): Promise<ConnectionResult> {
   const deadlineMs = 6 * timeoutMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,15 +35,20 @@ export async function testConnection(
     );
   });
   try {
-    return await Promise.race([runCheck(component, secret, timeoutMs), deadline]);
+    return await Promise.race([runCheck(component, secret, timeoutMs, signIns), deadline]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function runCheck(component: StackComponent, secret: SecretLookup, timeoutMs: number): Promise<ConnectionResult> {
+async function runCheck(
+  component: StackComponent,
+  secret: SecretLookup,
+  timeoutMs: number,
+  signIns: HostSignIns | undefined,
+): Promise<ConnectionResult> {
   const check = componentBackend(component.type, component.flavor)?.check;
-  if (check) return check(component.config, secret, timeoutMs);
+  if (check) return check(component.config, secret, timeoutMs, signIns);
   return {
     ok: false,
     unsupported: true,

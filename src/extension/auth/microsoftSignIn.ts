@@ -5,7 +5,7 @@
 // without the provider (some VS Code builds have none) or one that does not answer counts as no
 // session rather than a failed sign-in.
 import * as vscode from 'vscode';
-import type { HostAccessToken, HostTokenCredential } from '../../core/operators/hostSignIn';
+import type { HostAccessToken, HostSignIns, HostTokenCredential } from '../../core/operators/hostSignIn';
 
 /** VS Code's built-in provider of Microsoft Entra ID sessions. */
 const PROVIDER = 'microsoft';
@@ -13,6 +13,11 @@ const PROVIDER = 'microsoft';
 const UNKNOWN_LIFETIME_MS = 5 * 60_000;
 /** How long the provider may take to answer before the chain goes on without it. */
 const ANSWER_WITHIN_MS = 15_000;
+
+/** The editor's accounts, for runs and connection tests alike (they sign in the same way). */
+export function editorSignIns(): HostSignIns {
+  return { microsoft: microsoftSignIn() };
+}
 
 export function microsoftSignIn(): HostTokenCredential {
   return {

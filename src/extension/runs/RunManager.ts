@@ -13,7 +13,7 @@ import { type RunRecord, type RunState, isFinished } from '../../core/runs/runRe
 import type { RunStore } from '../../core/runs/runStore';
 import { localOperatorOf } from '../../core/stacks/model';
 import type { RunTarget } from '../../core/stacks/runTargets';
-import { microsoftSignIn } from '../auth/microsoftSignIn';
+import { editorSignIns } from '../auth/microsoftSignIn';
 import type { SecretVault } from '../stacks/SecretVault';
 import type { StackState } from '../stacks/StackState';
 import type { StepDocuments } from '../steps/StepDocuments';
@@ -61,7 +61,7 @@ export class RunManager implements vscode.Disposable {
       runtimeRoot,
       secret: (type, name, field) => Promise.resolve(secrets.get(type, name, field)),
       // VS Code's Microsoft account, tried first by the Azure ML operator.
-      signIns: { microsoft: microsoftSignIn() },
+      signIns: editorSignIns(),
     }));
   }
 

@@ -6,6 +6,7 @@ import { findFlavor } from '../../core/stacks/flavors/flavorCatalog';
 import { type StackComponent, componentTypeLabel, freeStackName } from '../../core/stacks/model';
 import type { StackDefinition } from '../../core/stacks/stackFile';
 import { exportZenmlStack, importZenmlStack } from '../../core/stacks/zenmlInterop';
+import { editorSignIns } from '../auth/microsoftSignIn';
 import type { SecretVault } from './SecretVault';
 import { type ComponentDraft, registerComponentWithQuickPick, registerStackWithQuickPick } from './componentQuickPick';
 import type { StackState } from './StackState';
@@ -130,7 +131,12 @@ export function registerStackCommands(
         const result = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: `Testing ${component.name}...`, cancellable: false },
           () =>
-            testConnection(component, (field) => Promise.resolve(secrets.get(component.type, component.name, field))),
+            testConnection(
+              component,
+              (field) => Promise.resolve(secrets.get(component.type, component.name, field)),
+              undefined,
+              editorSignIns(),
+            ),
         );
         output.info(
           `Test connection ${component.type}/${component.name}: ${result.ok ? 'ok' : 'failed'}: ${result.message}`,

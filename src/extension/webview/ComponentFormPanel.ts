@@ -10,6 +10,7 @@ import {
 } from '../../core/stacks/flavors/fieldSpec';
 import { type StackComponent, componentTypeLabel } from '../../core/stacks/model';
 import { type FormProblem, type FormView, type HostMessage, parseWebviewMessage } from '../../../webview/protocol';
+import { editorSignIns } from '../auth/microsoftSignIn';
 import type { SecretVault } from '../stacks/SecretVault';
 import type { StackState } from '../stacks/StackState';
 import { webviewHtml } from './webviewHtml';
@@ -217,12 +218,16 @@ export class ComponentFormPanel {
       config,
     };
     const previous = this.previous;
-    const result = await testConnection(component, async (field) =>
-      secretValues[field] !== undefined
-        ? secretValues[field]
-        : previous
-          ? this.secrets.get(previous.type, previous.name, field)
-          : undefined,
+    const result = await testConnection(
+      component,
+      async (field) =>
+        secretValues[field] !== undefined
+          ? secretValues[field]
+          : previous
+            ? this.secrets.get(previous.type, previous.name, field)
+            : undefined,
+      undefined,
+      editorSignIns(),
     ).catch((error: unknown) => ({ ok: false, unsupported: false, message: (error as Error).message }));
     this.output.info(
       `Test connection (form) ${component.type}/${component.name}: ${result.ok ? 'ok' : 'failed'}: ${result.message}`,

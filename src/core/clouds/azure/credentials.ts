@@ -12,6 +12,7 @@ import { isMissingAzureCredential } from './errors';
 
 export const PUBLIC_RESOURCE_MANAGER = 'https://management.azure.com';
 export const PUBLIC_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+const EDITOR_SOURCE = "VS Code's Microsoft account";
 
 /** Entra ID hosts MSAL knows; any other authority host cannot be validated against the public cloud. */
 const KNOWN_AUTHORITY_HOSTS = [
@@ -39,6 +40,8 @@ export interface AzureSignInOptions {
 export interface AzureSignIn extends TokenCredential {
   /** The identity that issued the last token, as messages name it ("your Azure login"). */
   signedInAs(): string;
+  /** Whether the chain asks VS Code's Microsoft account (so a message can offer that sign-in). */
+  readonly asksEditor: boolean;
 }
 
 interface Source {
@@ -61,7 +64,7 @@ export async function azureSignIn(options: AzureSignInOptions): Promise<AzureSig
   if (options.editor && publicCloud) {
     const editor = options.editor;
     sources.push({
-      name: "VS Code's Microsoft account",
+      name: EDITOR_SOURCE,
       credential: { getToken: (scopes) => editor.getToken(scopes, tenant) },
     });
   }
@@ -81,13 +84,14 @@ export async function azureSignIn(options: AzureSignInOptions): Promise<AzureSig
       ),
     });
   }
-  return signInChain(sources);
+  return signInChain(sources, sources.length > 0 && sources[0]!.name === EDITOR_SOURCE);
 }
 
-function signInChain(sources: readonly Source[]): AzureSignIn {
+function signInChain(sources: readonly Source[], asksEditor: boolean): AzureSignIn {
   let used = sources[0]!.name;
   return {
     signedInAs: () => used,
+    asksEditor,
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
       const unavailable: string[] = [];
       for (const source of sources) {

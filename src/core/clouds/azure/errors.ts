@@ -46,20 +46,23 @@ export interface AzureTarget {
   readonly signIn: string;
   /** The tenant the operator names, when it does. */
   readonly tenantId?: string;
+  /** Whether VS Code's Microsoft account was asked (in the editor, on the public cloud). */
+  readonly editorSignIn?: boolean;
   /** The call that failed; unset: reading the workspace (the connection test's). */
   readonly call?: AzureCall;
 }
 
 /** What a Resource Manager or Entra ID failure of a call on the workspace means, and what to do. */
 export function explainAzureError(error: AzureError, target: AzureTarget): string {
-  const { workspace, resourceGroup, subscriptionId: subscription, signIn, tenantId } = target;
+  const { workspace, resourceGroup, subscriptionId: subscription, signIn, tenantId, editorSignIn } = target;
   // MSAL first reads the tenant's OpenID metadata; Entra ID refuses it for a tenant it does not know.
   if (/endpoints_resolution_error/.test(error.message)) {
     return 'Microsoft Entra ID refused the sign-in: the tenant ID is wrong (its sign-in endpoints cannot be resolved), or the authority host is.';
   }
   if (isMissingAzureCredential(error)) {
     return noAzureCredentials(
-      "set the operator's tenant ID, client ID and client secret (a service principal)",
+      `${editorSignIn ? "sign in with Microsoft from VS Code's Accounts menu, or " : ''}` +
+        "set the operator's tenant ID, client ID and client secret (a service principal)",
       tenantId,
     );
   }

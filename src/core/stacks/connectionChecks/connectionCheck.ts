@@ -2,6 +2,8 @@
 // and its credentials work. Each backend declares its checks beside its flavors (clouds/<cloud>/);
 // connectionTest.ts finds them through the clouds list and bounds them in time.
 
+import type { HostSignIns } from '../../operators/hostSignIn';
+
 export interface ConnectionResult {
   readonly ok: boolean;
   readonly message: string;
@@ -12,9 +14,13 @@ export interface ConnectionResult {
 /** A secret field of the component under test (a password, a client secret), or undefined. */
 export type SecretLookup = (field: string) => Promise<string | undefined>;
 
-/** `timeoutMs` bounds each request; every check hands it to its SDK. */
+/**
+ * `timeoutMs` bounds each request; every check hands it to its SDK. `signIns`: the host's accounts
+ * (VS Code's Microsoft one), so a test signs in as the component's jobs will.
+ */
 export type ConnectionCheck = (
   config: Readonly<Record<string, unknown>>,
   secret: SecretLookup,
   timeoutMs: number,
+  signIns?: HostSignIns,
 ) => Promise<ConnectionResult>;

@@ -1,6 +1,7 @@
 // Azure ML's cheapest authenticated read: get the operator's workspace from Resource Manager,
 // signed in as the operator's jobs are (azuremlClient.ts: the endpoint; credentials.ts: the chain).
 import { azureMlConnection, createAzureCredential, createWorkspacesClient } from './azuremlClient';
+import type { HostSignIns } from '../../../operators/hostSignIn';
 import type { ConnectionResult, SecretLookup } from '../../../stacks/connectionChecks/connectionCheck';
 import { type AzureError, explainAzureError } from '../errors';
 
@@ -8,11 +9,12 @@ export async function checkAzureMl(
   config: Readonly<Record<string, unknown>>,
   secret: SecretLookup,
   timeoutMs: number,
+  signIns?: HostSignIns,
 ): Promise<ConnectionResult> {
   const connection = await azureMlConnection(config, secret);
   if ('problem' in connection) return { ok: false, message: connection.problem };
   const { workspace, resourceGroup, subscriptionId, tenantId } = connection;
-  const signIn = await createAzureCredential(connection);
+  const signIn = await createAzureCredential(connection, signIns?.microsoft);
   try {
     const client = await createWorkspacesClient(connection, signIn);
     const found = await client.workspaces.get(resourceGroup, workspace, { requestOptions: { timeout: timeoutMs } });
@@ -28,6 +30,7 @@ export async function checkAzureMl(
         resourceGroup,
         subscriptionId,
         signIn: signIn.signedInAs(),
+        editorSignIn: signIn.asksEditor,
         ...(tenantId ? { tenantId } : {}),
       }),
     };

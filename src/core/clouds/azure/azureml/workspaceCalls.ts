@@ -120,6 +120,7 @@ export class WorkspaceCalls {
       resourceGroup,
       subscriptionId,
       signIn: this.clients.signIn.signedInAs(),
+      editorSignIn: this.clients.signIn.asksEditor,
       ...(tenantId ? { tenantId } : {}),
       ...(call ? { call: { ...call, doing: `${call.doing} in workspace ${workspace}` } } : {}),
     });
