@@ -13,7 +13,8 @@
 #      test/e2e/*.test.ts (node:test through tsx) against it. code-server and the emulators are
 #      always stopped.
 # Exits with the tests' exit code. The run folder (code-server and VS Code logs) is kept when a
-# step fails, or always with STEPOPS_E2E_KEEP=1. Screenshots: test-output/e2e/screenshots/.
+# step fails, or always with STEPOPS_E2E_KEEP=1. STEPOPS_E2E_ONLY=PATTERN runs only the tests whose
+# names match (node --test-name-pattern), for working on one of them. Screenshots: test-output/e2e/screenshots/.
 set -euo pipefail
 started=$(date +%s)
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -156,7 +157,9 @@ log "emulators ready after $(elapsed)"
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 url="http://127.0.0.1:$port"
 log "starting code-server on $url (log: $run/code-server.log)"
-PATH="$node24:$PATH" setsid "$code_server" --config "$run/code-server.yaml" \
+# Without the emulators' AZURE_CLIENT_SECRET, DefaultAzureCredential finds no login in the editor,
+# so an Azure ML run signs in with the service principal whose secret the user typed into its form.
+PATH="$node24:$PATH" setsid env -u AZURE_CLIENT_SECRET "$code_server" --config "$run/code-server.yaml" \
   --auth none --bind-addr "127.0.0.1:$port" --user-data-dir "$user_data" --extensions-dir "$extensions" \
   --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
   --ignore-last-opened "$workspace" >"$run/code-server.log" 2>&1 </dev/null &
@@ -173,7 +176,8 @@ log "code-server answers after $(elapsed); running the tests"
 set +e
 STEPOPS_E2E_URL="$url" STEPOPS_E2E_WORKSPACE="$workspace" STEPOPS_E2E_SCREENSHOTS="$out/screenshots" \
   STEPOPS_E2E_LOG_DIR="$run" \
-  node --import tsx --test --test-concurrency=1 --test-reporter=spec test/e2e/*.test.ts
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+  ${STEPOPS_E2E_ONLY:+--test-name-pattern="$STEPOPS_E2E_ONLY"} test/e2e/*.test.ts
 status=$?
 set -e
 if [ "$status" != 0 ]; then

@@ -565,6 +565,106 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
   );
 
   it(
+    'runs a step on the emulated Azure ML from its lens, signed in with the service principal whose secret the form stored',
+    { timeout: 4 * TEST_TIMEOUT },
+    step('azureml-run', async () => {
+      const p = ui();
+      // A step of the example project's kind that names the azure-emulated stack's operator.
+      await writeFile(
+        path.join(env.workspace, 'churn', 'steps', 'tally.py'),
+        [
+          '"""Counts the customers on Azure ML."""',
+          '',
+          'from pathlib import Path',
+          '',
+          'from zenml import step',
+          '',
+          'DATA = Path(__file__).resolve().parents[2] / "data" / "customers.csv"',
+          '',
+          '',
+          '@step(step_operator="azureml")',
+          'def tally_customers() -> int:',
+          '    """How many customers the data holds."""',
+          '    with open(DATA, encoding="utf-8") as f:',
+          '        count = sum(1 for _ in f) - 1',
+          '    print(f"tallied {count} customers")',
+          '    return count',
+          '',
+        ].join('\n'),
+      );
+      await runOnEmulatedCloud(p, {
+        stack: 'azure-emulated',
+        file: 'churn/steps/tally.py',
+        lenses: ['▶ Run on Azure ML', '▶ Run locally'],
+        stepName: 'tally_customers',
+        operator: 'azureml',
+        stages: ['Starting', 'Preparing', 'Queued', 'Running', 'Finalizing'],
+        runningStage: 'Running',
+        console: /\[stepops\] console: https:\/\/ml\.azure\.com\/runs\//,
+        line: /^tallied 20 customers$/,
+        screenshots: 'azureml',
+        // The secrets a user types into the components' forms: the Blob store's connection
+        // string and the service principal's secret. code-server's environment has no Azure
+        // login (scripts/e2e.sh keeps AZURE_CLIENT_SECRET from it), so the sign-in that works is
+        // the service principal's, after VS Code's Microsoft account and DefaultAzureCredential
+        // found none.
+        prepare: async () => {
+          for (const [component, field] of [
+            ['azure-emulated-blob', 'connection_string'],
+            ['azureml', 'service_principal_secret'],
+          ] as const) {
+            await enterSecret(p, component, field, secretFromEnvironment(component, field));
+          }
+        },
+      });
+      // VS Code's Microsoft account signs in to the public cloud only, so the emulated operator (a
+      // local authority) never asks it. An operator of the public cloud does: testing its
+      // connection asks VS Code's provider first, which has no session here and asks the user to
+      // sign in from the Accounts menu. The sign-in itself needs Entra ID, which is not reachable
+      // here: that is as far as code-server goes.
+      const stacks = extensionStacks();
+      await stacks.putComponent({
+        type: 'step_operator',
+        name: 'azureml-public',
+        flavor: 'azureml',
+        config: {
+          subscription_id: '11111111-2222-3333-4444-555555555555',
+          resource_group: 'ml-rg',
+          workspace_name: 'ml-ws',
+          compute_type: 'compute-cluster',
+          compute_name: 'cpu-cluster',
+        },
+      });
+      try {
+        await runCommand(p, 'Notifications: Clear All Notifications');
+        await runCommand(p, 'Step Operators: Test Connection');
+        await p
+          .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'azureml-public' })
+          .first()
+          .click();
+        const refusal = p.locator('.notifications-toasts .notification-toast', { hasText: 'azureml-public: ' }).first();
+        await refusal.waitFor({ timeout: 2 * STEP_MS });
+        await screenshot(p, env, 'azureml-public-test');
+        assert.match(
+          await refusal.innerText(),
+          /azureml-public: No Azure credentials found: .*sign in with Microsoft from VS Code's Accounts menu/,
+        );
+      } finally {
+        await stacks.removeComponent('step_operator', 'azureml-public');
+      }
+      // The badge says a sign-in was requested; the menu says by whom.
+      await p
+        .locator('.part.activitybar .badge[aria-label="Accounts - Sign in requested"]')
+        .click({ timeout: STEP_MS });
+      await p
+        .locator('.monaco-menu .action-label', { hasText: /Sign in with Microsoft to use Step Operators/ })
+        .waitFor({ timeout: STEP_MS });
+      await screenshot(p, env, 'azureml-accounts');
+      await p.keyboard.press('Escape');
+    }),
+  );
+
+  it(
     'reports a malformed stacks file in the Problems panel and keeps working',
     { timeout: TEST_TIMEOUT },
     step('problems', async () => {
@@ -607,6 +707,8 @@ interface EmulatedRun {
   /** One of the container's own lines. */
   readonly line: RegExp;
   readonly screenshots: string;
+  /** What a user does once the stack is there and before switching to it (entering secrets). */
+  readonly prepare?: () => Promise<void>;
 }
 
 /**
@@ -627,6 +729,7 @@ async function runOnEmulatedCloud(p: Page, run: EmulatedRun): Promise<void> {
   // scripts/e2e.sh started the emulators, which wrote their stacks into a stacks file of their own.
   const added = await addEmulatedStack(run.stack);
   try {
+    await run.prepare?.();
     await switchStack(run.stack);
     await openFromExplorer(p, run.file);
     await waitForLenses(p, run.lenses, `${run.file} on the ${run.stack} stack`);
@@ -714,6 +817,18 @@ async function runOnEmulatedCloud(p: Page, run: EmulatedRun): Promise<void> {
   }
 }
 
+/** The built-in components a stacks file in `home` has (what the extension adds to every file). */
+function builtInsOf(home: string) {
+  return async () => ({ artifactRoot: path.join(home, 'artifacts'), dockerEngineAvailable: true });
+}
+
+/** The extension's own stacks file, as the test edits it behind the extension's back. */
+function extensionStacks(): StackStore {
+  const home = process.env.STEPOPS_HOME;
+  assert.ok(home, 'scripts/e2e.sh sets STEPOPS_HOME for the extension and the tests');
+  return new StackStore(path.join(home, 'stacks.yaml'), builtInsOf(home));
+}
+
 /**
  * Copies an emulated stack and its components from the emulators' stacks file into the
  * extension's, its operator given the local base image (no public registry is reachable here).
@@ -722,9 +837,8 @@ async function addEmulatedStack(name: string): Promise<{ remove(): Promise<void>
   const emulatorHome = process.env.STEPOPS_E2E_EMULATOR_HOME;
   const home = process.env.STEPOPS_HOME;
   assert.ok(emulatorHome && home, 'scripts/e2e.sh sets STEPOPS_HOME and STEPOPS_E2E_EMULATOR_HOME');
-  const builtIns = async () => ({ artifactRoot: path.join(home, 'artifacts'), dockerEngineAvailable: true });
-  const theirs = await new StackStore(path.join(emulatorHome, 'stacks.yaml'), builtIns).read();
-  const ours = new StackStore(path.join(home, 'stacks.yaml'), builtIns);
+  const theirs = await new StackStore(path.join(emulatorHome, 'stacks.yaml'), builtInsOf(emulatorHome)).read();
+  const ours = extensionStacks();
   const definition = theirs.definitions.find((d) => d.name === name);
   assert.ok(definition, `the emulators wrote no stack ${name} into ${emulatorHome}/stacks.yaml`);
   const used = new Set([definition.artifact_store, definition.container_registry, ...definition.step_operators]);
@@ -752,6 +866,46 @@ async function addEmulatedStack(name: string): Promise<{ remove(): Promise<void>
       }
     },
   };
+}
+
+/** The emulator-only secret scripts/e2e.sh exported as the CLI reads it, for typing into a form. */
+function secretFromEnvironment(component: string, field: string): string {
+  const name = `STEPOPS_SECRET_${component}_${field}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  const value = process.env[name];
+  assert.ok(value, `scripts/e2e.sh exports the emulators' ${name}`);
+  return value;
+}
+
+/** Types a secret into a component's edit form (its Stacks view row's Edit action) and saves it. */
+async function enterSecret(p: Page, component: string, field: string, value: string): Promise<void> {
+  await openViewContainer(p, 'Step Operators');
+  const stacksPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Stacks');
+  const row = stacksPane
+    .locator('.monaco-list-row[role="treeitem"]')
+    .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${component}$`) }) })
+    .first();
+  const tab = p.locator('.tabs-container .tab[aria-label^="Edit "]');
+  // The view re-renders as the extension reloads the stacks file the test wrote (a click can land
+  // on a row that is being replaced): click its Edit action until the form opens.
+  await waitUntil(
+    async () => {
+      await row.hover({ timeout: 2_000 });
+      await row.locator('.action-label[aria-label="Edit Component..."]').click({ timeout: 2_000 });
+      return tab
+        .waitFor({ timeout: 3_000 })
+        .then(() => true)
+        .catch(() => false);
+    },
+    STEP_MS,
+    () => `the edit form of ${component} to open from its row in the Stacks view`,
+  );
+  const form = p.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+  const input = form.locator(`#field-${field} input`);
+  await input.waitFor({ timeout: STEP_MS });
+  await input.fill(value);
+  await form.locator('#submit').click();
+  // Saving closes the form; the next one must not find this one's frame.
+  await tab.waitFor({ state: 'detached', timeout: STEP_MS });
 }
 
 /** Waits until the visible editor shows exactly these lens titles, in document order. */
