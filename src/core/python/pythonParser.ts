@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Node, Parser, Tree } from 'web-tree-sitter';
+import type { Language, Node, Parser, Range, Tree } from 'web-tree-sitter';
+import type { Pause, Sliced } from './slices';
 
 export type { Node as SyntaxNode, Tree as SyntaxTree };
 
@@ -31,6 +32,13 @@ export function defaultGrammarFiles(bundleDir: string = __dirname): GrammarFiles
 export interface PythonParser {
   /** Parses a whole file; pass the previous tree after `tree.edit()` to reparse incrementally. */
   parse(text: string, previous?: Tree): Tree;
+  /**
+   * The same parse, stopping whenever `pause()` answers true (tree-sitter asks every hundred or so
+   * operations) and resuming where it stopped when the generator is resumed. While suspended it
+   * holds a parser of its own, so other parses may run in between. `includedRanges` limits the
+   * parse to part of the text, positions staying those of the whole text.
+   */
+  parseInSlices(text: string, previous: Tree | undefined, pause: Pause, includedRanges?: Range[]): Sliced<Tree>;
 }
 
 let loading: Promise<PythonParser> | undefined;
@@ -44,13 +52,40 @@ export function loadPythonParser(files: GrammarFiles = defaultGrammarFiles()): P
     const treeSitter = await import('web-tree-sitter');
     await treeSitter.Parser.init({ locateFile: () => files.runtimeWasm });
     const python = await treeSitter.Language.load(files.pythonWasm);
-    const parser: Parser = new treeSitter.Parser();
-    parser.setLanguage(python);
+    const newParser = (language: Language): Parser => {
+      const parser: Parser = new treeSitter.Parser();
+      parser.setLanguage(language);
+      return parser;
+    };
+    const parser = newParser(python);
+    /** Parsers for sliced parses, one per parse suspended at the same time (rarely more than one). */
+    const spare: Parser[] = [];
     return {
       parse(text: string, previous?: Tree): Tree {
         const tree = parser.parse(text, previous);
         if (!tree) throw new Error('tree-sitter returned no tree (parser reset or cancelled)');
         return tree;
+      },
+      *parseInSlices(text: string, previous: Tree | undefined, pause: Pause, includedRanges?: Range[]): Sliced<Tree> {
+        const own = spare.pop() ?? newParser(python);
+        let finished = false;
+        try {
+          for (;;) {
+            // A cancelled parse resumes on the next call with the same parser (tree-sitter keeps its state).
+            const tree = own.parse(text, previous, {
+              progressCallback: pause,
+              ...(includedRanges ? { includedRanges } : {}),
+            });
+            if (tree) {
+              finished = true;
+              return tree;
+            }
+            yield;
+          }
+        } finally {
+          if (!finished) own.reset(); // abandoned halfway: the next parse must start afresh
+          spare.push(own);
+        }
       },
     };
   })();
