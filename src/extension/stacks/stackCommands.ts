@@ -8,6 +8,7 @@ import type { StackDefinition } from '../../core/stacks/stackFile';
 import { exportZenmlStack, importZenmlStack } from '../../core/stacks/zenmlInterop';
 import { editorSignIns } from '../auth/microsoftSignIn';
 import type { SecretVault } from './SecretVault';
+import { pickComponent } from './pickComponent';
 import { type ComponentDraft, registerComponentWithQuickPick, registerStackWithQuickPick } from './componentQuickPick';
 import type { StackState } from './StackState';
 
@@ -49,33 +50,8 @@ export function registerStackCommands(
     return picked?.label;
   };
 
-  /** The tree's component, or (from the palette) one the user picks; `registeredOnly` leaves out built-ins. */
-  const componentOf = async (
-    target: StackTreeTarget | undefined,
-    placeHolder: string,
-    registeredOnly = false,
-  ): Promise<StackComponent | undefined> => {
-    if (target?.kind === 'component') return target.component;
-    const catalog = await stacks.catalog();
-    const all = new Map<string, StackComponent>();
-    for (const c of catalog.components) all.set(`${c.type}/${c.name}`, c);
-    if (!registeredOnly) {
-      for (const stack of catalog.stacks) {
-        const parts = [stack.orchestrator, stack.artifactStore, stack.containerRegistry, ...stack.stepOperators];
-        for (const c of parts) if (c && !all.has(`${c.type}/${c.name}`)) all.set(`${c.type}/${c.name}`, c);
-      }
-    }
-    if (all.size === 0) throw new Error('No components are registered yet: register one first.');
-    const picked = await vscode.window.showQuickPick(
-      [...all.values()].map((component) => ({
-        label: component.name,
-        description: `${componentTypeLabel(component.type)} · ${findFlavor(component.type, component.flavor)?.displayName ?? component.flavor}`,
-        component,
-      })),
-      { placeHolder, matchOnDescription: true },
-    );
-    return picked?.component;
-  };
+  const componentOf = (target: StackTreeTarget | undefined, placeHolder: string, registeredOnly = false) =>
+    pickComponent(stacks, target, placeHolder, registeredOnly);
 
   const definitionOf = async (name: string): Promise<StackDefinition | undefined> =>
     (await stacks.catalog()).definitions.find((d) => d.name === name);
