@@ -323,6 +323,59 @@ def after(rows: list) -> int:
     assert.deepEqual(step.nameRange.start, { line: 2, character: 4 });
   });
 
+  test('an unclosed parenthesis near the top hides none of the steps after it, at their own lines', () => {
+    const file = (assignment: string): string => {
+      const lines = ['from zenml import step', 'import math', assignment, ''];
+      for (let i = 0; i < 200; i++) {
+        lines.push(`@step(step_operator="op${i % 3}")`, `def step_${i}(x: int = ${i}) -> int:`);
+        for (let j = 0; j < 10; j++) lines.push(`    x = (x + ${j}) * 2  # (`);
+        lines.push('    return x', '');
+      }
+      return lines.join('\n');
+    };
+    const broken = discover(file('x = ('));
+    const clean = discover(file('x = ()'));
+    assert.equal(clean.syntaxProblems.length, 0);
+    assert.equal(broken.steps.length, 200);
+    assert.deepEqual(broken.steps, clean.steps);
+    assert.deepEqual(broken.steps[199]!.nameRange, {
+      start: { line: 2791, character: 4 },
+      end: { line: 2791, character: 12 },
+    });
+    assert.equal(broken.syntaxProblems[0]!.range.start.line, 2, 'the problem is reported where it is');
+  });
+
+  test('steps recovered from a broken stretch deep in a file keep their exact positions', () => {
+    const lead: string[] = [];
+    for (let i = 0; i < 50; i++) lead.push('@step', `def lead_${i}(): ...`, '');
+    const tail = (edit: string): string =>
+      [
+        'from zenml import step',
+        ...lead,
+        edit,
+        '',
+        '@step(step_operator="sagemaker")',
+        'def after(rows: list, ünï: str = "😀") -> int:',
+        '    return len(rows)',
+        '',
+      ].join('\n');
+    const clean = discover(tail('x = 1'));
+    const after = clean.steps.find((s) => s.name === 'after')!;
+    assert.deepEqual(after.nameRange, { start: { line: 154, character: 4 }, end: { line: 154, character: 9 } });
+    // A broken decorator just above swallows `after` in tree-sitter's recovery: it comes back from
+    // the re-parsed pieces with the same ranges as in the clean file.
+    for (const edit of ['@step(step_operator="sage', 'CONFIG = {"a": [1, 2,', 'x = foo(1, 2']) {
+      const model = discover(tail(edit));
+      assert.ok(model.syntaxProblems.length > 0, edit);
+      assert.deepEqual(
+        model.steps.find((s) => s.name === 'after'),
+        after,
+        `after ${JSON.stringify(edit)}`,
+      );
+      assert.equal(model.steps.length, 51, edit);
+    }
+  });
+
   test('a huge file with 500 steps is found whole', () => {
     const lines = ['from zenml import step', ''];
     for (let i = 0; i < 500; i++) {

@@ -1,7 +1,13 @@
-// Finds ZenML steps and pipelines in a parsed Python file. Works on tree-sitter's concrete syntax
-// tree, so it sees exactly what Python would: strings and comments that mention `@step` are not
+// Finds ZenML steps and pipelines in a Python file. Works on tree-sitter's concrete syntax tree,
+// so it sees exactly what Python would: strings and comments that mention `@step` are not
 // decorators, and a syntax error elsewhere in the file only hides the definitions it breaks.
-import { type DecoratorKind, type ZenmlBindings, decoratorKind, zenmlBindings } from './imports';
+//
+// The file is parsed in chunks of top-level statements (chunks.ts): each chunk's tree has its own
+// rows, counted from the chunk's first line, and what discovery finds in it is shifted to the
+// file's rows when the chunks are combined. An open editor keeps the chunks between edits
+// (IncrementalDocument) and re-parses and re-walks only the one an edit touches.
+import { NO_CUT_YET, scanCuts } from './chunks';
+import { type DecoratorKind, type ZenmlBindings, isImport, zenmlBindingsOf } from './imports';
 import type {
   DiscoveredPipeline,
   DiscoveredStep,
@@ -9,10 +15,12 @@ import type {
   OperatorReference,
   PythonFileModel,
   StepOperatorSettings,
+  SourceRange,
   SyntaxProblem,
 } from './model';
 import { pipelineCalls } from './pipelineCalls';
 import type { PythonParser, SyntaxNode, SyntaxTree } from './pythonParser';
+import { type Pause, type SliceOptions, type Sliced, runInSlices, runToEnd } from './slices';
 import {
   docstringOf,
   dottedName,
@@ -29,47 +37,171 @@ import {
 /** At most this many syntax problems are reported per file; one broken edit can make hundreds. */
 const MAX_SYNTAX_PROBLEMS = 20;
 
+/** Discovers a whole file at once (the CLI, tests, small files). */
 export function discoverPythonSource(parser: PythonParser, text: string): PythonFileModel {
-  const tree = parser.parse(text);
+  return runToEnd((pause) => discoverInChunks(parser, text, pause));
+}
+
+/** The same discovery in slices that return to the event loop (slices.ts), for the extension host. */
+export function discoverPythonSourceInSlices(
+  parser: PythonParser,
+  text: string,
+  options?: SliceOptions,
+): Promise<PythonFileModel> {
+  return runInSlices((pause) => discoverInChunks(parser, text, pause), options);
+}
+
+function* discoverInChunks(parser: PythonParser, text: string, pause: Pause): Sliced<PythonFileModel> {
+  const placed: PlacedChunk[] = [];
   try {
-    return discoverInTree(parser, tree, text);
+    let start = 0;
+    let startRow = 0;
+    for (const cut of cutsThenEnd(text)) {
+      if (cut === NO_CUT_YET) {
+        if (pause()) yield;
+        continue;
+      }
+      const chunkText = text.slice(start, cut);
+      placed.push({ chunk: yield* parseChunk(parser, chunkText, pause), startRow });
+      startRow += countNewlines(chunkText);
+      start = cut;
+    }
+    return yield* combineChunks(placed, pause);
   } finally {
-    tree.delete(); // trees live in WebAssembly memory, which no garbage collector frees
+    for (const { chunk } of placed) disposeChunk(chunk); // trees live in WebAssembly memory
   }
 }
 
-/** Discovery over an existing tree of `text` (IncrementalDocument keeps one per open editor). */
-export function discoverInTree(parser: PythonParser, tree: SyntaxTree, text: string): PythonFileModel {
-  const root = tree.rootNode;
-  const bindings = zenmlBindings(root);
-  if (!root.hasError) return discoverInModule(root, bindings, []);
+function* cutsThenEnd(text: string): Generator<number, void, void> {
+  yield* scanCuts(text);
+  yield text.length;
+}
 
-  // tree-sitter's error recovery can fold the definitions after a broken one into the broken
-  // node (an unclosed parenthesis swallows the next `def`). Each top-level statement that contains
-  // an error is therefore re-parsed piece by piece, cut where a new top-level statement starts,
-  // so that one unfinished edit hides only the definition it is in.
-  const clean: SyntaxNode[] = [];
-  const recovered: SyntaxNode[] = [];
+/** One chunk of a file (a run of top-level statements) parsed on its own, rows counted from its first line. */
+export interface ParsedChunk {
+  readonly tree: SyntaxTree;
+  /** The trees of the pieces its erroneous statements were re-parsed in (see recoverStatements). */
+  readonly pieceTrees: readonly SyntaxTree[];
+  /** Its module-level import statements, which decide what `@step` means in the whole file. */
+  readonly imports: readonly SyntaxNode[];
+  /** Its decorated function definitions at module level, in source order. */
+  readonly definitions: readonly Definition[];
+  readonly problems: readonly SyntaxProblem[];
+}
+
+/** A chunk where it is in the file. */
+export interface PlacedChunk {
+  readonly chunk: ParsedChunk;
+  readonly startRow: number;
+}
+
+interface Definition {
+  readonly statement: SyntaxNode;
+  readonly definition: SyntaxNode;
+  readonly decorators: readonly DecoratorFacts[];
+  /** The step description for the decorator that matched, and its copy shifted to the file's rows. */
+  described?: { readonly index: number; readonly step: DiscoveredStep; rows: number; shifted: DiscoveredStep };
+}
+
+interface DecoratorFacts {
+  readonly node: SyntaxNode;
+  /** The dotted name of the decorator (of the callee for `@step(...)`), matched against the imports. */
+  readonly name: string | undefined;
+  /** The call node for `@step(...)`, absent for a bare `@step`. */
+  readonly call?: SyntaxNode;
+}
+
+export function disposeChunk(chunk: ParsedChunk): void {
+  chunk.tree.delete();
+  for (const tree of chunk.pieceTrees) tree.delete();
+}
+
+/**
+ * Parses one chunk (re-parsing `previous` incrementally when given, after `previous.edit()`) and
+ * collects what does not depend on the rest of the file.
+ */
+export function* parseChunk(
+  parser: PythonParser,
+  text: string,
+  pause: Pause,
+  previous?: SyntaxTree,
+): Sliced<ParsedChunk> {
+  let tree = yield* parser.parseInSlices(text, previous, pause);
+  if (previous && tree.rootNode.hasError) {
+    // tree-sitter's error recovery can end differently when it starts from an old tree: parse
+    // afresh, so that an open editor always agrees with a read from disk.
+    tree.delete();
+    tree = yield* parser.parseInSlices(text, undefined, pause);
+  }
   const pieceTrees: SyntaxTree[] = [];
+  let complete = false;
+  try {
+    const root = tree.rootNode;
+    const statements = root.hasError
+      ? yield* recoverStatements(parser, text, root, pieceTrees, pause)
+      : root.namedChildren.filter((n): n is SyntaxNode => n !== null);
+    const definitions: Definition[] = [];
+    for (const statement of statementsIn(statements)) {
+      if (pause()) yield;
+      if (statement.type !== 'decorated_definition') continue;
+      const definition = statement.childForFieldName('definition');
+      if (definition?.type !== 'function_definition') continue; // classes are not steps
+      const decorators = statement.namedChildren
+        .filter((n): n is SyntaxNode => n?.type === 'decorator')
+        .map(decoratorFacts);
+      definitions.push({ statement, definition, decorators });
+    }
+    const chunk: ParsedChunk = {
+      tree,
+      pieceTrees,
+      imports: [...moduleLevelStatements(root)].filter(isImport),
+      definitions,
+      problems: root.hasError ? syntaxProblems(root) : [],
+    };
+    complete = true;
+    return chunk;
+  } finally {
+    if (!complete) disposeChunk({ tree, pieceTrees, imports: [], definitions: [], problems: [] });
+  }
+}
+
+/**
+ * tree-sitter's error recovery can fold the definitions after a broken one into the broken node
+ * (an unclosed parenthesis swallows the next `def`). Each top-level statement that contains an
+ * error is therefore re-parsed piece by piece, cut where a new top-level statement starts, so
+ * that one unfinished edit hides only the definition it is in. Pieces are parsed in place
+ * (tree-sitter's included ranges), so their positions are the chunk's without translation.
+ */
+function* recoverStatements(
+  parser: PythonParser,
+  text: string,
+  root: SyntaxNode,
+  pieceTrees: SyntaxTree[],
+  pause: Pause,
+): Sliced<SyntaxNode[]> {
+  const statements: SyntaxNode[] = [];
   const lines = text.split('\n');
+  const lineStarts: number[] = [];
+  for (let i = 0, offset = 0; i < lines.length; offset += lines[i]!.length + 1, i++) lineStarts.push(offset);
   for (const statement of root.namedChildren) {
     if (!statement) continue;
     if (!statement.hasError && statement.type !== 'ERROR') {
-      clean.push(statement);
+      statements.push(statement);
       continue;
     }
     for (const piece of topLevelPieces(lines, statement.startPosition.row, statement.endPosition.row)) {
-      // Leading newlines keep the piece on its real lines, so positions need no translation.
-      const pieceTree = parser.parse('\n'.repeat(piece.start) + lines.slice(piece.start, piece.end + 1).join('\n'));
+      const range = {
+        startIndex: lineStarts[piece.start]!,
+        endIndex: lineStarts[piece.end]! + lines[piece.end]!.length,
+        startPosition: { row: piece.start, column: 0 },
+        endPosition: { row: piece.end, column: lines[piece.end]!.length },
+      };
+      const pieceTree = yield* parser.parseInSlices(text, undefined, pause, [range]);
       pieceTrees.push(pieceTree);
-      recovered.push(...pieceTree.rootNode.namedChildren.filter((n): n is SyntaxNode => n !== null));
+      for (const node of pieceTree.rootNode.namedChildren) if (node) statements.push(node);
     }
   }
-  try {
-    return discoverInModule(root, bindings, [...clean, ...recovered]);
-  } finally {
-    for (const pieceTree of pieceTrees) pieceTree.delete();
-  }
+  return statements;
 }
 
 /**
@@ -96,70 +228,124 @@ function topLevelPieces(lines: readonly string[], first: number, last: number): 
   return pieces;
 }
 
-function discoverInModule(
-  root: SyntaxNode,
-  bindings: ZenmlBindings,
-  statements: readonly SyntaxNode[],
-): PythonFileModel {
-  const steps: DiscoveredStep[] = [];
-  const decoratedPipelines: { node: SyntaxNode; decorator: SyntaxNode; definition: SyntaxNode }[] = [];
-  const candidates = root.hasError ? statementsIn(statements) : moduleLevelStatements(root);
+function decoratorFacts(decorator: SyntaxNode): DecoratorFacts {
+  const expression = decorator.namedChildren.find((c) => c && c.type !== 'comment');
+  if (expression?.type === 'call') {
+    const callee = expression.childForFieldName('function');
+    return { node: decorator, name: callee ? dottedName(callee) : undefined, call: expression };
+  }
+  return { node: decorator, name: expression ? dottedName(expression) : undefined };
+}
 
-  for (const statement of candidates) {
-    if (statement.type !== 'decorated_definition') continue;
-    const definition = statement.childForFieldName('definition');
-    if (definition?.type !== 'function_definition') continue; // classes are not steps
-    for (const decorator of statement.namedChildren) {
-      if (decorator?.type !== 'decorator') continue;
-      const match = matchDecorator(bindings, decorator);
-      if (match?.kind === 'step') {
-        steps.push(describeStep(statement, decorator, definition, match.call));
-        break;
-      }
-      if (match?.kind === 'pipeline') {
-        decoratedPipelines.push({ node: statement, decorator, definition });
-        break;
-      }
+/**
+ * The file's steps and pipelines from its chunks, in source order. What a decorator means depends
+ * on the imports of the whole file, and a pipeline's calls on the steps of the whole file, so this
+ * runs after every chunk is parsed; step descriptions are kept with their chunk and reused.
+ */
+export function* combineChunks(chunks: readonly PlacedChunk[], pause: Pause): Sliced<PythonFileModel> {
+  const bindings = zenmlBindingsOf(chunks.flatMap(({ chunk }) => chunk.imports));
+  const steps: DiscoveredStep[] = [];
+  const decoratedPipelines: { definition: Definition; decorator: SyntaxNode; rows: number }[] = [];
+  for (const { chunk, startRow } of chunks) {
+    for (const definition of chunk.definitions) {
+      if (pause()) yield;
+      const index = definition.decorators.findIndex((d) => kindOf(bindings, d) !== undefined);
+      if (index === -1) continue;
+      const decorator = definition.decorators[index]!;
+      if (kindOf(bindings, decorator) === 'step') steps.push(stepOf(definition, index, startRow));
+      else decoratedPipelines.push({ definition, decorator: decorator.node, rows: startRow });
     }
   }
 
   const stepNames = new Set(steps.map((s) => s.name));
-  const pipelines: DiscoveredPipeline[] = decoratedPipelines.map(({ node, decorator, definition }) => {
+  const pipelines: DiscoveredPipeline[] = [];
+  for (const { definition: facts, decorator, rows } of decoratedPipelines) {
+    if (pause()) yield;
+    const { statement, definition } = facts;
     const nameNode = definition.childForFieldName('name')!;
     const parameters = parametersOf(definition.childForFieldName('parameters'));
-    return {
-      name: nameNode.text,
-      nameRange: rangeOf(nameNode),
-      decoratorRange: rangeOf(decorator),
-      definitionRange: rangeOf(node),
-      parameters,
-      calls: pipelineCalls(definition.childForFieldName('body'), {
-        localSteps: stepNames,
-        importedNames: bindings.importedNames,
-        pipelineParameters: new Set(parameters.map((p) => p.name)),
-      }),
-    };
-  });
-
-  return { steps, pipelines, syntaxProblems: root.hasError ? syntaxProblems(root) : [] };
-}
-
-interface DecoratorMatch {
-  readonly kind: DecoratorKind;
-  /** The call node for `@step(...)`, absent for a bare `@step`. */
-  readonly call?: SyntaxNode;
-}
-
-function matchDecorator(bindings: ZenmlBindings, decorator: SyntaxNode): DecoratorMatch | undefined {
-  const expression = decorator.namedChildren.find((c) => c && c.type !== 'comment');
-  if (!expression) return undefined;
-  if (expression.type === 'call') {
-    const callee = expression.childForFieldName('function');
-    const kind = callee && decoratorKind(bindings, callee);
-    return kind ? { kind, call: expression } : undefined;
+    pipelines.push(
+      shiftPipeline(
+        {
+          name: nameNode.text,
+          nameRange: rangeOf(nameNode),
+          decoratorRange: rangeOf(decorator),
+          definitionRange: rangeOf(statement),
+          parameters,
+          calls: pipelineCalls(definition.childForFieldName('body'), {
+            localSteps: stepNames,
+            importedNames: bindings.importedNames,
+            pipelineParameters: new Set(parameters.map((p) => p.name)),
+          }),
+        },
+        rows,
+      ),
+    );
   }
-  const kind = decoratorKind(bindings, expression);
-  return kind ? { kind } : undefined;
+
+  const syntaxProblems: SyntaxProblem[] = [];
+  for (const { chunk, startRow } of chunks) {
+    for (const problem of chunk.problems) {
+      if (syntaxProblems.length >= MAX_SYNTAX_PROBLEMS) break;
+      syntaxProblems.push({ ...problem, range: shiftRange(problem.range, startRow) });
+    }
+  }
+  return { steps, pipelines, syntaxProblems };
+}
+
+function kindOf(bindings: ZenmlBindings, decorator: DecoratorFacts): DecoratorKind | undefined {
+  return decorator.name === undefined ? undefined : bindings.decorators.get(decorator.name);
+}
+
+/** The step a definition describes with its `index`th decorator, in the file's rows (cached). */
+function stepOf(facts: Definition, index: number, rows: number): DiscoveredStep {
+  let described = facts.described;
+  if (described?.index !== index) {
+    const decorator = facts.decorators[index]!;
+    const step = describeStep(facts.statement, decorator.node, facts.definition, decorator.call);
+    described = facts.described = { index, step, rows: 0, shifted: step };
+  }
+  if (described.rows !== rows) {
+    described.shifted = shiftStep(described.step, rows);
+    described.rows = rows;
+  }
+  return described.shifted;
+}
+
+function shiftRange(range: SourceRange, rows: number): SourceRange {
+  if (rows === 0) return range;
+  return {
+    start: { line: range.start.line + rows, character: range.start.character },
+    end: { line: range.end.line + rows, character: range.end.character },
+  };
+}
+
+function shiftStep(step: DiscoveredStep, rows: number): DiscoveredStep {
+  if (rows === 0) return step;
+  return {
+    ...step,
+    nameRange: shiftRange(step.nameRange, rows),
+    decoratorRange: shiftRange(step.decoratorRange, rows),
+    definitionRange: shiftRange(step.definitionRange, rows),
+    operatorSettings: step.operatorSettings.map((s) => ({ ...s, range: shiftRange(s.range, rows) })),
+  };
+}
+
+function shiftPipeline(pipeline: DiscoveredPipeline, rows: number): DiscoveredPipeline {
+  if (rows === 0) return pipeline;
+  return {
+    ...pipeline,
+    nameRange: shiftRange(pipeline.nameRange, rows),
+    decoratorRange: shiftRange(pipeline.decoratorRange, rows),
+    definitionRange: shiftRange(pipeline.definitionRange, rows),
+    calls: pipeline.calls.map((c) => ({ ...c, range: shiftRange(c.range, rows) })),
+  };
+}
+
+export function countNewlines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
 }
 
 function describeStep(

@@ -30,10 +30,20 @@ export interface ZenmlBindings {
 }
 
 export function zenmlBindings(root: SyntaxNode): ZenmlBindings {
+  return zenmlBindingsOf(moduleLevelStatements(root));
+}
+
+/** The module-level statements that bind names: import statements, in any number of chunks. */
+export function isImport(statement: SyntaxNode): boolean {
+  return statement.type === 'import_statement' || statement.type === 'import_from_statement';
+}
+
+/** The bindings made by a file's module-level statements, given in source order (others are skipped). */
+export function zenmlBindingsOf(statements: Iterable<SyntaxNode>): ZenmlBindings {
   const decorators = new Map<string, DecoratorKind>();
   const importedNames = new Map<string, ImportedName>();
 
-  for (const statement of moduleLevelStatements(root)) {
+  for (const statement of statements) {
     if (statement.type === 'import_statement') {
       // `import zenml` binds "zenml", so "zenml.step" and "zenml.steps.step" resolve through it;
       // `import zenml as zm` binds "zm", through which "zm.step" and "zm.steps.step" resolve.
