@@ -6,6 +6,7 @@ import type { SecretVault } from './SecretVault';
 import type { StackState } from './StackState';
 import type { StackTreeDataProvider } from './StackTreeDataProvider';
 import { type ComponentDraft, pickFlavor, pickType } from './componentQuickPick';
+import { pickComponent } from './pickComponent';
 import { type StackTreeTarget, offerToAddToStack } from './stackCommands';
 
 /** Register and Edit through the generated form (the QuickPick path is in componentQuickPick.ts). */
@@ -33,12 +34,16 @@ export function registerRegistrationCommands(
         onSaved: (component) => void saved(component),
       });
     }),
-    vscode.commands.registerCommand('stepops.editComponent', (target?: StackTreeTarget) => {
-      if (target?.kind !== 'component') return;
-      const spec = findFlavor(target.component.type, target.component.flavor);
+    // From the Stacks view's row, or from the palette (which asks which component).
+    vscode.commands.registerCommand('stepops.editComponent', async (target?: StackTreeTarget) => {
+      const component = await pickComponent(stacks, target, 'Edit which component?', true).catch(
+        (error: unknown) => void vscode.window.showErrorMessage((error as Error).message),
+      );
+      if (!component) return;
+      const spec = findFlavor(component.type, component.flavor);
       if (!spec) return;
       ComponentFormPanel.open(extensionUri, spec, stacks, secrets, output, {
-        previous: target.component,
+        previous: component,
         onSaved: () => undefined,
       });
     }),

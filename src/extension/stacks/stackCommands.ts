@@ -67,12 +67,13 @@ export function registerStackCommands(
     vscode.commands.registerCommand(
       'stepops.editComponentQuickPick',
       guarded(async (target?: StackTreeTarget) => {
-        if (target?.kind !== 'component') return;
+        const component = await componentOf(target, 'Edit which component?', true);
+        if (!component) return;
         await registerComponentWithQuickPick(
           stacks,
           secrets,
-          { type: target.component.type, flavor: target.component.flavor },
-          target.component,
+          { type: component.type, flavor: component.flavor },
+          component,
         );
       }),
     ),
