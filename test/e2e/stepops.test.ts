@@ -876,29 +876,20 @@ function secretFromEnvironment(component: string, field: string): string {
   return value;
 }
 
-/** Types a secret into a component's edit form (its Stacks view row's Edit action) and saves it. */
+/**
+ * Types a secret into a component's edit form and saves it. The form is opened from the palette
+ * (which asks which component), as a keyboard user does: a row of the Stacks view may be scrolled
+ * out of its pane, where the list does not render it.
+ */
 async function enterSecret(p: Page, component: string, field: string, value: string): Promise<void> {
-  await openViewContainer(p, 'Step Operators');
-  const stacksPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Stacks');
-  const row = stacksPane
-    .locator('.monaco-list-row[role="treeitem"]')
+  await runCommand(p, 'Step Operators: Edit Component...');
+  await p
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
     .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${component}$`) }) })
-    .first();
+    .first()
+    .click({ timeout: STEP_MS });
   const tab = p.locator('.tabs-container .tab[aria-label^="Edit "]');
-  // The view re-renders as the extension reloads the stacks file the test wrote (a click can land
-  // on a row that is being replaced): click its Edit action until the form opens.
-  await waitUntil(
-    async () => {
-      await row.hover({ timeout: 2_000 });
-      await row.locator('.action-label[aria-label="Edit Component..."]').click({ timeout: 2_000 });
-      return tab
-        .waitFor({ timeout: 3_000 })
-        .then(() => true)
-        .catch(() => false);
-    },
-    STEP_MS,
-    () => `the edit form of ${component} to open from its row in the Stacks view`,
-  );
+  await tab.waitFor({ timeout: STEP_MS });
   const form = p.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
   const input = form.locator(`#field-${field} input`);
   await input.waitFor({ timeout: STEP_MS });
