@@ -24,6 +24,7 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { ClientSecretCredential } from '@azure/identity';
 import { artifactStoreFor } from '../../src/core/clouds';
 import { trainingJobName } from '../../src/core/clouds/aws/sagemaker/trainingJobName';
+import { commandJobName } from '../../src/core/clouds/azure/azureml/azuremlNames';
 import { runIdFilter } from '../../src/core/clouds/gcp/vertex/customJobRequest';
 import { connectDocker } from '../../src/core/images/dockerClient';
 import { pushImage } from '../../src/core/images/imagePusher';
@@ -292,18 +293,10 @@ async function assertVertexRunsJobs(env: NodeJS.ProcessEnv, stateDir: string): P
 }
 
 /**
- * A command job through the Azure ML client, signed in with the exported service principal at the
- * exported Entra ID (trusting the exported CA), in the azure-emulated stack's workspace and
- * cluster, runs on the local engine: its image named by the emulated ACR host (served by the local
- * registry), its output in Azurite (read by stepops' own Blob store with the exported connection
- * string), its line in the log file run history lists.
+ * The Azure ML client a user of the emulators would make: signed in with the exported service
+ * principal at the exported Entra ID, trusting the exported CA, on the azure-emulated operator's workspace.
  */
-async function assertAzureMlRunsJobs(env: NodeJS.ProcessEnv, stacksFile: string): Promise<void> {
-  const tag = `check-${Date.now().toString(36)}`;
-  const repository = 'stepops-it/emulated-azureml';
-  const docker = await connectDocker();
-  await docker.getImage(integrationEnvironment().busyboxImage).tag({ repo: `${registry}/${repository}`, tag });
-  await pushImage(docker, { reference: `${registry}/${repository}:${tag}` });
+async function emulatedAzureMl(env: NodeJS.ProcessEnv, stacksFile: string) {
   const config = (
     parse(await readFile(stacksFile, 'utf8')) as {
       components: { step_operator: Record<string, { config: Record<string, string> }> };
@@ -321,7 +314,23 @@ async function assertAzureMlRunsJobs(env: NodeJS.ProcessEnv, stacksFile: string)
     credentialScopes: [`${arm}/.default`],
     tlsOptions,
   });
-  const { resource_group: group, workspace_name: workspace } = config as Record<string, string>;
+  return { client, config, arm, group: config.resource_group!, workspace: config.workspace_name! };
+}
+
+/**
+ * A command job through the Azure ML client, signed in with the exported service principal at the
+ * exported Entra ID (trusting the exported CA), in the azure-emulated stack's workspace and
+ * cluster, runs on the local engine: its image named by the emulated ACR host (served by the local
+ * registry), its output in Azurite (read by stepops' own Blob store with the exported connection
+ * string), its line in the log file run history lists.
+ */
+async function assertAzureMlRunsJobs(env: NodeJS.ProcessEnv, stacksFile: string): Promise<void> {
+  const tag = `check-${Date.now().toString(36)}`;
+  const repository = 'stepops-it/emulated-azureml';
+  const docker = await connectDocker();
+  await docker.getImage(integrationEnvironment().busyboxImage).tag({ repo: `${registry}/${repository}`, tag });
+  await pushImage(docker, { reference: `${registry}/${repository}:${tag}` });
+  const { client, config, arm, group, workspace } = await emulatedAzureMl(env, stacksFile);
   const saved = process.env;
   const send = (method: 'GET' | 'PUT', url: string, body?: object) => sendJson(client, method, url, body);
   try {
@@ -742,6 +751,28 @@ test('a stepops run killed once Vertex AI has its job finds it again by its labe
       }
     });
     assert.equal(jobs.length, 1, 'one custom job for the run');
+  });
+});
+
+test('a stepops run killed once Azure ML has its job finds it again by its name, with no second job', async () => {
+  await withEmulatedExample('killed-azureml', async (example) => {
+    const runId = await killedThenFollowed(
+      example,
+      'azure-emulated',
+      'azureml',
+      /stepops: pending \((NotStarted|Starting|Preparing|Queued)/,
+    );
+    const { client, group, workspace } = await emulatedAzureMl(
+      example.env,
+      path.join(example.env.STEPOPS_HOME!, 'stacks.yaml'),
+    );
+    const jobs = [];
+    for await (const job of client.jobs.list(group, workspace)) jobs.push(job);
+    assert.deepEqual(
+      jobs.filter((j) => j.properties.tags?.['stepops:run-id'] === runId).map((j) => j.name),
+      [commandJobName(runId)],
+      'one command job for the run',
+    );
   });
 });
 
