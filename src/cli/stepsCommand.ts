@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describeOperator, describeParameters } from '../core/python/describe';
 import { loadPythonParser } from '../core/python/pythonParser';
@@ -27,8 +27,16 @@ export async function stepsCommand(args: string[], out: NodeJS.WritableStream): 
   for (const target of targets) {
     const info = await stat(target).catch(() => undefined);
     if (!info) throw new Error(`${target}: no such file or folder.`);
-    if (info.isDirectory()) await index.scan(path.resolve(target));
-    else index.update(path.resolve(target), await readFile(target, 'utf8'));
+    if (info.isDirectory()) {
+      // A file whose encoding declaration cannot be decoded is skipped with a note, not a failure.
+      for (const { file, message } of (await index.scan(path.resolve(target))).problems) {
+        process.stderr.write(`stepops steps: ${path.relative(process.cwd(), file) || file}: ${message}\n`);
+      }
+    } else {
+      const result = await index.updateFromDisk(path.resolve(target));
+      if (result.kind === 'undecodable') throw new Error(`${target}: ${result.message}`);
+      if (result.kind === 'unreadable') throw new Error(`${target}: cannot be read.`);
+    }
   }
   const cwd = process.cwd();
   const where = (file: string, line: number): string => `${path.relative(cwd, file) || file}:${line + 1}`;

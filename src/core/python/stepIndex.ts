@@ -1,12 +1,15 @@
 // The steps and pipelines of a whole workspace, kept current file by file. Scanning returns to the
-// event loop with every file read, so that in the extension host a workspace of thousands of files
-// never blocks typing. A file open in an editor is owned by the editor: its unsaved text wins over
-// the disk until the editor releases it.
+// event loop with every file read and, within a file, between slices of its discovery, so that in
+// the extension host neither a workspace of thousands of files nor one huge or broken file blocks
+// typing. Files are decoded as Python decodes them (PEP 263). A file open in an editor is owned by
+// the editor: its unsaved text wins over the disk until the editor releases it.
 import { readFile } from 'node:fs/promises';
-import { discoverPythonSource } from './discovery';
+import { discoverPythonSource, discoverPythonSourceInSlices } from './discovery';
 import type { DiscoveredPipeline, DiscoveredStep, PythonFileModel } from './model';
 import { type PythonFileWalkOptions, pythonFilesUnder } from './pythonFiles';
 import type { PythonParser } from './pythonParser';
+import { decodePythonSource } from './pythonSource';
+import type { SliceOptions } from './slices';
 
 export const EMPTY_MODEL: PythonFileModel = { steps: [], pipelines: [], syntaxProblems: [] };
 
@@ -34,7 +37,15 @@ export interface ScanResult {
   readonly milliseconds: number;
   /** The longest stretch the scan held the event loop, in milliseconds. */
   readonly longestSliceMs: number;
+  /** Files that could not be decoded (an encoding declaration the runtime does not know), with why. */
+  readonly problems: readonly { readonly file: string; readonly message: string }[];
 }
+
+/** What reading one file from disk gave: its model, or why it could not be read or decoded. */
+export type DiskUpdate =
+  | { readonly kind: 'discovered'; readonly model: PythonFileModel; readonly parsed: boolean }
+  | { readonly kind: 'undecodable'; readonly model: PythonFileModel; readonly message: string }
+  | { readonly kind: 'unreadable' };
 
 export class StepIndex {
   private readonly models = new Map<string, PythonFileModel>();
@@ -42,12 +53,51 @@ export class StepIndex {
   /** Files whose model comes from an open editor; disk reads leave them alone. */
   private readonly openInEditor = new Set<string>();
 
+  /** Per file, the latest disk read started: an older one that finishes later is dropped. */
+  private readonly reads = new Map<string, number>();
+  private readCount = 0;
+
   constructor(private readonly parser: PythonParser) {}
 
   /** Discovers one file's steps from its text on disk; a file open in an editor keeps the editor's. */
   update(file: string, text: string): PythonFileModel {
+    this.reads.delete(file); // newer than any read still under way
     if (this.openInEditor.has(file)) return this.models.get(file) ?? EMPTY_MODEL;
     return this.record(file, mayDefineSteps(text) ? discoverPythonSource(this.parser, text) : EMPTY_MODEL);
+  }
+
+  /**
+   * Reads a file as Python decodes it and discovers it in slices (slices.ts); a file that is gone
+   * is removed. A file that cannot be decoded keeps no steps, and its model says why.
+   */
+  async updateFromDisk(file: string, options?: SliceOptions): Promise<DiskUpdate> {
+    const read = ++this.readCount;
+    this.reads.set(file, read);
+    const current = (): boolean => this.reads.get(file) === read && !this.openInEditor.has(file);
+    const bytes = await readFile(file).catch(() => undefined);
+    const decodeStart = performance.now();
+    const source = bytes && decodePythonSource(bytes);
+    const parsed = source?.ok === true && mayDefineSteps(source.text);
+    if (options?.stats) {
+      options.stats.longestSliceMs = Math.max(options.stats.longestSliceMs, performance.now() - decodeStart);
+    }
+    if (!source) {
+      if (current()) this.remove(file);
+      return { kind: 'unreadable' };
+    }
+    if (!source.ok) {
+      const at = { line: source.line, character: 0 };
+      const model = {
+        steps: [],
+        pipelines: [],
+        syntaxProblems: [{ range: { start: at, end: at }, message: source.message }],
+      };
+      if (current()) this.record(file, model);
+      return { kind: 'undecodable', model, message: source.message };
+    }
+    const model = parsed ? await discoverPythonSourceInSlices(this.parser, source.text, options) : EMPTY_MODEL;
+    if (current()) this.record(file, model);
+    return { kind: 'discovered', model: this.models.get(file) ?? model, parsed };
   }
 
   /** Stores the model of a file open in an editor (its IncrementalDocument's), which now owns it. */
@@ -59,9 +109,7 @@ export class StepIndex {
   /** The editor closed the file: its model comes from the disk again (unsaved edits are gone). */
   async release(file: string): Promise<void> {
     if (!this.openInEditor.delete(file)) return;
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined) this.remove(file);
-    else this.update(file, text);
+    await this.updateFromDisk(file);
   }
 
   private record(file: string, model: PythonFileModel): PythonFileModel {
@@ -72,6 +120,7 @@ export class StepIndex {
   }
 
   remove(file: string): void {
+    this.reads.delete(file);
     if (this.models.delete(file)) this.fire(file);
   }
 
@@ -102,24 +151,27 @@ export class StepIndex {
   }
 
   /**
-   * Indexes every Python file under root. Each file read returns to the event loop, so the longest
-   * synchronous stretch (longestSliceMs) is one file's discovery.
+   * Indexes every Python file under root. Each file read returns to the event loop, and so does
+   * a large file's discovery between slices, so the longest synchronous stretch (longestSliceMs)
+   * is one slice.
    */
-  async scan(root: string, options: PythonFileWalkOptions = {}): Promise<ScanResult> {
+  async scan(root: string, options: PythonFileWalkOptions & Pick<SliceOptions, 'sliceMs'> = {}): Promise<ScanResult> {
     const started = performance.now();
-    let longestSliceMs = 0;
+    const stats = { longestSliceMs: 0 };
+    const problems: { file: string; message: string }[] = [];
     let files = 0;
     let parsed = 0;
     for await (const file of pythonFilesUnder(root, options)) {
       files++;
-      const text = await readFile(file, 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
-      const syncStart = performance.now();
-      if (mayDefineSteps(text)) parsed++;
-      this.update(file, text);
-      longestSliceMs = Math.max(longestSliceMs, performance.now() - syncStart);
+      const result = await this.updateFromDisk(file, {
+        stats,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.sliceMs ? { sliceMs: options.sliceMs } : {}),
+      });
+      if (result.kind === 'discovered' && result.parsed) parsed++;
+      if (result.kind === 'undecodable') problems.push({ file, message: result.message });
     }
-    return { files, parsed, milliseconds: performance.now() - started, longestSliceMs };
+    return { files, parsed, milliseconds: performance.now() - started, longestSliceMs: stats.longestSliceMs, problems };
   }
 
   private fire(file: string): void {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { StepDocuments } from './StepDocuments';
 
@@ -49,6 +48,8 @@ export class WorkspaceStepIndexer implements vscode.Disposable {
           `Indexed ${result.files} Python files in ${folder.name} (${result.parsed} mention zenml) in ` +
             `${result.milliseconds.toFixed(0)} ms; longest uninterrupted slice ${result.longestSliceMs.toFixed(1)} ms`,
         );
+        for (const { file, message } of result.problems)
+          this.output.warn(`${vscode.workspace.asRelativePath(file)}: ${message}`);
       } catch (error) {
         if (!this.abort.signal.aborted) this.output.error(`Indexing ${folder.name} failed: ${String(error)}`);
       }
@@ -57,10 +58,13 @@ export class WorkspaceStepIndexer implements vscode.Disposable {
 
   private async reindexFromDisk(uri: vscode.Uri): Promise<void> {
     if (uri.scheme !== 'file') return;
-    // The index keeps an open editor's model over the disk's (StepIndex.update).
-    const text = await readFile(uri.fsPath, 'utf8').catch(() => undefined);
+    // The index keeps an open editor's model over the disk's, decodes the file as Python does and
+    // discovers it in slices (StepIndex.updateFromDisk).
     const index = await this.documents.stepIndex();
-    if (text === undefined) index.remove(uri.fsPath);
-    else index.update(uri.fsPath, text);
+    const result = await index.updateFromDisk(uri.fsPath, { signal: this.abort.signal }).catch((error: unknown) => {
+      if (!this.abort.signal.aborted) this.output.error(`Indexing ${uri.fsPath} failed: ${String(error)}`);
+      return undefined;
+    });
+    if (result?.kind === 'undecodable') this.output.warn(`${vscode.workspace.asRelativePath(uri)}: ${result.message}`);
   }
 }
