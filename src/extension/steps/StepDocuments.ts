@@ -4,6 +4,13 @@ import { type PythonParser, loadPythonParser } from '../../core/python/pythonPar
 import { IncrementalDocument } from '../../core/python/incrementalDocument';
 import { EMPTY_MODEL, StepIndex, mayDefineSteps } from '../../core/python/stepIndex';
 
+interface OpenDocument {
+  version: number;
+  /** The model of `version`, once its (sliced) discovery ends. */
+  model: Promise<PythonFileModel>;
+  tree?: IncrementalDocument;
+}
+
 /**
  * Discovery results for open Python documents, re-computed once per document version, and the
  * workspace-wide index they feed. The parser (WebAssembly) loads on the first Python document,
@@ -14,7 +21,7 @@ export class StepDocuments {
   /** The parser once loaded, so that modelFor needs no await between reading and storing an entry. */
   private loadedParser: PythonParser | undefined;
   private index: StepIndex | undefined;
-  private readonly open = new Map<string, { version: number; model: PythonFileModel; tree?: IncrementalDocument }>();
+  private readonly open = new Map<string, OpenDocument>();
 
   async stepIndex(): Promise<StepIndex> {
     this.parser ??= loadPythonParser().then((parser) => (this.loadedParser = parser));
@@ -23,25 +30,44 @@ export class StepDocuments {
     return this.index;
   }
 
-  /** The document's steps, re-discovered incrementally once per version. */
+  /**
+   * The document's steps, re-discovered incrementally once per version, in slices that return to
+   * the event loop (slices.ts): a huge or broken document never holds the extension host for
+   * longer than a slice, whatever its size.
+   */
   async modelFor(document: vscode.TextDocument): Promise<PythonFileModel> {
     const key = document.uri.toString();
     const index = await this.stepIndex();
     // No await from here on: two callers on a new document must share one entry (and one tree).
-    const entry = this.open.get(key) ?? { version: -1, model: EMPTY_MODEL };
-    if (entry.version === document.version) return entry.model;
+    const existing = this.open.get(key);
+    if (existing?.version === document.version) return existing.model;
+    const entry: OpenDocument = existing ?? { version: -1, model: Promise.resolve(EMPTY_MODEL) };
+    const version = document.version;
     const text = document.getText();
+    entry.version = version;
     if (mayDefineSteps(text)) {
       entry.tree ??= new IncrementalDocument(this.loadedParser!);
-      entry.model = entry.tree.update(text);
+      entry.model = entry.tree.updateInSlices(text).then(
+        (model) => {
+          // Only the newest version's model speaks for the file in the workspace index.
+          if (document.uri.scheme === 'file' && this.open.get(key) === entry && entry.version === version) {
+            index.recordOpen(document.uri.fsPath, model);
+          }
+          return model;
+        },
+        (error: unknown) => {
+          // Closed or emptied meanwhile: its discovery was stopped, and nobody waits for this version.
+          if (this.open.get(key) !== entry || entry.version !== version) return EMPTY_MODEL;
+          throw error;
+        },
+      );
     } else {
       entry.tree?.dispose();
       entry.tree = undefined;
-      entry.model = EMPTY_MODEL;
+      entry.model = Promise.resolve(EMPTY_MODEL);
+      if (document.uri.scheme === 'file') index.recordOpen(document.uri.fsPath, EMPTY_MODEL);
     }
-    entry.version = document.version;
     this.open.set(key, entry);
-    if (document.uri.scheme === 'file') index.recordOpen(document.uri.fsPath, entry.model);
     return entry.model;
   }
 
