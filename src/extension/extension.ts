@@ -3,6 +3,7 @@
 // use, not on activation.
 import * as vscode from 'vscode';
 import { STEPOPS_VERSION } from '../core/version';
+import { loadedVendorBundles } from './loadedBundles';
 import { defaultArtifactRoot, defaultStacksFile } from '../core/stacks/stackStore';
 import { SecretVault } from './stacks/SecretVault';
 import { RunManager } from './runs/RunManager';
@@ -110,7 +111,11 @@ export function activate(context: vscode.ExtensionContext): void {
     indexer.start();
     void runs?.reattach();
   }, 0);
-  output.info(`Step Operators ${STEPOPS_VERSION} activated in ${(performance.now() - started).toFixed(1)} ms`);
+  const loaded = loadedVendorBundles(__dirname);
+  output.info(
+    `Step Operators ${STEPOPS_VERSION} activated in ${(performance.now() - started).toFixed(1)} ms; ` +
+      `vendor bundles loaded: ${loaded.length > 0 ? loaded.join(', ') : 'none'}`,
+  );
 }
 
 export function deactivate(): void {
