@@ -66,9 +66,16 @@ function* discoverInChunks(parser: PythonParser, text: string, pause: Pause): Sl
       startRow += countNewlines(chunkText);
       start = cut;
     }
-    return yield* combineChunks(placed, pause);
+    const model = yield* combineChunks(placed, pause);
+    // Trees live in WebAssembly memory, which no garbage collector frees; freeing those of a 5 MB
+    // file takes a couple of hundred milliseconds, so that too is done in slices.
+    while (placed.length > 0) {
+      disposeChunk(placed.pop()!.chunk);
+      if (pause()) yield;
+    }
+    return model;
   } finally {
-    for (const { chunk } of placed) disposeChunk(chunk); // trees live in WebAssembly memory
+    for (const { chunk } of placed) disposeChunk(chunk); // stopped early
   }
 }
 
@@ -114,6 +121,17 @@ interface DecoratorFacts {
 export function disposeChunk(chunk: ParsedChunk): void {
   chunk.tree.delete();
   for (const tree of chunk.pieceTrees) tree.delete();
+}
+
+/** Frees chunks' trees in slices, in the background: a large document's take long to free. */
+export function disposeChunksInSlices(chunks: readonly ParsedChunk[]): void {
+  const pending = [...chunks];
+  void runInSlices(function* (pause) {
+    while (pending.length > 0) {
+      disposeChunk(pending.pop()!);
+      if (pause()) yield;
+    }
+  });
 }
 
 /**

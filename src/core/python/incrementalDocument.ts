@@ -1,5 +1,12 @@
 import { NO_CUT_YET, scanCuts } from './chunks';
-import { type ParsedChunk, combineChunks, countNewlines, disposeChunk, parseChunk } from './discovery';
+import {
+  type ParsedChunk,
+  combineChunks,
+  countNewlines,
+  disposeChunk,
+  disposeChunksInSlices,
+  parseChunk,
+} from './discovery';
 import type { PythonFileModel } from './model';
 import type { PythonParser } from './pythonParser';
 import { type Pause, type SliceOptions, type Sliced, runInSlices, runToEnd } from './slices';
@@ -84,7 +91,7 @@ export class IncrementalDocument {
   }
 
   private release(): void {
-    for (const chunk of this.chunks) disposeChunk(chunk.parsed);
+    disposeChunksInSlices(this.chunks.map((c) => c.parsed));
     this.chunks = [];
     this.model = undefined;
   }
