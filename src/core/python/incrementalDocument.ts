@@ -220,24 +220,28 @@ function ownCopy(slice: string): string {
   return slice.length < 64 ? slice : (' ' + slice).slice(1);
 }
 
-const BLOCK = 1024;
+/** Blocks compared natively, largest first: only the block with the difference is compared by character. */
+const BLOCKS = [65_536, 4_096, 256];
 
 function commonPrefix(a: string, b: string): number {
   const shorter = Math.min(a.length, b.length);
   let i = 0;
-  // Whole blocks compare natively; only the block with the difference is compared by character.
-  while (i + BLOCK <= shorter && a.slice(i, i + BLOCK) === b.slice(i, i + BLOCK)) i += BLOCK;
+  for (const block of BLOCKS) {
+    while (i + block <= shorter && a.slice(i, i + block) === b.slice(i, i + block)) i += block;
+  }
   while (i < shorter && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   return i;
 }
 
 function commonSuffix(a: string, b: string, limit: number): number {
   let n = 0;
-  while (
-    n + BLOCK <= limit &&
-    a.slice(a.length - n - BLOCK, a.length - n) === b.slice(b.length - n - BLOCK, b.length - n)
-  ) {
-    n += BLOCK;
+  for (const block of BLOCKS) {
+    while (
+      n + block <= limit &&
+      a.slice(a.length - n - block, a.length - n) === b.slice(b.length - n - block, b.length - n)
+    ) {
+      n += block;
+    }
   }
   while (n < limit && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
   return n;
