@@ -15,7 +15,7 @@
 // Parsing keeps the YAML document (comments, key order, unknown keys) so that edits touch only
 // what changed. A malformed file yields diagnostics with line and column and is never rewritten.
 import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { findFlavor } from './flavors/flavorCatalog';
 import { validateConfig } from './flavors/fieldSpec';
 import type { ComponentType, Stack, StackComponent } from './model';
@@ -55,25 +55,25 @@ export interface StackFileContents {
 }
 
 const NAME_RULE = 'names are 1-64 letters, digits, _ . -, starting with a letter or digit';
-const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, NAME_RULE);
+const NAME = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, NAME_RULE));
 
 const componentEntry = z.looseObject({
-  flavor: z.string().min(1, 'flavor is required'),
-  config: z.record(z.string(), z.unknown()).optional(),
+  flavor: z.string().check(z.minLength(1, 'flavor is required')),
+  config: z.optional(z.record(z.string(), z.unknown())),
 });
 
 const stackEntry = z.looseObject({
-  description: z.string().optional(),
-  orchestrator: NAME.optional(),
-  artifact_store: NAME.optional(),
-  container_registry: NAME.optional(),
-  step_operators: z.array(NAME).optional(),
+  description: z.optional(z.string()),
+  orchestrator: z.optional(NAME),
+  artifact_store: z.optional(NAME),
+  container_registry: z.optional(NAME),
+  step_operators: z.optional(z.array(NAME)),
 });
 
 const fileShape = z.looseObject({
-  version: z.literal(1, { error: 'version must be 1 (this file may be from a newer stepops)' }).optional(),
-  components: z.record(z.string(), z.record(z.string(), z.unknown()).nullable()).optional(),
-  stacks: z.record(z.string(), z.unknown()).nullable().optional(),
+  version: z.optional(z.literal(1, { error: 'version must be 1 (this file may be from a newer stepops)' })),
+  components: z.optional(z.record(z.string(), z.nullable(z.record(z.string(), z.unknown())))),
+  stacks: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
 });
 
 export function parseStackFile(text: string): StackFileContents & { readonly document: Document } {

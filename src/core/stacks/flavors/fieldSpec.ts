@@ -1,12 +1,19 @@
 // A flavor's fields, declared once. The same declaration becomes the zod schema that validates
 // stack files and wizard input, the wizard's form, the tree's one-line summary and the CLI's
 // prompts, so they cannot drift apart. Field names follow ZenML's where ZenML has the field.
-import { z } from 'zod';
+//
+// zod/mini rather than classic zod: the same validator and messages, but its functions are
+// tree-shaken, so the bundles carry only the schemas used here (classic zod's methods keep its
+// whole API in every bundle that loads it, at activation).
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import type { ComponentType } from '../model';
 
-// No code generation: schemas are interpreted. zod would otherwise probe for eval support (and
-// read `navigator`, which VS Code's extension host flags), and webview CSPs forbid eval anyway.
-z.config({ jitless: true });
+// English messages for the issues our own messages do not cover (classic zod loads them itself,
+// zod/mini leaves them to the caller). No code generation: schemas are interpreted. zod would
+// otherwise probe for eval support (and read `navigator`, which VS Code's extension host flags),
+// and webview CSPs forbid eval anyway.
+z.config({ ...en(), jitless: true });
 
 export type FieldKind =
   | 'string'
@@ -56,31 +63,33 @@ export interface FlavorSpec {
 
 export type ComponentConfig = Record<string, unknown>;
 
-function fieldSchema(field: FieldSpec): z.ZodType {
+function fieldSchema(field: FieldSpec): z.ZodMiniType {
   switch (field.kind) {
     case 'string': {
-      let schema = z
+      const schema = z
         .string({
           error: (issue) => (issue.input === undefined ? `${field.label} is required` : `${field.label} must be text`),
         })
-        .trim()
-        .min(1, `${field.label} cannot be empty`);
-      if (field.pattern) schema = schema.regex(field.pattern.regex, field.pattern.message);
-      return schema;
+        .check(z.trim(), z.minLength(1, `${field.label} cannot be empty`));
+      return field.pattern ? schema.check(z.regex(field.pattern.regex, field.pattern.message)) : schema;
     }
     case 'secret':
       // A secret's value never sits in config; the key may hold only a reference marker.
       return z.never({ error: `${field.label} is a secret: store it in the secret store, not in the stack file` });
     case 'integer':
     case 'number': {
-      let schema = z.number({
+      const schema = z.number({
         error: (issue) =>
           issue.input === undefined ? `${field.label} is required` : `${field.label} must be a number`,
       });
-      if (field.kind === 'integer') schema = schema.int(`${field.label} must be a whole number`);
-      if (field.min !== undefined) schema = schema.min(field.min, `${field.label} must be at least ${field.min}`);
-      if (field.max !== undefined) schema = schema.max(field.max, `${field.label} must be at most ${field.max}`);
-      return schema;
+      // In the order classic zod's .int().min().max() added them: the first failing check's
+      // message comes first.
+      const checks = [
+        ...(field.kind === 'integer' ? [z.int(`${field.label} must be a whole number`)] : []),
+        ...(field.min !== undefined ? [z.gte(field.min, `${field.label} must be at least ${field.min}`)] : []),
+        ...(field.max !== undefined ? [z.lte(field.max, `${field.label} must be at most ${field.max}`)] : []),
+      ];
+      return checks.length > 0 ? schema.check(...checks) : schema;
     }
     case 'boolean':
       return z.boolean({ error: `${field.label} must be true or false` });
@@ -90,11 +99,11 @@ function fieldSchema(field: FieldSpec): z.ZodType {
       });
     case 'string-map':
       return z.record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'),
+        z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _')),
         z.string(),
       );
     case 'string-list':
-      return z.array(z.string().min(1));
+      return z.array(z.string().check(z.minLength(1)));
     case 'json':
       return z.record(z.string(), z.unknown());
   }
@@ -104,32 +113,34 @@ function fieldSchema(field: FieldSpec): z.ZodType {
  * The schema of a flavor's config: known fields are checked, required ones demanded (unless they
  * only apply under another field's value), unknown keys are kept as they are.
  */
-export function configSchema(spec: FlavorSpec): z.ZodType<ComponentConfig> {
-  const shape: Record<string, z.ZodType> = {};
+export function configSchema(spec: FlavorSpec): z.ZodMiniType<ComponentConfig> {
+  const shape: Record<string, z.ZodMiniType> = {};
   for (const field of spec.fields) {
     const schema = fieldSchema(field);
     if (field.kind === 'secret') {
-      shape[field.name] = schema.optional();
+      shape[field.name] = z.optional(schema);
       continue;
     }
-    shape[field.name] = field.required && !field.when ? schema : schema.optional();
+    shape[field.name] = field.required && !field.when ? schema : z.optional(schema);
   }
-  return z.looseObject(shape).superRefine((config, context) => {
-    for (const field of spec.fields) {
-      if (!field.required || !field.when || field.kind === 'secret') continue;
-      const controlling = config[field.when.field] ?? defaultOf(spec, field.when.field);
-      if (
-        field.when.oneOf.includes(String(controlling)) &&
-        (config[field.name] === undefined || config[field.name] === '')
-      ) {
-        context.addIssue({
-          code: 'custom',
-          path: [field.name],
-          message: `${field.label} is required when ${field.when.field} is ${String(controlling)}`,
-        });
+  return z.looseObject(shape).check(
+    z.superRefine((config, context) => {
+      for (const field of spec.fields) {
+        if (!field.required || !field.when || field.kind === 'secret') continue;
+        const controlling = config[field.when.field] ?? defaultOf(spec, field.when.field);
+        if (
+          field.when.oneOf.includes(String(controlling)) &&
+          (config[field.name] === undefined || config[field.name] === '')
+        ) {
+          context.addIssue({
+            code: 'custom',
+            path: [field.name],
+            message: `${field.label} is required when ${field.when.field} is ${String(controlling)}`,
+          });
+        }
       }
-    }
-  });
+    }),
+  );
 }
 
 function defaultOf(spec: FlavorSpec, fieldName: string): unknown {
