@@ -77,13 +77,16 @@ export function printer(out: Out, format: LogFormat = 'text'): (event: RunEvent)
       if (record.state === lastState) return;
       lastState = record.state;
       const extra =
-        record.state === 'submitting' && record.image
-          ? ` ${record.image.reference}${record.image.built ? '' : ' (reused, nothing built)'}`
-          : '';
+        record.state === 'submitting' && record.image ? ` ${record.image.reference}${imageNote(record.image)}` : '';
       process.stderr.write(`stepops: ${record.state}${extra}\n`);
     },
   };
   return (event) => (handlers[event.type] as ((e: RunEvent) => void) | undefined)?.(event);
+}
+
+function imageNote(image: NonNullable<RunRecord['image']>): string {
+  if (!image.built) return ' (reused, nothing built)';
+  return image.daemonless ? ' (a code-only change: its layer pushed without Docker)' : '';
 }
 
 /** Says how the run ended, on stderr, and returns the exit code for it. */

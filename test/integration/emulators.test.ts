@@ -5,7 +5,7 @@
 // the emulators and frees their ports while the services they found running keep running.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -773,6 +773,49 @@ test('a stepops run killed once Azure ML has its job finds it again by its name,
       [commandJobName(runId)],
       'one command job for the run',
     );
+  });
+});
+
+test('a code-only change reaches each emulated cloud without Docker and runs there as the Docker-built image did', async () => {
+  await withEmulatedExample('daemonless', async ({ project, cli, base }) => {
+    type Listed = { id: string; state: string; outputs?: Record<string, { size: number; preview: string }> };
+    const output = async (runId: string) =>
+      (JSON.parse((await cli('runs', '--json')).stdout) as Listed[]).find((r) => r.id === runId)?.outputs?.output;
+    const stacks = [
+      ['aws-emulated', 'sagemaker'],
+      ['gcp-emulated', 'vertex'],
+      ['azure-emulated', 'azureml'],
+    ] as const;
+    for (const [index, [stack, operator]] of stacks.entries()) {
+      const run = async () => {
+        const result = await cli(
+          'run',
+          'churn/steps/loader.py:load_customers',
+          '--stack',
+          stack,
+          '--operator',
+          operator,
+          ...base,
+        );
+        assert.equal(result.code, 0, `${stack}: ${result.stderr}`);
+        assert.match(result.stdout, /loaded 20 customers/, stack);
+        return { ...result, runId: /stepops: run (\S+) of load_customers/.exec(result.stderr)![1]! };
+      };
+      const before = await run();
+      // A comment is a code-only change: a new image (a new content hash), the same requirements.
+      // Unique per test run: the shared registry keeps the images of earlier runs.
+      const change = `# change ${index} for ${stack} at ${Date.now()}`;
+      await appendFile(path.join(project, 'churn', 'steps', 'loader.py'), `\n${change}\n`);
+      const after = await run();
+      assert.match(
+        after.stderr,
+        /stepops: submitting \S+ \(a code-only change: its layer pushed without Docker\)/,
+        `${stack}: ${after.stderr}`,
+      );
+      const [first, second] = [await output(before.runId), await output(after.runId)];
+      assert.ok(first, `${stack}: the first run's output`);
+      assert.deepEqual(second, first, `${stack}: the daemonless image gives the same step result`);
+    }
   });
 });
 

@@ -1,14 +1,16 @@
 // How a followed run is kept: the status watch reports each change once and waits out a few
 // failed reads (a dropped connection, throttling) before giving up; the record keeper writes
-// transitions at once and a moving log cursor at most once per interval, newest last.
+// transitions at once and a moving log cursor at most once per interval, newest last; a big log
+// batch is stored and announced in slices.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { JobHandle, JobStatus, LogBatch, StepOperator } from '../../src/core/operators/stepOperator';
 import { watchJobStatus } from '../../src/core/orchestrator/jobStatusWatch';
 import { RecordKeeper } from '../../src/core/orchestrator/recordKeeper';
+import { StepRunner } from '../../src/core/orchestrator/stepRunner';
 import { type RunRecord, withState } from '../../src/core/runs/runRecord';
 import { RunStore } from '../../src/core/runs/runStore';
 
@@ -125,4 +127,56 @@ test('the record keeper writes transitions at once and a moving cursor at most o
   assert.equal(stored?.state, 'succeeded', 'a pending cursor save never overwrites a later transition');
   assert.equal(stored?.logCursor, '101');
   assert.deepEqual(announced, ['running', 'succeeded']);
+});
+
+test('a big log batch is stored and shown in slices, in order, and the cursor moves once all of it is stored', async () => {
+  const store = new RunStore(path.join(folder, 'slices'));
+  const texts = Array.from({ length: 4500 }, (_, i) => `line ${i}`);
+  const operator: StepOperator = {
+    ...scripted([status('failed')]),
+    logs: async function* (): AsyncIterable<LogBatch> {
+      yield { lines: texts.map((text) => ({ text })), cursor: 'after-all' };
+    },
+  };
+  const runner = new StepRunner({
+    docker: () => Promise.reject(new Error('not used')),
+    store,
+    operatorFor: async () => operator,
+    artifactStoreFor: () => Promise.reject(new Error('not used')),
+    recordable: (c) => ({ name: c.name, flavor: c.flavor, config: {} }),
+    runtimeRoot: folder,
+    pollMs: 1,
+  });
+  const record: RunRecord = withState(
+    {
+      version: 1,
+      id: 'slices-1',
+      step: { name: 's', file: 'f.py', module: 'f', function: 's' },
+      projectRoot: folder,
+      stack: 'default',
+      operator: { name: 'o', flavor: 'scripted' },
+      parameters: {},
+      state: 'created',
+      transitions: [],
+      job: HANDLE,
+    },
+    'running',
+  );
+  const slices: string[][] = [];
+  const final = await runner.follow(record, {
+    onEvent: (e) => {
+      if (e.type === 'logs') slices.push(e.lines.map((l) => l.text));
+    },
+  });
+  assert.deepEqual(
+    slices.map((s) => s.length),
+    [2000, 2000, 500],
+  );
+  assert.deepEqual(slices.flat(), texts);
+  assert.deepEqual(
+    (await store.readLogLines('slices-1')).map((l) => l.text),
+    texts,
+  );
+  assert.equal(final.logCursor, 'after-all');
+  assert.equal(final.logBytes, (await stat(path.join(folder, 'slices', 'slices-1.jsonl'))).size);
 });

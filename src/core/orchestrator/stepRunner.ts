@@ -27,6 +27,9 @@ import { readOutputs, stageJob } from './runArtifacts';
 import { buildRunImage } from './runImage';
 import { type RuntimeStatus, decideOutcome, parseRuntimeStatus } from './runOutcome';
 
+/** The most log lines stored and announced in one go (one task of the event loop). */
+const LOG_SLICE_LINES = 2000;
+
 export interface StepRunRequest {
   readonly projectRoot: string;
   /** Project-relative path of the step's file. */
@@ -177,18 +180,25 @@ export class StepRunner {
       watching.catch(() => stop.abort()); // the status cannot be read: stop reading logs too
       let runtime = recovered.runtime;
       for await (const batch of operator.logs(handle, recovered.logCursor, signal)) {
-        const lines: LogLine[] = [];
-        for (const line of batch.lines) {
-          const status = parseRuntimeStatus(line.text);
-          if (status) runtime = status;
-          else lines.push(line);
+        // A big batch (a cloud tail's round of many pages) is stored and announced in slices,
+        // each after an await, so that no single task holds the event loop for all of it. The
+        // cursor moves once the whole batch is stored: a process cut off in between is rewound
+        // to the last saved cursor on reattach (rewindLogs), so no line is lost or repeated.
+        let logBytes = 0;
+        for (let start = 0; start === 0 || start < batch.lines.length; start += LOG_SLICE_LINES) {
+          const lines: LogLine[] = [];
+          for (const line of batch.lines.slice(start, start + LOG_SLICE_LINES)) {
+            const status = parseRuntimeStatus(line.text);
+            if (status) runtime = status;
+            else lines.push(line);
+          }
+          logBytes = await this.deps.store.appendLogs(recovered.id, lines);
+          if (lines.length > 0) options.onEvent?.({ type: 'logs', lines });
         }
-        const logBytes = await this.deps.store.appendLogs(recovered.id, lines);
         keeper.update({ logCursor: batch.cursor, logBytes, ...(runtime ? { runtime } : {}) });
         if (keeper.current.state !== 'cancelling' && (await this.deps.store.cancelRequested(recovered.id))) {
           await keeper.transition('cancelling');
         }
-        if (lines.length > 0) options.onEvent?.({ type: 'logs', lines });
       }
       await keeper.flush();
       const final = await watching;
@@ -325,7 +335,13 @@ function announcer(options: RunOptions): (record: RunRecord) => void {
 }
 
 function summarize(image: StepImage): NonNullable<RunRecord['image']> {
-  return { reference: image.reference, hash: image.hash, built: image.built, pushed: image.pushed };
+  return {
+    reference: image.reference,
+    hash: image.hash,
+    built: image.built,
+    pushed: image.pushed,
+    ...(image.daemonless ? { daemonless: true } : {}),
+  };
 }
 
 function describe(error: unknown): string {

@@ -44,6 +44,8 @@ export interface RunRecord {
     readonly hash: string;
     readonly built: boolean;
     readonly pushed: boolean;
+    /** Only the code layer changed, and it was pushed straight to the registry, without Docker. */
+    readonly daemonless?: boolean;
   };
   /** The pipeline run this step belongs to, when it is one. */
   readonly pipeline?: string;

@@ -52,7 +52,9 @@ export class RunTreeDataProvider implements vscode.TreeDataProvider<RunRecord> {
         record.jobStatus?.consoleUrl ? `- [Open in the console](${record.jobStatus.consoleUrl})` : '',
         record.jobStatus?.warmStart ? `- started warm, on ${record.jobStatus.warmStart}` : '',
         `- operator: ${record.operator.name} (${record.operator.flavor}), stack ${record.stack}`,
-        record.image ? `- image: \`${record.image.reference}\`${record.image.built ? '' : ' (reused)'}` : '',
+        record.image
+          ? `- image: \`${record.image.reference}\`${!record.image.built ? ' (reused)' : record.image.daemonless ? ' (code layer pushed without Docker)' : ''}`
+          : '',
         ...Object.entries(record.outputs ?? {}).map(([name, o]) => `- ${name}: ${o.type}, ${o.size} bytes`),
       ]
         .filter(Boolean)

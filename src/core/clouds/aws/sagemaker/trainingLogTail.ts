@@ -49,12 +49,15 @@ export async function* tailTrainingLogs(
   const backoff = new Backoff(options.pollMs);
   const call = <T>(request: () => Promise<T>): Promise<T> => retrying(request, backoff, isRetryable, options.signal);
   async function* readRound(): AsyncIterable<LogBatch> {
-    let lines: (LogLine & { order: number })[] = [];
+    const perStream: LogLine[][] = [];
     for (const stream of await streamsOf(logs, DescribeLogStreamsCommand, options, call)) {
-      lines = lines.concat(await readStream(logs, GetLogEventsCommand, stream, tokens, options, call));
+      perStream.push(await readStream(logs, GetLogEventsCommand, stream, tokens, options, call));
     }
-    lines.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0) || a.order - b.order);
-    yield { lines: lines.map(({ order: _order, ...line }) => line), cursor: JSON.stringify({ v: 1, streams: tokens }) };
+    // Each stream is in time order already; several are merged by time (a stable sort keeps each
+    // stream's own order among lines of one millisecond).
+    const lines =
+      perStream.length === 1 ? perStream[0]! : perStream.flat().sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+    yield { lines, cursor: JSON.stringify({ v: 1, streams: tokens }) };
   }
   yield* pollingTail({
     readRound,
@@ -107,8 +110,8 @@ async function readStream(
   tokens: Record<string, string>,
   options: TailOptions,
   call: Call,
-): Promise<(LogLine & { order: number })[]> {
-  const lines: (LogLine & { order: number })[] = [];
+): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
   const source = options.multiInstance ? /\/(algo-\d+)/.exec(stream)?.[1] : undefined;
   for (;;) {
     const token = tokens[stream];
@@ -128,7 +131,6 @@ async function readStream(
         text: (event.message ?? '').replace(/\r?\n$/, ''),
         ...(event.timestamp !== undefined ? { timestamp: event.timestamp } : {}),
         ...(source ? { source } : {}),
-        order: lines.length,
       });
     }
     // CloudWatch hands back the token it was given when there is nothing newer.
