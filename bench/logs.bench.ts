@@ -22,8 +22,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { stub } from './support/vscodeStub';
 import { type BenchCases, type BenchRow, ratio, runStandalone } from './benchTable';
-import { type BuiltCli, buildCli, startCliRun } from './support/cliRun';
+import { type BuiltCli, type CliRun, buildCli, startCliRun } from './support/cliRun';
+import { bareRead } from './support/bareReaders';
 import { followContainer } from './support/dockerFollow';
+import { type RunningEmulators, startEmulators } from './support/emulators';
+import type { ProbeReport } from './support/processProbe';
+import type { EmulatorService } from '../test/fakes/emulators/ports';
 import { LineCheck, type LineSummary, SPEW_STEP, deliveryWords, linesPerSecond } from './support/lineCheck';
 import { RunLogChannels } from '../src/extension/runs/RunLogChannels';
 import { cliStackStore } from '../src/cli/stackCommands';
@@ -37,7 +41,11 @@ import { defaultArtifactRoot } from '../src/core/stacks/stackStore';
 
 const root = path.resolve(__dirname, '..');
 const LINES = Number(process.env.STEPOPS_BENCH_LOG_LINES || 100_000);
+/** The cloud runs print this many (STEPOPS_BENCH_CLOUD_LOG_LINES to change it). */
+const CLOUD_LINES = Number(process.env.STEPOPS_BENCH_CLOUD_LOG_LINES || 100_000);
 const LOCAL_TARGET = 20_000;
+/** How long the bare loop may take to read a cloud job's lines. */
+const BARE_READ_MS = 180_000;
 const STEP_FILE = 'bench_logs/spew.py';
 const STEP = `${STEP_FILE}:spew`;
 
@@ -108,8 +116,8 @@ async function localCli(
   if (warmed.code !== 0) throw new Error(`the warm-up run failed:\n${warmed.stderr}`);
 
   const run = startCliRun(cli, project, env, LINES, [...args, '--param', `count=${LINES}`]);
-  const reference = followContainer(docker, `stepops.run=${await run.runId}`, LINES);
-  const { code, stderr, probe } = await run.done;
+  const reference = followContainer(docker, { label: `stepops.run=${await run.runId}` }, LINES);
+  const { code, stderr, probe } = await finished(run);
   if (code !== 0) throw new Error(`stepops run failed (${code}):\n${stderr}`);
   const followed = { ours: run.check.summary(), reference: await reference.done };
   const n = LINES.toLocaleString('en');
@@ -138,6 +146,13 @@ async function localCli(
       met: probe.heapRetainedAtExit - probe.heapAtFirstWrite < logBytes(LINES),
     },
   ];
+}
+
+/** The run's end, with the probe's report (which a CLI that was not killed always writes). */
+async function finished(run: CliRun): Promise<{ code: number | null; stderr: string; probe: ProbeReport }> {
+  const { code, stderr, probe } = await run.done;
+  if (!probe) throw new Error(`stepops run exited ${code} without the probe's report:\n${stderr}`);
+  return { code, stderr, probe };
 }
 
 /** RunManager's text for a line (its lineText). */
@@ -184,7 +199,7 @@ async function localEditor(project: string, baseImage: string): Promise<BenchRow
         if (event.type === 'state' && !runId) {
           runId = event.record.id;
           channels.open(event.record);
-          reference = followContainer(docker, `stepops.run=${runId}`, LINES);
+          reference = followContainer(docker, { label: `stepops.run=${runId}` }, LINES);
         }
         if (event.type === 'logs' && runId) {
           if (!sampler) {
@@ -234,6 +249,153 @@ async function localEditor(project: string, baseImage: string): Promise<BenchRow
   ];
 }
 
+interface EmulatedCloud {
+  readonly label: string;
+  readonly stack: string;
+  readonly operator: string;
+  /** The label the emulator puts on a job's containers. */
+  readonly containerLabel: string;
+  /** The emulators a log tail reads from. */
+  readonly logServices: readonly EmulatorService[];
+  /** The operator's log poll interval (its default). */
+  readonly pollMs: number;
+}
+
+const CLOUDS: readonly EmulatedCloud[] = [
+  {
+    label: 'SageMaker emulator (CloudWatch Logs)',
+    stack: 'aws-emulated',
+    operator: 'sagemaker',
+    containerLabel: 'stepops.emulator.sagemaker.training-job',
+    logServices: ['logs'],
+    pollMs: 2000,
+  },
+  {
+    label: 'Vertex AI emulator (Cloud Logging)',
+    stack: 'gcp-emulated',
+    operator: 'vertex',
+    containerLabel: 'stepops.emulator.vertex.custom-job',
+    logServices: ['logging'],
+    pollMs: 3000,
+  },
+  {
+    label: 'Azure ML emulator (run history, log file in Azurite)',
+    stack: 'azure-emulated',
+    operator: 'azureml',
+    containerLabel: 'stepops.emulator.azureml.job',
+    logServices: ['azureml', 'azureml-storage'],
+    pollMs: 2000,
+  },
+];
+
+/** "GetLogEvents 11, DescribeLogStreams 6" for the given emulators, and every request to any emulator. */
+function apiCalls(
+  requests: ProbeReport['requests'],
+  emulators: RunningEmulators,
+  services: readonly EmulatorService[],
+): { log: string; logCalls: number; all: number } {
+  const log = new Map<string, number>();
+  let all = 0;
+  for (const [key, count] of Object.entries(requests)) {
+    const space = key.indexOf(' ');
+    const service = emulators.serviceOf(key.slice(0, space));
+    if (!service) continue;
+    all += count;
+    if (!services.includes(service)) continue;
+    const operation = key.slice(space + 1).replace(/^(GET|POST|PUT|HEAD) .*\//, '$1 ');
+    log.set(operation, (log.get(operation) ?? 0) + count);
+  }
+  const sorted = [...log].sort((a, b) => b[1] - a[1]);
+  return {
+    log: sorted.map(([operation, count]) => `${operation} ${count}`).join(', '),
+    logCalls: sorted.reduce((sum, [, count]) => sum + count, 0),
+    all,
+  };
+}
+
+/** Each cloud emulator: the same step through `stepops run --stack <cloud>-emulated`, with docker logs -f of its job's container. */
+async function emulatedClouds(cli: BuiltCli, project: string, baseImage: string, work: string): Promise<BenchRow[]> {
+  const docker = await connectDocker();
+  const emulators = await startEmulators(path.join(work, 'emulators-home'));
+  const rows: BenchRow[] = [];
+  const n = CLOUD_LINES.toLocaleString('en');
+  try {
+    const only = process.env.STEPOPS_BENCH_CLOUDS?.split(',');
+    const { stacks } = await cliStackStore(emulators.env).read();
+    const operators = Object.fromEntries(
+      CLOUDS.map((c) => [
+        c.stack,
+        stacks.find((s) => s.name === c.stack)?.stepOperators.find((o) => o.name === c.operator),
+      ]),
+    );
+    for (const cloud of CLOUDS.filter((c) => !only || only.includes(c.stack))) {
+      const operator = operators[cloud.stack]!;
+      const args = [STEP, '--stack', cloud.stack, '--operator', cloud.operator, '--base-image', baseImage];
+      const count = ['--param', `count=${CLOUD_LINES}`];
+      // The emulator's limit first, on a job of its own that nothing else reads: the CLI that
+      // submits it is killed once the emulator has accepted it, and a bare SDK loop reads it.
+      const submitter = startCliRun(cli, project, emulators.env, CLOUD_LINES, [...args, ...count]);
+      await submitter.said(/stepops: pending/);
+      submitter.kill();
+      const bare = bareRead({
+        flavor: operator.flavor,
+        runId: await submitter.runId,
+        project,
+        operator,
+        env: emulators.env,
+        logsEndpoint: emulators.urls.logs,
+        expected: CLOUD_LINES,
+      });
+      await Promise.race([bare.done, new Promise((resolve) => setTimeout(resolve, BARE_READ_MS))]);
+      bare.stop();
+      await submitter.done;
+      // Then stepops on a job of its own, with docker logs -f of the job's container.
+      const run = startCliRun(cli, project, emulators.env, CLOUD_LINES, [...args, ...count]);
+      const reference = followContainer(
+        docker,
+        { label: cloud.containerLabel, env: `STEPOPS_RUN_ID=${await run.runId}` },
+        CLOUD_LINES,
+      );
+      const { code, stderr, probe } = await finished(run);
+      if (code !== 0) throw new Error(`stepops run on ${cloud.stack} failed (${code}):\n${stderr}`);
+      const followed = { ours: run.check.summary(), reference: await reference.done };
+      const calls = apiCalls(probe.requests, emulators, cloud.logServices);
+      // A tail that polls can trail the emulator's limit (support/bareReaders.ts) by one poll
+      // interval at most.
+      const limit = bare.check.summary();
+      const target = limit.inOrderOnce
+        ? (CLOUD_LINES * 1000) / ((CLOUD_LINES * 1000) / limit.linesPerSecond + cloud.pollMs)
+        : undefined;
+      const row = throughputRow(
+        `logs, ${cloud.label}: ${n} lines to the CLI's stdout`,
+        followed,
+        target ?? Infinity,
+        target
+          ? `>= ${linesPerSecond(target)}: the emulator's limit (a bare SDK loop, ${linesPerSecond(limit.linesPerSecond)}) less one ${cloud.pollMs / 1000} s poll`
+          : `the emulator's limit: its bare SDK loop got ${deliveryWords(limit)}`,
+      );
+      rows.push(
+        {
+          ...row,
+          stepops: `${row.stepops}; log calls ${calls.logCalls} (${calls.log}), ${Math.round(CLOUD_LINES / Math.max(1, calls.logCalls)).toLocaleString('en')} lines/call; all API calls ${calls.all}`,
+        },
+        latencyRow(`logs, ${cloud.label}: line latency to the CLI`, followed),
+        {
+          case: `logs, ${cloud.label}: CLI event-loop delay and heap (first line to exit)`,
+          stepops: `max ${ms(probe.loopDelayMaxMs)} (p99 ${ms(probe.loopDelayP99Ms)}); heap peak +${mb(probe.heapPeak - probe.heapAtFirstWrite)}, kept +${mb(probe.heapRetainedAtExit - probe.heapAtFirstWrite)}`,
+          baseline: '-',
+          ratio: '-',
+          target: '< 50 ms; kept < the log',
+          met: probe.loopDelayMaxMs < 50 && probe.heapRetainedAtExit - probe.heapAtFirstWrite < logBytes(CLOUD_LINES),
+        },
+      );
+    }
+  } finally {
+    await emulators.stop();
+  }
+  return rows;
+}
+
 export const cases: BenchCases = async () => {
   const baseImage = need('STEPOPS_PYTHON_IMAGE');
   const work = await mkdtemp(path.join(tmpdir(), 'stepops-bench-logs-'));
@@ -245,7 +407,11 @@ export const cases: BenchCases = async () => {
     process.env.STEPOPS_HOME = home;
     const env = { ...process.env, STEPOPS_HOME: home };
     const cli = await buildCli(path.join(work, 'cli'));
-    return [...(await localCli(cli, project, env, baseImage)), ...(await localEditor(project, baseImage))];
+    return [
+      ...(await localCli(cli, project, env, baseImage)),
+      ...(await localEditor(project, baseImage)),
+      ...(await emulatedClouds(cli, project, baseImage, work)),
+    ];
   } finally {
     if (savedHome === undefined) delete process.env.STEPOPS_HOME;
     else process.env.STEPOPS_HOME = savedHome;

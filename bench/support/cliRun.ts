@@ -47,8 +47,12 @@ export interface CliRun {
   /** The run's id, once the CLI has printed it. */
   readonly runId: Promise<string>;
   readonly check: LineCheck;
-  /** The exit code, stderr and the probe's report, once the CLI has exited. */
-  readonly done: Promise<{ readonly code: number | null; readonly stderr: string; readonly probe: ProbeReport }>;
+  /** Settles once the CLI's stderr matched (a stage it announces: "stepops: pending"). */
+  said(pattern: RegExp): Promise<void>;
+  /** Kills the CLI at once (SIGKILL): the job it started goes on without it. */
+  kill(): void;
+  /** The exit code, stderr and the probe's report (none when killed), once the CLI has exited. */
+  readonly done: Promise<{ readonly code: number | null; readonly stderr: string; readonly probe?: ProbeReport }>;
 }
 
 export function startCliRun(
@@ -63,25 +67,38 @@ export function startCliRun(
   let stderr = '';
   let runIdFound: (id: string) => void = () => undefined;
   const runId = new Promise<string>((resolve) => (runIdFound = resolve));
+  const waiting: { pattern: RegExp; resolve: () => void }[] = [];
+  let killed = false;
+  let child: ReturnType<typeof spawn> | undefined;
   const done = folder.then(async (dir) => {
     const probeFile = path.join(dir, 'probe.json');
-    const child = spawn(process.execPath, ['--expose-gc', '--require', cli.probe, cli.main, 'run', ...args], {
-      cwd,
-      env: { ...env, STEPOPS_BENCH_PROBE: probeFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => check.chunk(text));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
+    // STEPOPS_BENCH_CLI_NODE_ARGS: more Node options for the CLI (say --cpu-prof, which NODE_OPTIONS refuses).
+    const nodeArgs = (process.env.STEPOPS_BENCH_CLI_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = spawn(
+      process.execPath,
+      [...nodeArgs, '--expose-gc', '--require', cli.probe, cli.main, 'run', ...args],
+      {
+        cwd,
+        env: { ...env, STEPOPS_BENCH_PROBE: probeFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child = proc;
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (text: string) => check.chunk(text));
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (text: string) => {
       stderr += text;
       const id = /stepops: run (\S+) of /.exec(stderr)?.[1];
       if (id) runIdFound(id);
+      for (const wait of waiting.filter((w) => w.pattern.test(stderr))) wait.resolve();
     });
+    if (killed) proc.kill('SIGKILL');
     const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
+      proc.once('error', reject);
+      proc.once('close', resolve);
     });
+    if (killed) return { code, stderr, probe: undefined };
     try {
       const probe = JSON.parse(await readFile(probeFile, 'utf8')) as ProbeReport;
       return { code, stderr, probe };
@@ -91,5 +108,18 @@ export function startCliRun(
       await rm(dir, { recursive: true, force: true });
     }
   });
-  return { runId, check, done };
+  return {
+    runId,
+    check,
+    done,
+    said: (pattern) =>
+      new Promise<void>((resolve) => {
+        if (pattern.test(stderr)) resolve();
+        else waiting.push({ pattern, resolve });
+      }),
+    kill: () => {
+      killed = true;
+      child?.kill('SIGKILL');
+    },
+  };
 }
