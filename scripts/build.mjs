@@ -37,6 +37,9 @@ export const LAZY_PACKAGES = {
   '@azure/identity': 'azure-identity',
   '@azure/arm-machinelearning': 'azure-ml',
   '@azure/storage-blob': 'azure-storage',
+  // Not heavy to load, but 112 KiB that activation would parse for nothing: the stacks file, the
+  // workspace config and run configurations are read after activation (src/core/stacks/loadYaml.ts).
+  yaml: 'yaml',
 };
 
 /** WebAssembly files the bundles load at run time (src/core/python/pythonParser.ts finds them here). */

@@ -135,7 +135,7 @@ function parseParam(assignment: string): [string, unknown] {
 
 async function stepParameters(step: DiscoveredStep, values: RunValues): Promise<Record<string, unknown>> {
   const fromConfig = values.config
-    ? parametersFromRunConfig(
+    ? await parametersFromRunConfig(
         await readFile(values.config, 'utf8'),
         step.name,
         step.parameters.map((p) => p.name),

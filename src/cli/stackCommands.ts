@@ -181,7 +181,7 @@ async function importStack(args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseCommandLine(STACKS_IMPORT, args);
   const [file] = positionals as [string];
   const store = cliStackStore();
-  const report = importZenmlStack(await readFile(file, 'utf8'), values.name);
+  const report = await importZenmlStack(await readFile(file, 'utf8'), values.name);
   const existing = new Set((await store.read()).components.map((c) => `${c.type}/${c.name}`));
   for (const component of report.components) {
     if (existing.has(`${component.type}/${component.name}`)) {
@@ -202,7 +202,7 @@ async function exportStack(args: string[], out: Out): Promise<number> {
   const stacks = (await cliStackStore().read()).stacks;
   const stack = stacks.find((s) => s.name === name);
   if (!stack) throw new Error(`no stack named "${name}"; known: ${stacks.map((s) => s.name).join(', ')}`);
-  const { yaml, notes } = exportZenmlStack(stack);
+  const { yaml, notes } = await exportZenmlStack(stack);
   if (values.output) await writeFileAtomic(values.output, yaml);
   else out.write(yaml);
   for (const note of notes) process.stderr.write(`note: ${note}\n`);

@@ -77,7 +77,7 @@ test('heavy SDKs are separate bundles, loaded by the CLI on first use', async ()
     outputs: Record<string, { inputs: Record<string, unknown> }>;
   }[];
   const heavy =
-    /node_modules\/(dockerode|docker-modem|web-tree-sitter|@aws-sdk|@smithy|@google-cloud|google-gax|google-auth-library|@azure\/(identity|msal-node|arm-machinelearning|core-rest-pipeline|storage-blob))\//;
+    /node_modules\/(dockerode|docker-modem|web-tree-sitter|@aws-sdk|@smithy|@google-cloud|google-gax|google-auth-library|@azure\/(identity|msal-node|arm-machinelearning|core-rest-pipeline|storage-blob)|yaml)\//;
   for (const bundle of ['extension.js', 'cli.js']) {
     const [, output] = meta.flatMap((m) => Object.entries(m.outputs)).find(([file]) => file.endsWith(`/${bundle}`))!;
     const included = Object.keys(output.inputs).filter((input) => heavy.test(input));

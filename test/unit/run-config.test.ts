@@ -18,21 +18,21 @@ steps:
     parameters: {}
 `;
 
-test('step parameters win over pipeline parameters, which apply only where the step has them', () => {
-  assert.deepEqual(parametersFromRunConfig(CONFIG, 'train_model', ['rows', 'epochs', 'learning_rate']), {
+test('step parameters win over pipeline parameters, which apply only where the step has them', async () => {
+  assert.deepEqual(await parametersFromRunConfig(CONFIG, 'train_model', ['rows', 'epochs', 'learning_rate']), {
     epochs: 30,
     learning_rate: 0.1,
   });
-  assert.deepEqual(parametersFromRunConfig(CONFIG, 'load_customers', ['path']), {});
-  assert.deepEqual(parametersFromRunConfig(CONFIG, 'other', ['epochs']), { epochs: 20 });
-  assert.deepEqual(parametersFromRunConfig('', 'x', []), {});
+  assert.deepEqual(await parametersFromRunConfig(CONFIG, 'load_customers', ['path']), {});
+  assert.deepEqual(await parametersFromRunConfig(CONFIG, 'other', ['epochs']), { epochs: 20 });
+  assert.deepEqual(await parametersFromRunConfig('', 'x', []), {});
 });
 
-test('malformed configurations say what is wrong', () => {
-  assert.throws(() => parametersFromRunConfig('steps: [oops\n', 's', []), /not valid YAML/);
-  assert.throws(() => parametersFromRunConfig('- a\n', 's', []), /must be a YAML mapping/);
-  assert.throws(
-    () => parametersFromRunConfig('steps:\n  s:\n    parameters: [1]\n', 's', []),
+test('malformed configurations say what is wrong', async () => {
+  await assert.rejects(parametersFromRunConfig('steps: [oops\n', 's', []), /not valid YAML/);
+  await assert.rejects(parametersFromRunConfig('- a\n', 's', []), /must be a YAML mapping/);
+  await assert.rejects(
+    parametersFromRunConfig('steps:\n  s:\n    parameters: [1]\n', 's', []),
     /steps\.s\.parameters must be a mapping/,
   );
 });

@@ -40,8 +40,8 @@ components:
       tracking_uri: http://mlflow
 `;
 
-test('imports a ZenML AWS stack, mapping what maps and reporting the rest', () => {
-  const report = importZenmlStack(AWS_EXPORT);
+test('imports a ZenML AWS stack, mapping what maps and reporting the rest', async () => {
+  const report = await importZenmlStack(AWS_EXPORT);
   assert.equal(report.stackName, 'aws-stack');
   assert.deepEqual(
     report.components.map((c) => [c.type, c.name, c.flavor]),
@@ -68,8 +68,8 @@ test('imports a ZenML AWS stack, mapping what maps and reporting the rest', () =
   assert.ok(report.notes.some((n) => /container_registry "ecr".*left out default_repository/.test(n)));
 });
 
-test('reads older flat exports, and reports components that do not validate', () => {
-  const report = importZenmlStack(`stack_name: gcp
+test('reads older flat exports, and reports components that do not validate', async () => {
+  const report = await importZenmlStack(`stack_name: gcp
 components:
   artifact_store:
     flavor: gcp
@@ -96,12 +96,12 @@ components:
   );
 });
 
-test('rejects files that are not stack exports', () => {
-  assert.throws(() => importZenmlStack('just: text\n'), /not a `zenml stack export` file/);
-  assert.throws(() => importZenmlStack('a: [b\n'), /not valid YAML/);
+test('rejects files that are not stack exports', async () => {
+  await assert.rejects(importZenmlStack('just: text\n'), /not a `zenml stack export` file/);
+  await assert.rejects(importZenmlStack('a: [b\n'), /not valid YAML/);
 });
 
-test('exports in the same shape, and the export imports back', () => {
+test('exports in the same shape, and the export imports back', async () => {
   const base = defaultStack({ artifactRoot: '/data/artifacts', dockerEngineAvailable: true });
   const stack = {
     ...base,
@@ -122,7 +122,7 @@ test('exports in the same shape, and the export imports back', () => {
       },
     ],
   };
-  const { yaml, notes } = exportZenmlStack(stack);
+  const { yaml, notes } = await exportZenmlStack(stack);
   const data = parse(yaml) as { stack_name: string; components: Record<string, { flavor: string; name: string }> };
   assert.equal(data.stack_name, 'gpu');
   assert.deepEqual(
@@ -135,7 +135,7 @@ test('exports in the same shape, and the export imports back', () => {
   );
   assert.ok(notes.some((n) => /local-docker.*no "local_docker" flavor/.test(n)));
   assert.ok(notes.some((n) => /"vx": a ZenML stack has one step_operator/.test(n)));
-  const back = importZenmlStack(yaml);
+  const back = await importZenmlStack(yaml);
   assert.deepEqual(back.stack.step_operators, ['sm']);
   assert.equal(back.stack.artifact_store, 'local');
 });

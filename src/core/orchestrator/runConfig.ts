@@ -9,13 +9,14 @@
 //         learning_rate: 0.1
 //
 // Step-level values win over pipeline-level ones; anything else in the file is ZenML's business.
-import { parse } from 'yaml';
+import { loadYaml } from '../stacks/loadYaml';
 
-export function parametersFromRunConfig(
+export async function parametersFromRunConfig(
   text: string,
   stepName: string,
   stepParameterNames: readonly string[],
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
+  const { parse } = await loadYaml();
   let data: unknown;
   try {
     data = parse(text);

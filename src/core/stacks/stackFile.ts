@@ -14,10 +14,11 @@
 //
 // Parsing keeps the YAML document (comments, key order, unknown keys) so that edits touch only
 // what changed. A malformed file yields diagnostics with line and column and is never rewritten.
-import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
 import * as z from 'zod/mini';
 import { findFlavor } from './flavors/flavorCatalog';
 import { validateConfig } from './flavors/fieldSpec';
+import { loadYaml } from './loadYaml';
 import type { ComponentType, Stack, StackComponent } from './model';
 
 export const COMPONENT_TYPES: readonly ComponentType[] = [
@@ -76,7 +77,8 @@ const fileShape = z.looseObject({
   stacks: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
 });
 
-export function parseStackFile(text: string): StackFileContents & { readonly document: Document } {
+export async function parseStackFile(text: string): Promise<StackFileContents & { readonly document: Document }> {
+  const { isMap, LineCounter, parseDocument } = await loadYaml();
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: true });
   const diagnostics: FileDiagnostic[] = [];

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Document, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
 import { writeFileAtomic } from '../files/atomicWrite';
 import { findFlavor } from './flavors/flavorCatalog';
 import { validateConfig } from './flavors/fieldSpec';
+import { loadYaml } from './loadYaml';
 import { type ComponentType, DEFAULT_STACK_NAME, type Stack, type StackComponent, defaultStack } from './model';
 import { type FileDiagnostic, type StackDefinition, parseStackFile, resolveStacks } from './stackFile';
 
@@ -64,7 +65,7 @@ export class StackStore {
 
   async read(): Promise<StackCatalog> {
     const text = await this.readText();
-    const parsed = parseStackFile(text ?? '');
+    const parsed = await parseStackFile(text ?? '');
     const builtIn = defaultStack(await this.builtIns());
     const builtInComponents = [builtIn.orchestrator, builtIn.artifactStore, ...builtIn.stepOperators];
     const unshadowed = builtInComponents.filter(
@@ -189,9 +190,10 @@ export class StackStore {
    */
   private async edit(change: (document: Document) => void): Promise<void> {
     const text = await this.readText();
+    const { parseDocument } = await loadYaml();
     const document = text === undefined ? parseDocument(`${HEADER}version: 1\n`) : parseDocument(text);
     if (document.errors.length > 0) {
-      const parsed = parseStackFile(text ?? '');
+      const parsed = await parseStackFile(text ?? '');
       throw new StackFileError(
         `${this.file} has syntax errors; fix them first (nothing was changed): ${parsed.diagnostics
           .map((d) => `line ${d.line}, column ${d.column}: ${d.message}`)

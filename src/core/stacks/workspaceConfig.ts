@@ -2,8 +2,8 @@
 // no secrets and no machine-specific paths, so it is safe to commit and share with a team.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { writeFileAtomic } from '../files/atomicWrite';
+import { loadYaml } from './loadYaml';
 import type { FileDiagnostic } from './stackFile';
 
 export const WORKSPACE_CONFIG = path.join('.stepops', 'config.yaml');
@@ -16,6 +16,7 @@ export interface WorkspaceConfig {
 export async function readWorkspaceConfig(folder: string): Promise<WorkspaceConfig> {
   const text = await readFile(path.join(folder, WORKSPACE_CONFIG), 'utf8').catch(() => undefined);
   if (text === undefined) return { diagnostics: [] };
+  const { parseDocument } = await loadYaml();
   const document = parseDocument(text);
   if (document.errors.length > 0) {
     return {
@@ -38,6 +39,7 @@ export async function readWorkspaceConfig(folder: string): Promise<WorkspaceConf
 export async function writeActiveStack(folder: string, stackName: string): Promise<void> {
   const file = path.join(folder, WORKSPACE_CONFIG);
   const text = await readFile(file, 'utf8').catch(() => undefined);
+  const { parseDocument } = await loadYaml();
   const document = parseDocument(text ?? '# stepops workspace settings (safe to commit: no secrets here)\n');
   if (document.errors.length > 0) {
     throw new Error(`${file} has syntax errors; fix them first (nothing was changed).`);

@@ -8,9 +8,9 @@
 //
 // Older exports put the configuration keys next to flavor and name instead of under
 // `configuration`; both are read. What has no counterpart here is reported, not dropped silently.
-import { parse, stringify } from 'yaml';
 import { findFlavor } from './flavors/flavorCatalog';
 import { validateConfig } from './flavors/fieldSpec';
+import { loadYaml } from './loadYaml';
 import type { ComponentType, Stack, StackComponent } from './model';
 import type { StackDefinition } from './stackFile';
 import { COMPONENT_TYPES } from './stackFile';
@@ -59,7 +59,8 @@ export interface ImportReport {
   readonly notes: readonly string[];
 }
 
-export function importZenmlStack(text: string, nameOverride?: string): ImportReport {
+export async function importZenmlStack(text: string, nameOverride?: string): Promise<ImportReport> {
+  const { parse } = await loadYaml();
   let data: unknown;
   try {
     data = parse(text);
@@ -141,7 +142,8 @@ export interface ExportResult {
 }
 
 /** Our stack in `zenml stack import`'s shape. ZenML stacks hold one step operator each. */
-export function exportZenmlStack(stack: Stack): ExportResult {
+export async function exportZenmlStack(stack: Stack): Promise<ExportResult> {
+  const { stringify } = await loadYaml();
   const notes: string[] = [];
   const components: Record<string, unknown> = {};
   const put = (component: StackComponent): void => {

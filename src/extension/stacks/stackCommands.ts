@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { stringify } from 'yaml';
 import { testConnection } from '../../core/stacks/connectionTest';
 import { findFlavor } from '../../core/stacks/flavors/flavorCatalog';
+import { loadYaml } from '../../core/stacks/loadYaml';
 import { type StackComponent, componentTypeLabel, freeStackName } from '../../core/stacks/model';
 import type { StackDefinition } from '../../core/stacks/stackFile';
 import { exportZenmlStack, importZenmlStack } from '../../core/stacks/zenmlInterop';
@@ -195,6 +195,7 @@ export function registerStackCommands(
       'stepops.copyAsYaml',
       guarded(async (target?: StackTreeTarget) => {
         if (!target) return;
+        const { stringify } = await loadYaml();
         let text: string;
         if (target.kind === 'component') {
           const { component } = target;
@@ -215,7 +216,7 @@ export function registerStackCommands(
         const name = target?.kind === 'stack' ? target.stackName : await pickStack('Export which stack?');
         const stack = (await stacks.stacks()).find((s) => s.name === name);
         if (!stack) return;
-        const { yaml, notes } = exportZenmlStack(stack);
+        const { yaml, notes } = await exportZenmlStack(stack);
         const document = await vscode.workspace.openTextDocument({ language: 'yaml', content: yaml });
         await vscode.window.showTextDocument(document);
         for (const note of notes) output.warn(`Export of ${stack.name}: ${note}`);
@@ -234,7 +235,7 @@ export function registerStackCommands(
             canSelectMany: false,
           })) ?? [];
         if (!file) return;
-        const report = importZenmlStack(await readFile(file.fsPath, 'utf8'));
+        const report = await importZenmlStack(await readFile(file.fsPath, 'utf8'));
         const existing = new Set((await stacks.catalog()).components.map((c) => `${c.type}/${c.name}`));
         for (const component of report.components) {
           // An import never overwrites a registered component.
