@@ -138,30 +138,8 @@ test('a big log batch is stored and shown in slices, in order, and the cursor mo
       yield { lines: texts.map((text) => ({ text })), cursor: 'after-all' };
     },
   };
-  const runner = new StepRunner({
-    docker: () => Promise.reject(new Error('not used')),
-    store,
-    operatorFor: async () => operator,
-    artifactStoreFor: () => Promise.reject(new Error('not used')),
-    recordable: (c) => ({ name: c.name, flavor: c.flavor, config: {} }),
-    runtimeRoot: folder,
-    pollMs: 1,
-  });
-  const record: RunRecord = withState(
-    {
-      version: 1,
-      id: 'slices-1',
-      step: { name: 's', file: 'f.py', module: 'f', function: 's' },
-      projectRoot: folder,
-      stack: 'default',
-      operator: { name: 'o', flavor: 'scripted' },
-      parameters: {},
-      state: 'created',
-      transitions: [],
-      job: HANDLE,
-    },
-    'running',
-  );
+  const record = runningRecord('slices-1');
+  const runner = scriptedRunner(store, operator);
   const slices: string[][] = [];
   const final = await runner.follow(record, {
     onEvent: (e) => {
@@ -180,3 +158,54 @@ test('a big log batch is stored and shown in slices, in order, and the cursor mo
   assert.equal(final.logCursor, 'after-all');
   assert.equal(final.logBytes, (await stat(path.join(folder, 'slices', 'slices-1.jsonl'))).size);
 });
+
+test("a job's end is told after its last lines, though the status saw it end first", async () => {
+  const store = new RunStore(path.join(folder, 'ending'));
+  const operator: StepOperator = {
+    // The very first status read already says it is over (a short job between two polls).
+    ...scripted([status('succeeded', 'Completed')]),
+    logs: async function* (): AsyncIterable<LogBatch> {
+      await new Promise((resolve) => setTimeout(resolve, 30)); // the log service lags behind
+      yield { lines: [{ text: 'tallied 20 customers' }], cursor: 'end' };
+    },
+  };
+  const told: string[] = [];
+  await scriptedRunner(store, operator).follow(runningRecord('ending-1'), {
+    onEvent: (e) => {
+      if (e.type === 'logs') told.push(...e.lines.map((l) => l.text));
+      if (e.type === 'status') told.push(`status ${e.status.stage}`);
+    },
+  });
+  assert.deepEqual(told, ['tallied 20 customers', 'status Completed']);
+});
+
+function scriptedRunner(store: RunStore, operator: StepOperator): StepRunner {
+  return new StepRunner({
+    docker: () => Promise.reject(new Error('not used')),
+    store,
+    operatorFor: async () => operator,
+    artifactStoreFor: () => Promise.reject(new Error('not used')),
+    recordable: (c) => ({ name: c.name, flavor: c.flavor, config: {} }),
+    runtimeRoot: folder,
+    pollMs: 1,
+  });
+}
+
+/** A run whose job was submitted and runs on the scripted backend. */
+function runningRecord(id: string): RunRecord {
+  return withState(
+    {
+      version: 1,
+      id,
+      step: { name: 's', file: 'f.py', module: 'f', function: 's' },
+      projectRoot: folder,
+      stack: 'default',
+      operator: { name: 'o', flavor: 'scripted' },
+      parameters: {},
+      state: 'created',
+      transitions: [],
+      job: HANDLE,
+    },
+    'running',
+  );
+}

@@ -8,7 +8,7 @@ import type { ArtifactStore } from '../artifacts/artifactStore';
 import type { DockerClient } from '../images/dockerClient';
 import type { RegistryCredentials } from '../images/registryAuth';
 import type { StepImage } from '../images/stepImage';
-import type { JobHandle, JobStatus, LogLine, StepOperator } from '../operators/stepOperator';
+import { type JobHandle, type JobStatus, type LogLine, type StepOperator, isTerminal } from '../operators/stepOperator';
 import {
   type RunRecord,
   type RunState,
@@ -172,10 +172,15 @@ export class StepRunner {
     try {
       const operator = await this.deps.operatorFor(operatorOfRecord(recovered), this.artifactsOf(recovered));
       await this.deps.store.rewindLogs(recovered.id, recovered.logBytes ?? 0);
+      // The job's end is said after its last lines: a short job's status poll can see it end
+      // before the log tail has delivered what it printed, and "Completed" above the step's own
+      // output reads as if the output came from somewhere else.
+      let ended: JobStatus | undefined;
       const watching = watchJobStatus(operator, handle, {
         pollMs: this.deps.pollMs ?? 500,
         signal,
-        onChange: (status) => this.noteStatus(keeper, status, options),
+        onChange: (status) =>
+          isTerminal(status.state) ? void (ended = status) : this.noteStatus(keeper, status, options),
       });
       watching.catch(() => stop.abort()); // the status cannot be read: stop reading logs too
       let runtime = recovered.runtime;
@@ -202,6 +207,7 @@ export class StepRunner {
       }
       await keeper.flush();
       const final = await watching;
+      if (ended) await this.noteStatus(keeper, ended, options);
       if (options.signal?.aborted || !final) return keeper.current;
       return await this.finish(keeper, final, runtime);
     } catch (error) {
