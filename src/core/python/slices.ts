@@ -46,6 +46,9 @@ export async function runInSlices<T>(work: (pause: Pause) => Sliced<T>, options:
   const generator = work(() => performance.now() >= deadline);
   try {
     for (;;) {
+      // Every slice, the first included, starts in a task of its own: a caller's promise chain
+      // (one update awaited after another) would otherwise join slices into one long stretch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       options.signal?.throwIfAborted();
       const started = performance.now();
       deadline = started + sliceMs;
@@ -54,7 +57,6 @@ export async function runInSlices<T>(work: (pause: Pause) => Sliced<T>, options:
         options.stats.longestSliceMs = Math.max(options.stats.longestSliceMs, performance.now() - started);
       }
       if (step.done) return step.value;
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
     generator.return(undefined as never); // runs the work's finally blocks when it stopped early
