@@ -5,7 +5,10 @@
 // rewrites to a runtime `require('./vendor/<name>.js')`. Activation therefore never parses them:
 // each SDK costs its load time on first use only. A static import of a lazy package fails the build.
 //
-// Usage: node scripts/build.mjs [--production] [--watch] [--outdir=DIR]
+// Usage: node scripts/build.mjs [--production] [--watch] [--outdir=DIR] [--eager]
+//
+// --eager is for measuring only (bench/activation.bench.ts): every lazy package is inlined into the
+// main bundles and no vendor bundle is made, the baseline that shows what the split saves.
 import * as esbuild from 'esbuild';
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -17,6 +20,7 @@ const outdirArg = process.argv.find((a) => a.startsWith('--outdir='));
 const dist = outdirArg ? path.resolve(outdirArg.slice('--outdir='.length)) : path.join(root, 'dist');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const eager = process.argv.includes('--eager');
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 
 /** Packages loaded on first use only; each becomes dist/vendor/<file>.js. */
@@ -93,6 +97,10 @@ const common = {
   metafile: true,
 };
 
+// ssh2 (pulled in by docker-modem for ssh:// hosts) has optional native parts; it falls back to
+// pure JS when they are missing, so leave them out of whichever bundle holds it.
+const VENDOR_EXTERNALS = ['cpu-features', '*.node'];
+
 const nodeCommon = {
   ...common,
   platform: 'node',
@@ -106,15 +114,16 @@ const builds = [
     ...nodeCommon,
     entryPoints: { extension: 'src/extension/extension.ts' },
     outdir: dist,
-    external: ['vscode'],
-    plugins: [lazyPackagesPlugin],
+    external: ['vscode', ...(eager ? VENDOR_EXTERNALS : [])],
+    plugins: eager ? [] : [lazyPackagesPlugin],
   },
   {
     ...nodeCommon,
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: dist,
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [lazyPackagesPlugin],
+    ...(eager ? { external: VENDOR_EXTERNALS } : {}),
+    plugins: eager ? [] : [lazyPackagesPlugin],
   },
   {
     ...common,
@@ -124,16 +133,14 @@ const builds = [
     format: 'iife',
     target: 'es2022',
   },
-  ...Object.entries(LAZY_PACKAGES).map(([name, file]) => ({
+  ...Object.entries(eager ? {} : LAZY_PACKAGES).map(([name, file]) => ({
     ...nodeCommon,
     stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root },
     outfile: path.join(dist, 'vendor', `${file}.js`),
     // Minifying renames classes, and SDK code may go by their names: Google's proto3 JSON
     // serializer recognises int64 values by `value.constructor.name === 'Long'`.
     keepNames: true,
-    // ssh2 (pulled in by docker-modem for ssh:// hosts) has optional native parts; it falls back
-    // to pure JS when they are missing, so leave them out of the bundle.
-    external: ['cpu-features', '*.node'],
+    external: VENDOR_EXTERNALS,
   })),
 ];
 
