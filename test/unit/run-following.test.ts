@@ -98,20 +98,7 @@ class CountingStore extends RunStore {
 test('the record keeper writes transitions at once and a moving cursor at most once per interval', async () => {
   const store = new CountingStore(folder);
   const announced: string[] = [];
-  const start: RunRecord = withState(
-    {
-      version: 1,
-      id: 'keep-1',
-      step: { name: 's', file: 'f.py', module: 'f', function: 's' },
-      projectRoot: folder,
-      stack: 'default',
-      operator: { name: 'o', flavor: 'local_docker' },
-      parameters: {},
-      state: 'created',
-      transitions: [],
-    },
-    'created',
-  );
+  const start = recordOf('keep-1', 'created');
   const keeper = new RecordKeeper(store, start, (r) => announced.push(r.state), 50);
   await keeper.transition('running');
   assert.equal(store.saves.length, 1);
@@ -193,6 +180,10 @@ function scriptedRunner(store: RunStore, operator: StepOperator): StepRunner {
 
 /** A run whose job was submitted and runs on the scripted backend. */
 function runningRecord(id: string): RunRecord {
+  return recordOf(id, 'running', { job: HANDLE });
+}
+
+function recordOf(id: string, state: RunRecord['state'], extra: Partial<RunRecord> = {}): RunRecord {
   return withState(
     {
       version: 1,
@@ -204,8 +195,8 @@ function runningRecord(id: string): RunRecord {
       parameters: {},
       state: 'created',
       transitions: [],
-      job: HANDLE,
+      ...extra,
     },
-    'running',
+    state,
   );
 }
