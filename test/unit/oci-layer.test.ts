@@ -4,7 +4,7 @@
 // key, which tells a code-only change from one that needs Docker.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -139,5 +139,31 @@ test('the deps key stays with a code change and moves with requirements; the bas
     assert.notEqual(requirementsChanged.depsKey, first.depsKey);
   } finally {
     await rm(project, { recursive: true, force: true });
+  }
+});
+
+test('a file read before is not hashed again, yet any write to it changes the hash, even one that keeps its size and modification time', async () => {
+  const project = await mkdtemp(path.join(tmpdir(), 'stepops-digests-'));
+  const runtime = await mkdtemp(path.join(tmpdir(), 'stepops-digests-runtime-'));
+  try {
+    const data = path.join(project, 'data.bin');
+    await writeFile(data, 'aaaa');
+    await writeFile(path.join(runtime, '__init__.py'), '');
+    const inputs = { projectRoot: project, runtimeRoot: runtime, baseImage: 'python:3.11-slim' };
+    // Settled for over a second: its digest is remembered from the first read on.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const first = (await assembleBuildContext(inputs)).hash;
+    assert.equal((await assembleBuildContext(inputs)).hash, first);
+    const { mtime, atime } = await stat(data);
+    await writeFile(data, 'bbbb');
+    await utimes(data, atime, mtime); // what `cp -p` or rsync leave: the old time, the same size
+    const changed = (await assembleBuildContext(inputs)).hash;
+    assert.notEqual(changed, first, 'the write shows in the hash');
+    await writeFile(data, 'aaaa');
+    await utimes(data, atime, mtime);
+    assert.equal((await assembleBuildContext(inputs)).hash, first, 'the same content, the same hash');
+  } finally {
+    await rm(project, { recursive: true, force: true });
+    await rm(runtime, { recursive: true, force: true });
   }
 });

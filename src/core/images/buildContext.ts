@@ -14,8 +14,8 @@
 // what lets a code-only change be pushed through the registry API alone (daemonlessPush.ts).
 // The Dockerfile labels the image with its deps key and base image id for that path to check.
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import type { BigIntStats, Dirent } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
@@ -141,8 +141,31 @@ export function withBaseImageId(
 }
 
 function entryLine(e: ContextEntry): string {
-  return `\n${e.name}\0${e.mode.toString(8)}\0${createHash('sha256').update(e.content).digest('hex')}`;
+  return `\n${e.name}\0${e.mode.toString(8)}\0${contentDigest(e)}`;
 }
+
+/** Each entry's content digest, taken once (the deps key and the hash both need it). */
+const digests = new WeakMap<ContextEntry, string>();
+
+function contentDigest(e: ContextEntry): string {
+  let digest = digests.get(e);
+  if (!digest) {
+    digest = createHash('sha256').update(e.content).digest('hex');
+    digests.set(e, digest);
+  }
+  return digest;
+}
+
+/**
+ * The digests of files read before, by path, with the file's identity then (device, inode, size,
+ * modification and change times). Kept only for files whose change time was over a second old
+ * when they were read: a file written again since then has a newer change time (which no tool
+ * can set back), even on file systems whose clock ticks coarsely, so an equal identity means the
+ * same content and the same digest. A project's unchanged files (its wheels, its data) are not
+ * hashed again on every run.
+ */
+const fileDigests = new Map<string, { readonly identity: string; readonly digest: string }>();
+const SETTLED_MS = 1000;
 
 export function generateDockerfile(options: {
   baseImage: string;
@@ -206,8 +229,22 @@ async function requirementLines(inputs: BuildContextInputs): Promise<string[]> {
 }
 
 async function entry(file: string, name: string): Promise<ContextEntry> {
+  const before = identityOf(await stat(file, { bigint: true }));
   const content = await readFile(file);
-  return { name, content, mode: 0o644 };
+  const made: ContextEntry = { name, content, mode: 0o644 };
+  const after = await stat(file, { bigint: true });
+  // Written while it was read: hashed as read, and not remembered.
+  if (identityOf(after) !== before) return made;
+  const known = fileDigests.get(file);
+  if (known?.identity === before) digests.set(made, known.digest);
+  else if (Date.now() - Number(after.ctimeNs / 1_000_000n) > SETTLED_MS) {
+    fileDigests.set(file, { identity: before, digest: contentDigest(made) });
+  }
+  return made;
+}
+
+function identityOf(s: BigIntStats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 
 /** Project files that go into the image: .dockerignore rules when the project has them, else .gitignore. */
