@@ -116,7 +116,9 @@ export async function pushCodeOnlyImage(push: CodeOnlyPush): Promise<CodeOnlyPus
   const codeLayer = await deterministicLayer(files);
   const lower = previous.manifest.layers.slice(0, -1);
   const lowerBlobs = { present: 0, mounted: 0, copied: 0 };
-  for (const layer of lower) lowerBlobs[await ensureLowerBlob(session, repository, previous.repository, layer)]++;
+  // Each lower blob is asked about (and mounted or copied) at once: one round trip, not one per layer.
+  const how = await Promise.all(lower.map((layer) => ensureLowerBlob(session, repository, previous.repository, layer)));
+  for (const way of how) lowerBlobs[way]++;
   say(
     `Reusing ${lower.length} lower layers of ${previous.repository}:` +
       ` ${lowerBlobs.present} present, ${lowerBlobs.mounted} mounted, ${lowerBlobs.copied} copied`,

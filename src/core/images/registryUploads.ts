@@ -185,10 +185,14 @@ export class RegistrySession {
     void first.body?.cancel();
     const challenge = first.headers.get('www-authenticate') ?? '';
     const basic = basicAuth(this.options.credentials);
-    if (/^basic/i.test(challenge) && basic) this.authorization = basic;
-    else if (/^bearer/i.test(challenge)) this.authorization = `Bearer ${await this.token(challenge, request)}`;
+    let authorization: string;
+    if (/^basic/i.test(challenge) && basic) authorization = basic;
+    else if (/^bearer/i.test(challenge)) authorization = `Bearer ${await this.token(challenge, request)}`;
     else return first;
-    return this.fetchOnce(request);
+    // Later requests start with it; this one is sent again with its own, whatever requests sent
+    // meanwhile (with scopes of their own) left in the session.
+    this.authorization = authorization;
+    return this.fetchOnce(request, authorization);
   }
 
   private async token(challenge: string, request: Send): Promise<string> {
@@ -203,7 +207,7 @@ export class RegistrySession {
     );
   }
 
-  private async fetchOnce(request: Send): Promise<Response> {
+  private async fetchOnce(request: Send, authorization = this.authorization): Promise<Response> {
     const url = /^https?:/.test(request.path)
       ? new URL(request.path)
       : new URL(`/v2/${request.repository}/${request.path}`, this.base);
@@ -211,7 +215,7 @@ export class RegistrySession {
     this.options.onRequest?.(request.method, url);
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 60_000);
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
-    const headers = { ...request.headers, ...(this.authorization ? { Authorization: this.authorization } : {}) };
+    const headers = { ...request.headers, ...(authorization ? { Authorization: authorization } : {}) };
     try {
       const body = typeof request.body === 'function' ? request.body() : request.body;
       // A streamed body needs half-duplex mode in Node's fetch.
