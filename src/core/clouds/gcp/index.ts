@@ -8,7 +8,7 @@ import { ARTIFACT_REGISTRY, GCS_ARTIFACT_STORE, VERTEX } from './flavors';
 import { checkGcs } from './gcs/gcsCheck';
 import { gcsStoreFactory } from './gcs/gcsStore';
 import { checkVertex } from './vertex/vertexCheck';
-import { VertexOperator, connectVertex } from './vertex/vertexOperator';
+import { VertexOperator, connectVertexOnce } from './vertex/vertexOperator';
 
 export const GCP: CloudBackend = {
   id: 'gcp',
@@ -29,7 +29,7 @@ export const GCP: CloudBackend = {
             'stepops components register container_registry gcp NAME --set uri=REGION-docker.pkg.dev/PROJECT/REPOSITORY',
         }),
       ),
-      operator: async (config) => new VertexOperator(await connectVertex(config), config),
+      operator: async (config) => new VertexOperator(await connectVertexOnce(config), config),
     },
     {
       spec: ARTIFACT_REGISTRY,

@@ -18,6 +18,7 @@ import {
   type StepOperator,
   isTerminal,
 } from '../../../operators/stepOperator';
+import { keptClient } from '../clientCache';
 import { type GoogleCall, explainGoogleCallError, googleApiFailure, isRetryableGoogleError } from '../errors';
 import { createLoggingClient, listEntriesWith } from './cloudLoggingClient';
 import { type ListEntries, tailCloudLogging } from './cloudLoggingTail';
@@ -42,6 +43,11 @@ export interface VertexClients {
   /** Made on the first logs() call: a run that never reads logs never loads the Logging client. */
   readonly logs: () => Promise<LoggingServiceV2Client>;
   readonly connection: VertexConnection;
+}
+
+/** The clients of a connection, made once per process (clientCache.ts says why). */
+export function connectVertexOnce(config: Readonly<Record<string, unknown>>): Promise<VertexClients> {
+  return keptClient('vertex', vertexConnection(config), () => connectVertex(config));
 }
 
 export async function connectVertex(config: Readonly<Record<string, unknown>>): Promise<VertexClients> {
