@@ -98,8 +98,8 @@ export function startCliRun(
       proc.once('error', reject);
       proc.once('close', resolve);
     });
-    if (killed) return { code, stderr, probe: undefined };
     try {
+      if (killed) return { code, stderr, probe: undefined };
       const probe = JSON.parse(await readFile(probeFile, 'utf8')) as ProbeReport;
       return { code, stderr, probe };
     } catch {
