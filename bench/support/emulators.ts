@@ -3,12 +3,12 @@
 // range of ports; its printed exports evaluated by bash into the environment the stepops CLI runs
 // with. The emulators serve TLS under the services' test CA (copied into their state folder),
 // which this process already trusts (scripts/with-services.sh), so the benchmark can call them too.
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { freePorts, untilReady } from '../../test/fakes/emulators/emulatorProcess';
 import { EMULATOR_SERVICES, type EmulatorService } from '../../test/fakes/emulators/ports';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -38,9 +38,18 @@ export async function startEmulators(home: string): Promise<RunningEmulators> {
   const child = spawn(
     process.execPath,
     ['--import', TSX, path.join(root, 'test', 'fakes', 'emulators', 'main.ts'), '--exports-file', exportsFile],
-    { cwd: root, env: { ...process.env, STEPOPS_HOME: home, STEPOPS_EMULATOR_PORT: String(await freePorts()) } },
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        STEPOPS_HOME: home,
+        STEPOPS_EMULATOR_PORT: String(await freePorts(EMULATOR_SERVICES.length)),
+      },
+    },
   );
-  await ready(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  await untilReady(child, () => stderr);
   const { stdout } = await promisify(execFile)('bash', ['-c', 'source "$1" && env -0', 'bash', exportsFile]);
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     stdout
@@ -67,45 +76,4 @@ export async function startEmulators(home: string): Promise<RunningEmulators> {
       await exited;
     },
   };
-}
-
-function ready(child: ChildProcessWithoutNullStreams): Promise<void> {
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise<void>((resolve, reject) => {
-    let pending = '';
-    const timer = setTimeout(() => reject(new Error(`the emulators were not ready within 120 s:\n${stderr}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      if (pending.split('\n').includes('ready')) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the emulators exited (${code}) before "ready":\n${stderr}`));
-    });
-  });
-}
-
-/** The first of as many consecutive free loopback ports as there are emulators. */
-async function freePorts(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 10000);
-    const free = await Promise.all(EMULATOR_SERVICES.map((_, i) => portIsFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error(`found no ${EMULATOR_SERVICES.length} consecutive free ports from 20000 on`);
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }

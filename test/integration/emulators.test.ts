@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -29,6 +28,7 @@ import { runIdFilter } from '../../src/core/clouds/gcp/vertex/customJobRequest';
 import { connectDocker } from '../../src/core/images/dockerClient';
 import { pushImage } from '../../src/core/images/imagePusher';
 import { AWS, AZURE, ECR_HOST, GCP } from '../fakes/emulators/emulatedClouds';
+import { freePorts, portIsFree, untilReady } from '../fakes/emulators/emulatorProcess';
 import { EMULATOR_SERVICES } from '../fakes/emulators/ports';
 import { sendJson } from './armRequests';
 import { runCli, startCli } from './cliProcess';
@@ -55,24 +55,6 @@ after(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-/** The first of `count` consecutive free loopback ports (fixed ports, as users get, but free here). */
-async function freePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 10000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error(`found no ${count} consecutive free ports from 20000 on`);
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 async function startEmulators(home: string, env: NodeJS.ProcessEnv = {}): Promise<Emulators> {
   const exportsFile = path.join(home, 'emulators.env');
   const child = spawn('npm', ['run', '--silent', 'emulators', '--', '--exports-file', exportsFile], {
@@ -81,27 +63,11 @@ async function startEmulators(home: string, env: NodeJS.ProcessEnv = {}): Promis
   });
   const emulators: Emulators = { child, stdout: [], stderr: '', exportsFile };
   child.stderr.on('data', (chunk: Buffer) => (emulators.stderr += chunk.toString('utf8')));
-  await new Promise<void>((resolve, reject) => {
-    let pending = '';
-    const timer = setTimeout(() => reject(new Error(`no "ready" within 120 s:\n${emulators.stderr}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      emulators.stdout.push(...lines);
-      if (lines.includes('ready')) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the emulators exited (${code}) before "ready":\n${emulators.stderr}`));
-    });
-  });
+  await untilReady(
+    child,
+    () => emulators.stderr,
+    (line) => emulators.stdout.push(line),
+  );
   return emulators;
 }
 
