@@ -28,6 +28,7 @@ import {
   waitUntil,
   withFailureScreenshot,
 } from './workbench';
+import { secretEnvName } from '../../src/cli/stackCommands';
 import { StackStore } from '../../src/core/stacks/stackStore';
 import { startFakeVertex } from '../fakes/gcp/fakeVertex';
 import { makeServiceAccount } from '../fakes/googleServiceAccounts';
@@ -800,7 +801,15 @@ async function runOnEmulatedCloud(p: Page, run: EmulatedRun): Promise<void> {
   };
   // scripts/e2e.sh started the emulators, which wrote their stacks into a stacks file of their own.
   const added = await addEmulatedStack(run.stack);
+  const stacksPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Stacks');
   try {
+    // The extension has read the stacks file the test wrote once its view lists the stack.
+    await openViewContainer(p, 'Step Operators');
+    await waitUntil(
+      async () => (await treeRows(stacksPane)).some((r) => r.label === run.stack),
+      STEP_MS,
+      () => `the Stacks view to list ${run.stack}`,
+    );
     await run.prepare?.();
     await switchStack(run.stack);
     await openFromExplorer(p, run.file);
@@ -880,7 +889,6 @@ async function runOnEmulatedCloud(p: Page, run: EmulatedRun): Promise<void> {
     await switchStack('default').catch(() => p.keyboard.press('Escape'));
     await added.remove();
     // The next test registers components of the same names: let the extension see this stack go first.
-    const stacksPane = viewPane(p.locator('[id="workbench.view.extension.stepops"]'), 'Stacks');
     await waitUntil(
       async () => !(await treeRows(stacksPane)).some((r) => r.label === run.stack),
       STEP_MS,
@@ -942,7 +950,7 @@ async function addEmulatedStack(name: string): Promise<{ remove(): Promise<void>
 
 /** The emulator-only secret scripts/e2e.sh exported as the CLI reads it, for typing into a form. */
 function secretFromEnvironment(component: string, field: string): string {
-  const name = `STEPOPS_SECRET_${component}_${field}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  const name = secretEnvName(component, field);
   const value = process.env[name];
   assert.ok(value, `scripts/e2e.sh exports the emulators' ${name}`);
   return value;
