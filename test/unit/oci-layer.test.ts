@@ -3,7 +3,7 @@
 // layer (folders before their files, root-owned, epoch times). Also the build context's deps
 // key, which tells a code-only change from one that needs Docker.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { type Headers, extract } from 'tar-stream';
 import { assembleBuildContext, withBaseImageId } from '../../src/core/images/buildContext';
-import { type LayerFile, deterministicLayer } from '../../src/core/images/ociLayer';
+import { type LayerFile, compressionLevel, deterministicLayer } from '../../src/core/images/ociLayer';
 
 const files: LayerFile[] = [
   { path: 'app/churn/steps/trainer.py', content: Buffer.from('def train():\n    return 1\n'), mode: 0o644 },
@@ -166,4 +166,26 @@ test('a file read before is not hashed again, yet any write to it changes the ha
     await rm(project, { recursive: true, force: true });
     await rm(runtime, { recursive: true, force: true });
   }
+});
+
+test('a large layer of data that does not compress is stored, not deflated; code is deflated; both unpack to the tar', async () => {
+  const code = Array.from({ length: 20_000 }, (_, i) => `def step_${i}(rows):\n    return rows[${i}:]\n`).join('');
+  const data = randomBytes(2 * 1024 * 1024);
+  const layers = {
+    code: await deterministicLayer([{ path: 'app/steps.py', content: Buffer.from(code), mode: 0o644 }]),
+    data: await deterministicLayer([
+      { path: 'app/steps.py', content: Buffer.from('x = 1\n'), mode: 0o644 },
+      { path: 'app/weights.bin', content: data, mode: 0o644 },
+    ]),
+  };
+  assert.ok(layers.code.size < code.length / 4, `code deflated (${layers.code.size} of ${code.length} bytes)`);
+  // Stored: the data's bytes appear in the gzip as they are.
+  assert.ok(layers.data.compressed.includes(data.subarray(0, 4096)), 'the data is stored as it is');
+  assert.ok(layers.data.size > data.length, 'stored blocks are a little larger than their data');
+  for (const layer of Object.values(layers)) {
+    assert.equal(`sha256:${createHash('sha256').update(gunzipSync(layer.compressed)).digest('hex')}`, layer.diffId);
+  }
+  assert.equal(compressionLevel(Buffer.alloc(4 * 1024 * 1024)), 6, 'zeros compress');
+  assert.equal(compressionLevel(randomBytes(4 * 1024 * 1024)), 0);
+  assert.equal(compressionLevel(randomBytes(512 * 1024)), 6, 'small layers are deflated whatever they hold');
 });

@@ -76,13 +76,15 @@ export const DEPS_KEY_LABEL = 'stepops.deps-key';
 export const BASE_IMAGE_ID_LABEL = 'stepops.base-image-id';
 
 export async function assembleBuildContext(inputs: BuildContextInputs): Promise<BuildContext> {
-  const entries: ContextEntry[] = [];
+  // Files to read, as [path on disk, name in the context], in context order.
+  const files: [string, string][] = [];
   for (const file of await listFiles(inputs.runtimeRoot, ignore().add(['*.pyc', '__pycache__/', 'tests/']))) {
-    entries.push(await entry(path.join(inputs.runtimeRoot, file), `.stepops/runtime/${file}`));
+    files.push([path.join(inputs.runtimeRoot, file), `.stepops/runtime/${file}`]);
   }
   const requirements = await requirementLines(inputs);
+  const generated: ContextEntry[] = [];
   if (requirements.length > 0) {
-    entries.push({
+    generated.push({
       name: '.stepops/requirements.txt',
       content: Buffer.from(`${requirements.join('\n')}\n`),
       mode: 0o644,
@@ -90,7 +92,7 @@ export async function assembleBuildContext(inputs: BuildContextInputs): Promise<
     if (inputs.findLinks) {
       const wheels = path.join(inputs.projectRoot, inputs.findLinks);
       for (const file of await listFiles(wheels, ignore()))
-        entries.push(await entry(path.join(wheels, file), `.stepops/wheels/${file}`));
+        files.push([path.join(wheels, file), `.stepops/wheels/${file}`]);
     }
   }
   // The wheel folder has its own layer (below the code): keep it out of the code layer.
@@ -98,8 +100,9 @@ export async function assembleBuildContext(inputs: BuildContextInputs): Promise<
   const projectFiles = (await listProjectFiles(inputs.projectRoot)).filter(
     (f) => !wheelPrefix || !f.startsWith(wheelPrefix),
   );
-  for (const file of projectFiles)
-    entries.push(await entry(path.join(inputs.projectRoot, file), `${CODE_PREFIX}${file}`));
+  for (const file of projectFiles) files.push([path.join(inputs.projectRoot, file), `${CODE_PREFIX}${file}`]);
+  // The hash and the layers sort entries by name: their order here does not matter.
+  const entries = [...generated, ...(await readAll(files))];
 
   const installsRequirements = requirements.length > 0;
   const offlineWheels = installsRequirements && Boolean(inputs.findLinks);
@@ -226,6 +229,19 @@ async function requirementLines(inputs: BuildContextInputs): Promise<string[]> {
   }
   lines.push(...(inputs.extraRequirements ?? []));
   return lines;
+}
+
+/** A few files at a time: a project of many small files waits on the disk's latency once per batch, not per file. */
+const READS_AT_ONCE = 8;
+
+async function readAll(files: readonly (readonly [string, string])[]): Promise<ContextEntry[]> {
+  const entries = new Array<ContextEntry>(files.length);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < files.length; i = next++) entries[i] = await entry(files[i]![0], files[i]![1]);
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, files.length) }, reader));
+  return entries;
 }
 
 async function entry(file: string, name: string): Promise<ContextEntry> {

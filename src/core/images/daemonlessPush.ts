@@ -2,11 +2,12 @@
 // downloading the base image. A step image's layers go from least to most often changed and its
 // last layer is the code (buildContext.ts), so an image with the same deps key (base, runtime,
 // requirements) differs from the one wanted only there: read that image's manifest and config,
-// make its lower blobs present in the target repository (HEAD, else a cross-repository mount,
-// else a streamed copy), upload the code layer built in memory (ociLayer.ts), then the new config
-// (the code layer's diff id, its history entry) and last the manifest under the content-hash
-// tag. Until that last write nothing is tagged, so an interrupted push registers nothing, and the
-// next one finds by HEAD the blobs that did arrive and sends only the rest.
+// make its lower blobs present in the target repository (there already in its own; in another,
+// HEAD, else a cross-repository mount, else a streamed copy), upload the code layer built in
+// memory (ociLayer.ts) and the new config (the code layer's diff id, its history entry), and last
+// the manifest under the content-hash tag. What does not depend on what goes at once, so a push
+// is four round trips. Until the last write nothing is tagged, so an interrupted push
+// registers nothing, and the next one finds by HEAD the blobs that did arrive and sends only the rest.
 import { BASE_IMAGE_ID_LABEL, CODE_PREFIX, type ContextEntry, DEPS_KEY_LABEL } from './buildContext';
 import { type LayerBlob, deterministicLayer, sha256 } from './ociLayer';
 import type { ImageProgress } from './progress';
@@ -93,7 +94,7 @@ export async function findPreviousImage(
     const resolved = await singleImage(session, repository, stored);
     if (!resolved) continue;
     const manifest = JSON.parse(resolved.bytes.toString('utf8')) as ImageManifest;
-    const config = JSON.parse((await session.blob(repository, manifest.config.digest)).toString('utf8')) as ImageConfig;
+    const config = await imageConfig(session, repository, manifest.config.digest);
     const labels = config.config?.Labels ?? {};
     if (labels[DEPS_KEY_LABEL] !== depsKey || !endsWithCodeLayer(manifest, config)) continue;
     return {
@@ -107,43 +108,95 @@ export async function findPreviousImage(
   return undefined;
 }
 
+/**
+ * Configs read, by digest. A digest names its bytes (RegistrySession.blob checks them), and the
+ * image a code change builds on is the same Docker build until the requirements change, so an
+ * editor iterating on code reads it once, not once per push.
+ */
+const configs = new Map<string, ImageConfig>();
+const KEPT_CONFIGS = 16;
+
+async function imageConfig(session: RegistrySession, repository: string, digest: string): Promise<ImageConfig> {
+  const known = configs.get(digest);
+  if (known) return known;
+  const config = JSON.parse((await session.blob(repository, digest)).toString('utf8')) as ImageConfig;
+  if (configs.size >= KEPT_CONFIGS) configs.delete(configs.keys().next().value!);
+  configs.set(digest, config);
+  return config;
+}
+
 export async function pushCodeOnlyImage(push: CodeOnlyPush): Promise<CodeOnlyPushResult> {
   const { session, repository, previous } = push;
   const say = (message: string) => push.onProgress?.({ phase: 'push', message });
   const files = push.entries
     .filter((e) => e.name.startsWith(CODE_PREFIX))
     .map((e) => ({ path: e.name, content: e.content, mode: e.mode }));
-  const codeLayer = await deterministicLayer(files);
-  const lower = previous.manifest.layers.slice(0, -1);
-  const lowerBlobs = { present: 0, mounted: 0, copied: 0 };
-  // Each lower blob is asked about (and mounted or copied) at once: one round trip, not one per layer.
-  const how = await Promise.all(lower.map((layer) => ensureLowerBlob(session, repository, previous.repository, layer)));
-  for (const way of how) lowerBlobs[way]++;
-  say(
-    `Reusing ${lower.length} lower layers of ${previous.repository}:` +
-      ` ${lowerBlobs.present} present, ${lowerBlobs.mounted} mounted, ${lowerBlobs.copied} copied`,
-  );
-
-  let uploadedBytes = 0;
-  const send = async (digest: string, bytes: Buffer, what: string) => {
-    if (await session.hasBlob(repository, digest)) return say(`${what} already in the registry`);
-    await session.uploadBlob(repository, digest, bytes);
-    uploadedBytes += bytes.length;
-    say(`Pushed ${what} (${bytes.length} bytes)`);
-  };
-  await send(codeLayer.digest, codeLayer.compressed, `the code layer ${codeLayer.digest.slice(7, 19)}`);
+  // The lower blobs are made present while the code layer is built: neither waits for the other.
+  const [codeLayer, lowerBlobs] = await Promise.all([deterministicLayer(files), ensureLowerBlobs(push)]);
   const configBytes = Buffer.from(JSON.stringify(codeOnlyConfig(previous.config, codeLayer)));
   const configDigest = sha256(configBytes);
-  await send(configDigest, configBytes, 'the image config');
+  // Both blobs at once, each asked about as its upload starts.
+  const blobs = [
+    { digest: codeLayer.digest, bytes: codeLayer.compressed, what: `the code layer ${codeLayer.digest.slice(7, 19)}` },
+    { digest: configDigest, bytes: configBytes, what: 'the image config' },
+  ];
+  let uploadedBytes = 0;
+  await Promise.all(
+    blobs.map(async (blob) => {
+      if (!(await session.uploadBlobIfMissing(repository, blob.digest, blob.bytes)))
+        return say(`${blob.what} already in the registry`);
+      uploadedBytes += blob.bytes.length;
+      say(`Pushed ${blob.what} (${blob.bytes.length} bytes)`);
+    }),
+  );
 
   const manifest: StoredManifest = {
     mediaType: previous.mediaType,
     bytes: Buffer.from(JSON.stringify(codeOnlyManifest(previous, codeLayer, configDigest, configBytes.length))),
     digest: '',
   };
-  const digest = (await session.putManifest(repository, push.tag, manifest)) || sha256(manifest.bytes);
+  const digest = (await putManifest(push, manifest)) || sha256(manifest.bytes);
   say(`Pushed ${repository}:${push.tag} without Docker (${digest})`);
   return { digest, codeLayer, lowerBlobs, uploadedBytes };
+}
+
+/**
+ * The previous image's lower blobs, in the target repository. Its own repository holds them
+ * already (its manifest there lists them, and a registry refuses a manifest whose blobs it lacks),
+ * so they are not asked about again; another one's are checked, mounted or copied, all at once.
+ */
+async function ensureLowerBlobs(push: CodeOnlyPush): Promise<CodeOnlyPushResult['lowerBlobs']> {
+  const { session, repository, previous } = push;
+  const lower = previous.manifest.layers.slice(0, -1);
+  const counts = { present: 0, mounted: 0, copied: 0 };
+  if (previous.repository === repository) counts.present = lower.length;
+  else {
+    const how = await Promise.all(
+      lower.map((layer) => ensureLowerBlob(session, repository, previous.repository, layer)),
+    );
+    for (const way of how) counts[way]++;
+  }
+  push.onProgress?.({
+    phase: 'push',
+    message:
+      `Reusing ${lower.length} lower layers of ${previous.repository}:` +
+      ` ${counts.present} present, ${counts.mounted} mounted, ${counts.copied} copied`,
+  });
+  return counts;
+}
+
+/** The manifest under the tag; a registry that lost a lower layer (garbage-collected) says which fix applies. */
+async function putManifest(push: CodeOnlyPush, manifest: StoredManifest): Promise<string> {
+  try {
+    return await push.session.putManifest(push.repository, push.tag, manifest);
+  } catch (error) {
+    if (!(error instanceof RegistryError) || error.status !== 400) throw error;
+    throw new RegistryError(
+      `${error.message}: ${push.repository} may lack a layer of ${push.previous.repository}'s image ` +
+        '(a garbage-collected registry). Rebuild with Docker.',
+      error.status,
+    );
+  }
 }
 
 /** A manifest list or index resolved to its image for Linux (skipping attestation entries). */
@@ -172,11 +225,6 @@ async function ensureLowerBlob(
   layer: Descriptor,
 ): Promise<'present' | 'mounted' | 'copied'> {
   if (await session.hasBlob(repository, layer.digest)) return 'present';
-  if (from === repository) {
-    throw new RegistryError(
-      `${repository} lacks the layer ${layer.digest} its own image lists; the registry may have been garbage-collected. Rebuild with Docker.`,
-    );
-  }
   if (await session.mountBlob(repository, layer.digest, from)) return 'mounted';
   await session.copyBlob(repository, layer.digest, from);
   return 'copied';

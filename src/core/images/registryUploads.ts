@@ -5,6 +5,7 @@
 // under a tag. Credentials as registryClient.ts takes them: Basic, or a token for the push and
 // mount scopes from the registry's token service. Each operation retries 5xx answers and dropped
 // connections on its own (a blob at a time), and stops at once when the caller's signal aborts.
+import { createHash } from 'node:crypto';
 import type { RegistryCredentials } from './registryAuth';
 import {
   type ImageReference,
@@ -54,6 +55,8 @@ interface Send {
 export class RegistrySession {
   private authorization: string | undefined;
   private readonly base: string;
+  /** Tokens asked for, by scopes: requests sent at once that meet the same challenge share one. */
+  private readonly tokens = new Map<string, Promise<string>>();
 
   constructor(
     readonly host: string,
@@ -86,10 +89,18 @@ export class RegistrySession {
     });
   }
 
+  /** A blob's bytes, checked against its digest (a config is trusted only if it is the one the manifest names). */
   async blob(repository: string, digest: string): Promise<Buffer> {
     return this.retrying(`reading blob ${digest}`, async () => {
       const response = await this.send({ method: 'GET', repository, path: `blobs/${digest}` });
-      return Buffer.from(await this.expect(response, [200], `reading blob ${digest} of ${repository}`).arrayBuffer());
+      const bytes = Buffer.from(
+        await this.expect(response, [200], `reading blob ${digest} of ${repository}`).arrayBuffer(),
+      );
+      const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      if (digest.startsWith('sha256:') && actual !== digest) {
+        throw new RegistryError(`${this.host} answered ${repository}'s blob ${digest} with other bytes (${actual})`);
+      }
+      return bytes;
     });
   }
 
@@ -113,7 +124,7 @@ export class RegistrySession {
       this.expect(response, [201, 202], `mounting ${digest} from ${from} into ${repository}`);
       if (response.status === 201) return true;
       const location = response.headers.get('location');
-      if (location) await this.send({ method: 'DELETE', repository, path: location }).catch(() => undefined);
+      if (location) await this.cancelUpload(repository, new URL(location, this.base));
       return false;
     });
   }
@@ -121,6 +132,32 @@ export class RegistrySession {
   /** Uploads a whole blob (POST for an upload, then one PUT of its bytes with its digest). */
   async uploadBlob(repository: string, digest: string, bytes: Buffer): Promise<void> {
     await this.retrying(`uploading blob ${digest}`, () => this.upload(repository, digest, () => bytes));
+  }
+
+  /**
+   * Uploads a blob unless the repository has it. The question and the upload's start go at once:
+   * a blob that is missing (new code, its config) costs one round trip fewer, and the upload
+   * started for one that is there is cancelled. True when the bytes were sent.
+   */
+  async uploadBlobIfMissing(repository: string, digest: string, bytes: Buffer): Promise<boolean> {
+    const starting = this.retrying(`starting an upload to ${repository}`, () => this.startUpload(repository)).then(
+      (location) => ({ location }),
+      (failed: unknown) => ({ failed }),
+    );
+    const [present, started] = await Promise.all([this.hasBlob(repository, digest), starting]);
+    if (present) {
+      if ('location' in started) await this.cancelUpload(repository, started.location);
+      return false;
+    }
+    if ('failed' in started) throw started.failed;
+    // The first attempt uses the upload already started; a retried one starts its own.
+    let location: URL | undefined = started.location;
+    await this.retrying(`uploading blob ${digest}`, () => {
+      const at = location;
+      location = undefined;
+      return this.upload(repository, digest, () => bytes, at);
+    });
+    return true;
   }
 
   /**
@@ -135,16 +172,30 @@ export class RegistrySession {
     });
   }
 
-  private async upload(
-    repository: string,
-    digest: string,
-    body: () => Buffer | ReadableStream<Uint8Array>,
-  ): Promise<void> {
+  /** An upload begun (POST): where its bytes go. */
+  private async startUpload(repository: string): Promise<URL> {
     const started = await this.send({ method: 'POST', repository, path: 'blobs/uploads/' });
     this.expect(started, [202], `starting an upload to ${repository}`);
     const location = started.headers.get('location');
     if (!location) throw new RegistryError(`${this.host} started an upload without saying where (no Location)`);
-    const target = new URL(location, this.base);
+    return new URL(location, this.base);
+  }
+
+  /** Best effort: a registry also expires an upload left alone. */
+  private async cancelUpload(repository: string, location: URL): Promise<void> {
+    await this.send({ method: 'DELETE', repository, path: location.toString() }).then(
+      (response) => response.body?.cancel(),
+      () => undefined,
+    );
+  }
+
+  private async upload(
+    repository: string,
+    digest: string,
+    body: () => Buffer | ReadableStream<Uint8Array>,
+    location?: URL,
+  ): Promise<void> {
+    const target = new URL(location ?? (await this.startUpload(repository)));
     target.searchParams.set('digest', digest);
     const finished = await this.send({
       method: 'PUT',
@@ -195,16 +246,24 @@ export class RegistrySession {
     return this.fetchOnce(request, authorization);
   }
 
-  private async token(challenge: string, request: Send): Promise<string> {
+  private token(challenge: string, request: Send): Promise<string> {
     const ref: ImageReference = { host: this.host, repository: request.repository, tag: '' };
     const scopes = [`repository:${request.repository}:pull,push`];
     if (request.pullFrom) scopes.push(`repository:${request.pullFrom}:pull`);
-    return bearerToken(
-      challenge,
-      ref,
-      this.options.credentials ? { credentials: this.options.credentials } : {},
-      scopes,
-    );
+    const key = `${challenge}\n${scopes.join(' ')}`;
+    let token = this.tokens.get(key);
+    if (!token) {
+      token = bearerToken(
+        challenge,
+        ref,
+        this.options.credentials ? { credentials: this.options.credentials } : {},
+        scopes,
+      );
+      // A refused token is not kept: the next request asks again.
+      token.catch(() => this.tokens.delete(key));
+      this.tokens.set(key, token);
+    }
+    return token;
   }
 
   private async fetchOnce(request: Send, authorization = this.authorization): Promise<Response> {

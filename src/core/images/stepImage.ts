@@ -57,18 +57,28 @@ export interface StepImage {
 
 export async function ensureStepImage(docker: DockerClient, request: StepImageRequest): Promise<StepImage> {
   const daemonless = request.registry !== undefined && request.daemonless !== false && !request.runsOnThisEngine;
-  if (daemonless && !(await engineAnswers(docker))) return ensureWithoutEngine(request);
-  const baseImageId = await baseImageIdOf(docker, request);
   request.onProgress?.({ phase: 'hash', message: 'Hashing the build context' });
-  const context = await assembleBuildContext({ ...request, ...(baseImageId ? { baseImageId } : {}) });
+  // The engine is asked for the base image's id while the files are read and hashed.
+  const [engine, unlabelled] = await Promise.all([
+    engineAndBaseImage(docker, request, daemonless),
+    assembleBuildContext(request),
+  ]);
+  if (!engine.answers) return ensureWithoutEngine(request, unlabelled);
+  const baseImageId = engine.baseImageId;
+  const context = withBaseImageId(unlabelled, baseImageId);
   const reference = referenceOf(request, context);
 
   if (request.registry) {
-    const found = await foundInRegistry(request, context, reference);
+    const session = sessionFor(request);
+    // The image a code-only change would build on is looked up with the tag's HEAD, not after it.
+    const [found, lookup] = await Promise.all([
+      foundInRegistry(request, context, reference),
+      daemonless ? lookUpPrevious(session, request, context.depsKey) : undefined,
+    ]);
     if (found && request.runsOnThisEngine) await pullWhenMissing(docker, request, reference);
     if (found) return found;
-    if (daemonless) {
-      const pushed = await codeOnlyIfPossible(request, context, reference, baseImageId ?? '');
+    if (lookup) {
+      const pushed = await codeOnlyIfPossible(request, session, context, reference, baseImageId ?? '', lookup);
       if (pushed) return pushed;
     }
   } else if (
@@ -100,6 +110,27 @@ export async function ensureStepImage(docker: DockerClient, request: StepImageRe
   });
   await tagByDepsKey(request, context, pushed.digest);
   return { reference, hash: context.hash, built: true, pushed: true, digest: pushed.digest };
+}
+
+/** Whether the engine answers (asked only where the daemonless path could do without it), and the base image's id. */
+async function engineAndBaseImage(
+  docker: DockerClient,
+  request: StepImageRequest,
+  daemonless: boolean,
+): Promise<{ readonly answers: boolean; readonly baseImageId?: string }> {
+  if (daemonless && !(await engineAnswers(docker))) return { answers: false };
+  const baseImageId = await baseImageIdOf(docker, request);
+  return { answers: true, ...(baseImageId ? { baseImageId } : {}) };
+}
+
+/** The previous image's lookup, its failure kept as a value: it matters only if the tag is not found. */
+type PreviousLookup = { readonly previous: PreviousImage | undefined } | { readonly failed: unknown };
+
+function lookUpPrevious(session: RegistrySession, request: StepImageRequest, depsKey: string): Promise<PreviousLookup> {
+  return findPreviousImage(session, searchedRepositories(request), depsKey).then(
+    (previous) => ({ previous }),
+    (failed: unknown) => ({ failed }),
+  );
 }
 
 function referenceOf(request: StepImageRequest, context: BuildContext): string {
@@ -145,9 +176,11 @@ async function pullWhenMissing(docker: DockerClient, request: StepImageRequest, 
  * No engine: only a code-only change can be had, hashed with the base image id the earlier
  * image recorded (the id Docker would hash with while the engine's base is unchanged).
  */
-async function ensureWithoutEngine(request: StepImageRequest): Promise<StepImage> {
-  request.onProgress?.({ phase: 'hash', message: 'Hashing the build context (no Docker engine answers)' });
-  const unlabelled = await assembleBuildContext(request);
+async function ensureWithoutEngine(request: StepImageRequest, unlabelled: BuildContext): Promise<StepImage> {
+  request.onProgress?.({
+    phase: 'hash',
+    message: 'No Docker engine answers: looking for an image to push the code onto',
+  });
   const session = sessionFor(request);
   const previous = await findPreviousImage(session, searchedRepositories(request), unlabelled.depsKey);
   if (!previous) {
@@ -160,20 +193,25 @@ async function ensureWithoutEngine(request: StepImageRequest): Promise<StepImage
   }
   const context = withBaseImageId(unlabelled, previous.baseImageId);
   const reference = referenceOf(request, context);
-  return (await foundInRegistry(request, context, reference)) ?? pushCodeOnly(request, context, reference, previous);
+  return (
+    (await foundInRegistry(request, context, reference)) ?? pushCodeOnly(request, session, context, reference, previous)
+  );
 }
 
 /** The daemonless push when the registry has an image to build on, else undefined (Docker builds). */
 async function codeOnlyIfPossible(
   request: StepImageRequest,
+  session: RegistrySession,
   context: BuildContext,
   reference: string,
   baseImageId: string,
+  lookup: PreviousLookup,
 ): Promise<StepImage | undefined> {
   try {
-    const previous = await findPreviousImage(sessionFor(request), searchedRepositories(request), context.depsKey);
+    if ('failed' in lookup) throw lookup.failed;
+    const { previous } = lookup;
     if (!previous || previous.baseImageId !== baseImageId) return undefined;
-    return await pushCodeOnly(request, context, reference, previous);
+    return await pushCodeOnly(request, session, context, reference, previous);
   } catch (error) {
     if (request.signal?.aborted || !(error instanceof RegistryError)) throw error;
     request.onProgress?.({
@@ -186,13 +224,14 @@ async function codeOnlyIfPossible(
 
 async function pushCodeOnly(
   request: StepImageRequest,
+  session: RegistrySession,
   context: BuildContext,
   reference: string,
   previous: PreviousImage,
 ): Promise<StepImage> {
   await request.beforePush?.();
   const result = await pushCodeOnlyImage({
-    session: sessionFor(request),
+    session,
     repository: parseReference(reference).repository,
     tag: parseReference(reference).tag,
     previous,
