@@ -137,11 +137,7 @@ test('Docker builds the first image; a code-only change is pushed without it and
   assert.notEqual(codeOnly.hash, first.hash);
   assert.equal(uploadsStarted(sent).length, 2, 'only the code layer and the config are uploaded');
   assert.equal(mounts(sent).length, 0, 'the lower layers are already in this repository');
-  assert.equal(
-    manifestPuts(sent).length,
-    1,
-    'one manifest, under the content-hash tag',
-  );
+  assert.equal(manifestPuts(sent).length, 1, 'one manifest, under the content-hash tag');
 
   await pull(codeOnly.reference);
   const daemonlessResult = await train(codeOnly.reference);
