@@ -44,6 +44,8 @@ export const LAZY_PACKAGES = {
   // Not heavy to load, but 112 KiB that activation would parse for nothing: the stacks file, the
   // workspace config and run configurations are read after activation (src/core/stacks/loadYaml.ts).
   yaml: 'yaml',
+  // 60 KiB with its streams, needed by image builds only (src/core/images).
+  'tar-stream': 'tar-stream',
 };
 
 /** WebAssembly files the bundles load at run time (src/core/python/pythonParser.ts finds them here). */

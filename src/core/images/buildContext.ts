@@ -19,7 +19,6 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
-import { pack } from 'tar-stream';
 
 const ALWAYS_EXCLUDED = new Set([
   '.git',
@@ -207,7 +206,9 @@ export function generateDockerfile(options: {
 }
 
 /** The context as the tar stream the engine's build endpoint takes. Timestamps are fixed. */
-export function contextTar(context: BuildContext): NodeJS.ReadableStream {
+export async function contextTar(context: BuildContext): Promise<NodeJS.ReadableStream> {
+  // A vendor bundle, loaded by the first build: activation does not parse it.
+  const { pack } = await import('tar-stream');
   const tar = pack();
   const mtime = new Date(0);
   tar.entry({ name: 'Dockerfile', mode: 0o644, mtime }, context.dockerfile);

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { deflateRawSync, gzip } from 'node:zlib';
-import { pack } from 'tar-stream';
 
 export interface LayerFile {
   /** Path inside the image, relative to its root, e.g. "app/churn/steps/trainer.py". */
@@ -74,6 +73,7 @@ export async function tarOf(files: readonly LayerFile[]): Promise<Buffer> {
     for (let i = 1; i < segments.length; i++) byPath.set(segments.slice(0, i).join('/'), 'directory');
     byPath.set(segments.join('/'), file);
   }
+  const { pack } = await import('tar-stream');
   const tar = pack();
   const chunks: Buffer[] = [];
   tar.on('data', (chunk: Buffer) => chunks.push(chunk));

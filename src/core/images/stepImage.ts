@@ -95,7 +95,7 @@ export async function ensureStepImage(docker: DockerClient, request: StepImageRe
   }
 
   await buildImage(docker, {
-    context: { tar: contextTar(context) },
+    context: { tar: await contextTar(context) },
     tag: reference,
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
