@@ -13,6 +13,12 @@ export interface PollingTailOptions {
   readonly jobEnded: () => Promise<boolean>;
   readonly isRetryable: (error: unknown) => boolean;
   readonly pollMs: number;
+  /**
+   * The pause after a round that read lines (the job is printing, more is likely on its way):
+   * shorter than pollMs where the backend's read quotas allow, so that a busy log arrives sooner.
+   * Default pollMs.
+   */
+  readonly busyPollMs?: number;
   /** After the job ended: quiet rounds in a row before the tail is taken as complete. */
   readonly quietRoundsToEnd?: number;
   /** After the job ended: how long to keep reading at least, for lines the backend ingests late. */
@@ -44,6 +50,6 @@ export async function* pollingTail(options: PollingTailOptions): AsyncIterable<L
     else if (endedAt !== undefined && ++quiet >= (options.quietRoundsToEnd ?? 2)) {
       if (Date.now() - endedAt >= (options.settleMs ?? 0)) return;
     }
-    await sleep(options.pollMs, options.signal);
+    await sleep(read > 0 ? (options.busyPollMs ?? options.pollMs) : options.pollMs, options.signal);
   }
 }

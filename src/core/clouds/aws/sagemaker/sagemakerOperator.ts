@@ -50,6 +50,12 @@ export async function connectSageMaker(config: Readonly<Record<string, unknown>>
   };
 }
 
+/**
+ * The log tail's pause while a job is printing: a round a second is one DescribeLogStreams a
+ * second, a fifth of the 5 per second (account and region) the API reference gives it.
+ */
+const BUSY_LOG_POLL_MS = 1000;
+
 export class SageMakerOperator implements StepOperator {
   /** The latest status per job, so the log tail's "has it ended?" costs no second DescribeTrainingJob. */
   private readonly recent: RecentStatuses;
@@ -113,6 +119,7 @@ export class SageMakerOperator implements StepOperator {
       multiInstance: Number(handle.details.instanceCount ?? 1) > 1,
       jobEnded: () => this.recent.ended(handle.jobId, () => this.status(handle)),
       pollMs: this.pollMs,
+      busyPollMs: Math.min(this.pollMs, BUSY_LOG_POLL_MS),
       ...(signal ? { signal } : {}),
     });
   }

@@ -21,6 +21,8 @@ export interface TailOptions {
   /** Whether the job has ended (asked once a round). */
   readonly jobEnded: () => Promise<boolean>;
   readonly pollMs: number;
+  /** The pause after a round that read lines (see pollingTail); default pollMs. */
+  readonly busyPollMs?: number;
   /** After the job ended: quiet rounds in a row before the tail is taken as complete. */
   readonly quietRoundsToEnd?: number;
   readonly signal?: AbortSignal;
@@ -64,6 +66,7 @@ export async function* tailTrainingLogs(
     jobEnded: options.jobEnded,
     isRetryable,
     pollMs: options.pollMs,
+    ...(options.busyPollMs !== undefined ? { busyPollMs: options.busyPollMs } : {}),
     ...(options.quietRoundsToEnd !== undefined ? { quietRoundsToEnd: options.quietRoundsToEnd } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

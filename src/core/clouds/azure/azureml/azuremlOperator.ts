@@ -50,6 +50,12 @@ export async function connectAzureMl(
   return { connection, signIn, ml: await createWorkspacesClient(connection, signIn, 4) };
 }
 
+/**
+ * The log tail's pause while a job is printing: a round a second is a run-history read and a
+ * ranged read of each log blob a second, data-plane calls outside Resource Manager's read quota.
+ */
+const BUSY_LOG_POLL_MS = 1000;
+
 export class AzureMlOperator implements StepOperator {
   /** The latest status per job, so the log tail's "has it ended?" costs no second GET. */
   private readonly recent: RecentStatuses;
@@ -118,6 +124,7 @@ export class AzureMlOperator implements StepOperator {
       jobEnded: () => this.recent.ended(handle.jobId, () => this.status(handle)),
       // Azure ML has the logs uploaded before a job leaves Finalizing; the quiet rounds after the end suffice.
       pollMs: this.pollMs,
+      busyPollMs: Math.min(this.pollMs, BUSY_LOG_POLL_MS),
       ...(signal ? { signal } : {}),
     });
   }

@@ -27,6 +27,8 @@ export interface JobLogTailOptions {
   /** Whether the job has ended (asked once a round). */
   readonly jobEnded: () => Promise<boolean>;
   readonly pollMs: number;
+  /** The pause after a round that read lines (see pollingTail); default pollMs. */
+  readonly busyPollMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -71,6 +73,7 @@ export async function* tailJobLogs(from: LogCursor | undefined, options: JobLogT
     jobEnded: options.jobEnded,
     isRetryable: isRetryableAzureCall,
     pollMs: options.pollMs,
+    ...(options.busyPollMs !== undefined ? { busyPollMs: options.busyPollMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (options.signal?.aborted) return;
