@@ -75,7 +75,7 @@ export const DEPS_KEY_LABEL = 'stepops.deps-key';
 export const BASE_IMAGE_ID_LABEL = 'stepops.base-image-id';
 
 export async function assembleBuildContext(inputs: BuildContextInputs): Promise<BuildContext> {
-  // Files to read, as [path on disk, name in the context], in context order.
+  // Files to read, as [path on disk, name in the context].
   const files: [string, string][] = [];
   for (const file of await listFiles(inputs.runtimeRoot, ignore().add(['*.pyc', '__pycache__/', 'tests/']))) {
     files.push([path.join(inputs.runtimeRoot, file), `.stepops/runtime/${file}`]);

@@ -1,11 +1,12 @@
 // Reads and writes of one registry through the OCI distribution API, for pushes made without an
 // engine: manifests and blobs read, blobs checked (HEAD), mounted from another repository
 // (POST ?mount=&from=, 201 when mounted, 202 when the registry starts an upload instead) or
-// uploaded (POST, then PUT of the whole blob to the Location with ?digest=), manifests written
+// uploaded (POST, then PUT of the whole blob to the Location with ?digest=; the POST goes with the
+// HEAD that asks whether the blob is needed), manifests written
 // under a tag. Credentials as registryClient.ts takes them: Basic, or a token for the push and
 // mount scopes from the registry's token service. Each operation retries 5xx answers and dropped
 // connections on its own (a blob at a time), and stops at once when the caller's signal aborts.
-import { createHash } from 'node:crypto';
+import { sha256 } from './ociLayer';
 import type { RegistryCredentials } from './registryAuth';
 import {
   type ImageReference,
@@ -96,7 +97,7 @@ export class RegistrySession {
       const bytes = Buffer.from(
         await this.expect(response, [200], `reading blob ${digest} of ${repository}`).arrayBuffer(),
       );
-      const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      const actual = sha256(bytes);
       if (digest.startsWith('sha256:') && actual !== digest) {
         throw new RegistryError(`${this.host} answered ${repository}'s blob ${digest} with other bytes (${actual})`);
       }
@@ -127,11 +128,6 @@ export class RegistrySession {
       if (location) await this.cancelUpload(repository, new URL(location, this.base));
       return false;
     });
-  }
-
-  /** Uploads a whole blob (POST for an upload, then one PUT of its bytes with its digest). */
-  async uploadBlob(repository: string, digest: string, bytes: Buffer): Promise<void> {
-    await this.retrying(`uploading blob ${digest}`, () => this.upload(repository, digest, () => bytes));
   }
 
   /**
