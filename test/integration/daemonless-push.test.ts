@@ -137,6 +137,7 @@ test('Docker builds the first image; a code-only change is pushed without it and
   assert.notEqual(codeOnly.hash, first.hash);
   assert.equal(uploadsStarted(sent).length, 2, 'only the code layer and the config are uploaded');
   assert.equal(mounts(sent).length, 0, 'the lower layers are already in this repository');
+  assert.equal(headedBlobs(sent).length, 2, 'only the code layer and the config are asked about, not the lower layers');
   assert.equal(manifestPuts(sent).length, 1, 'one manifest, under the content-hash tag');
 
   await pull(codeOnly.reference);
@@ -219,8 +220,11 @@ test('an interrupted push registers nothing, and the next one sends only what ha
     assert.equal(image.daemonless, true);
     const sentAgain = blobPuts(resumed).map((s) => s.url.searchParams.get('digest'));
     assert.deepEqual(sentAgain.sort(), missing.sort(), 'exactly the blobs that had not arrived are sent');
-    if (manifestPuts(interrupted).length === 1)
+    if (manifestPuts(interrupted).length === 1) {
       assert.deepEqual(sentAgain, [], 'with both blobs in, none is sent again');
+      const cancelled = resumed.filter((s) => s.method === 'DELETE' && s.url.pathname.includes('/blobs/uploads/'));
+      assert.equal(cancelled.length, 2, 'the uploads started alongside the two HEADs are cancelled');
+    }
     assert.ok((await tagsOf(repository)).has(image.reference.split(':').pop()!));
   }
 });
@@ -332,6 +336,35 @@ test('a dropped connection or a 5xx during a blob is retried for that blob only'
     assert.equal(uploadsStarted(sent).length, 4, 'each retry starts a new upload');
     assert.ok(failedOnce.has('first blob HEAD'), 'a connection was dropped');
     await pull(`${env.registry}/${repository}:${image.reference.split(':').pop()}`);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a manifest refused for a missing lower layer (a garbage-collected registry) is explained, and Docker is tried instead', async () => {
+  const proxy = await proxiedRegistry((req, url) =>
+    req.method === 'PUT' && url.pathname.includes('/manifests/')
+      ? {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ errors: [{ code: 'MANIFEST_BLOB_UNKNOWN', message: 'blob unknown to registry' }] }),
+        }
+      : undefined,
+  );
+  try {
+    await setLearningRate('0.65');
+    const said: string[] = [];
+    const image = await ensure({ registry: proxy.host, onProgress: (p) => said.push(p.message) }).catch(
+      (error: Error) => error,
+    );
+    assert.ok(
+      said.some((m) =>
+        /may lack a layer of .*garbage-collected registry\). Rebuild with Docker.*building with Docker instead/.test(m),
+      ),
+      said.join('\n'),
+    );
+    // Docker's own push then meets the same refusal: the run says so rather than succeeding.
+    assert.ok(image instanceof Error, 'the refused manifest is not taken for a pushed image');
   } finally {
     await proxy.close();
   }
