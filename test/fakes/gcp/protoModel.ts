@@ -28,23 +28,27 @@ export const PROTO_ROOTS: readonly string[] = [
 
 export const V1 = 'google.cloud.aiplatform.v1';
 
-let loaded: Protobuf.Root | undefined;
-
-/** The JobService and every message it reaches, parsed once per process (about 0.1 s). */
-export function vertexProtos(): Protobuf.Root {
-  if (loaded) return loaded;
+/** One .proto file and every file it imports, looked up under `roots` in order, resolved. */
+export function loadProtos(file: string, roots: readonly string[]): Protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (origin, target) => {
-    for (const base of PROTO_ROOTS) {
+    for (const base of roots) {
       const candidate = path.join(base, target);
       if (existsSync(candidate)) return candidate;
     }
     return protobuf.util.path.resolve(origin, target);
   };
-  root.loadSync('google/cloud/aiplatform/v1/job_service.proto', { keepCase: true });
+  root.loadSync(file, { keepCase: true });
   root.resolveAll();
-  loaded = root;
   return root;
+}
+
+let loaded: Protobuf.Root | undefined;
+
+/** The JobService and every message it reaches, parsed once per process (about 0.1 s). */
+export function vertexProtos(): Protobuf.Root {
+  loaded ??= loadProtos('google/cloud/aiplatform/v1/job_service.proto', PROTO_ROOTS);
+  return loaded;
 }
 
 export const messageType = (name: string): Protobuf.Type => vertexProtos().lookupType(name);
