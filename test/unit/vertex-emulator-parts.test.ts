@@ -1,6 +1,7 @@
 // The Vertex emulator's parts that need no engine: the model read from the shipped .proto files,
 // the filter syntax both Google fakes share and what each makes of it, Google's timestamps, the
-// $(VAR) expansion of container env, and the /gcs copy's sync back into the GCS fake.
+// $(VAR) expansion of container env, the response field masks of Google's front end, and the /gcs
+// copy's sync back into the GCS fake.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { FilterSyntaxError, parseFilter } from '../fakes/gcp/filterSyntax';
 import { type GcsObjectStore, GcsMount } from '../fakes/gcp/gcsMount';
+import { FieldMaskError, applyFieldMask, parseFieldMask } from '../fakes/gcp/googleFieldMask';
 import { formatTimestamp, parseTimestamp } from '../fakes/gcp/googleTime';
 import { compileLoggingFilter } from '../fakes/gcp/loggingFilter';
 import { V1, jsonToMessage, messageType, missingRequired } from '../fakes/gcp/protoModel';
@@ -103,6 +105,39 @@ test("timestamps keep Google's 0, 3, 6 or 9 fractional digits", () => {
   assert.equal(formatTimestamp(parseTimestamp('2026-05-01T12:00:00.1234+02:00')!), '2026-05-01T10:00:00.123400Z');
   assert.equal(formatTimestamp(parseTimestamp('2026-05-01T10:00:00.123456789Z')!), '2026-05-01T10:00:00.123456789Z');
   assert.equal(parseTimestamp('2026-05-01 10:00:00Z'), undefined);
+});
+
+test('a response field mask keeps the fields it names, by JSON or proto name, and refuses a path the message lacks', () => {
+  const job = messageType(`${V1}.CustomJob`);
+  const answer = {
+    name: 'projects/p/locations/r/customJobs/1',
+    displayName: 'x',
+    labels: { run_id: 'a' },
+    jobSpec: {
+      workerPoolSpecs: [
+        { replicaCount: '1', machineSpec: { machineType: 'n1-standard-4', acceleratorCount: 1 } },
+        { replicaCount: '2', machineSpec: { machineType: 'n1-standard-8' } },
+      ],
+      serviceAccount: 'sa',
+    },
+  };
+  const keep = (mask: string) => applyFieldMask(answer, parseFieldMask(mask, job));
+  assert.deepEqual(keep('name,job_spec(worker_pool_specs.machineSpec.machineType),labels'), {
+    name: answer.name,
+    labels: answer.labels,
+    jobSpec: { workerPoolSpecs: [{ machineSpec: { machineType: 'n1-standard-4' } }, { machineSpec: { machineType: 'n1-standard-8' } }] },
+  });
+  // Two paths into one message are merged; '*' anywhere keeps the whole message there.
+  assert.deepEqual(keep('jobSpec.serviceAccount,jobSpec.workerPoolSpecs(replicaCount)'), {
+    jobSpec: { workerPoolSpecs: [{ replicaCount: '1' }, { replicaCount: '2' }], serviceAccount: 'sa' },
+  });
+  assert.deepEqual(keep('jobSpec(*),name'), { name: answer.name, jobSpec: answer.jobSpec });
+  assert.deepEqual(keep('*'), answer);
+  assert.throws(() => parseFieldMask('jobSpec.workerPool', job), (e: Error) => e instanceof FieldMaskError && /"jobSpec\.workerPool": CustomJobSpec has no field "workerPool"/.test(e.message));
+  assert.throws(() => parseFieldMask('labels.run_id', job), /"labels": it has no subfields to select/);
+  assert.throws(() => parseFieldMask('createTime.seconds', job), /"createTime": it has no subfields to select/);
+  assert.throws(() => parseFieldMask('jobSpec(serviceAccount', job), /"\)" expected/);
+  assert.throws(() => parseFieldMask('name,', job), /a field name was expected/);
 });
 
 test('container env: $(VAR) expands variables defined before it, $$ escapes, unknown references stay', () => {

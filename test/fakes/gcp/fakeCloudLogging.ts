@@ -6,18 +6,24 @@
 // needs logging.logEntries.list on every project named and the API enabled there, reads the body
 // as Google's front end does (unknown fields refused), applies the filter (loggingFilter.ts; one it
 // cannot read is INVALID_ARGUMENT) and pages with tokens. The Vertex emulator writes its replicas'
-// lines here; they become visible an ingestion delay after they arrive, as in Cloud Logging.
+// lines here; they become visible an ingestion delay after they arrive, as in Cloud Logging. A
+// response field mask (X-Goog-FieldMask, or the `fields` parameter) is checked against
+// ListLogEntriesResponse in the .proto files @google-cloud/logging ships, and applied.
 // Fault rules name the call ListLogEntries (RESOURCE_EXHAUSTED, 429, for a throttle).
 import type http from 'node:http';
+import path from 'node:path';
+import type * as Protobuf from 'protobufjs';
 import type { FakeServiceAccount } from '../googleServiceAccounts';
 import type { FakeListen } from '../loopbackServer';
 import { FilterSyntaxError } from './filterSyntax';
 import { authenticate } from './googleCallers';
 import { startGoogleJsonServer } from './googleServer';
 import { type GoogleReply, badRequest, googleError } from './googleErrors';
+import { FieldMaskError, type FieldSelection, applyFieldMask, parseFieldMask, requestedFieldMask } from './googleFieldMask';
 import { DEFAULT_PAGE_SIZE, InvalidPageToken, LogEntryStore, MAX_PAGE_SIZE, type StoredEntry } from './logEntries';
 import { LoggingFilterError, SEVERITY_LEVELS, compileLoggingFilter } from './loggingFilter';
 import { type FakeGoogleProject, projectNumberOf, refuseInProject } from './googleProjects';
+import { PROTO_ROOTS, loadProtos } from './protoModel';
 import type { LogEntryInput, VertexLogSink } from './vertexReplicas';
 
 export interface FakeCloudLoggingOptions extends FakeListen {
@@ -92,7 +98,16 @@ export async function startFakeCloudLogging(options: FakeCloudLoggingOptions): P
       return googleError('INVALID_ARGUMENT', 'Invalid JSON payload received. The body must be a JSON object.');
     }
     const alt = url.searchParams.get('$alt') ?? url.searchParams.get('alt') ?? 'json';
-    return list(parsed as Record<string, unknown>, caller.principal, alt.includes('enum-encoding=int'));
+    const mask = requestedFieldMask(req, url);
+    let selection: FieldSelection = 'all';
+    try {
+      if (mask) selection = parseFieldMask(mask, listResponseType());
+    } catch (error) {
+      if (error instanceof FieldMaskError) return googleError('INVALID_ARGUMENT', error.message);
+      throw error;
+    }
+    const [status, reply] = list(parsed as Record<string, unknown>, caller.principal, alt.includes('enum-encoding=int'));
+    return status === 200 ? [status, applyFieldMask(reply, selection)] : [status, reply];
   }
 
   function list(body: Record<string, unknown>, principal: string, enumsAsNumbers: boolean): GoogleReply {
@@ -219,6 +234,17 @@ function checkShape(request: ListRequest): GoogleReply | undefined {
     return invalid('page_size', 'TYPE_INT32', size);
   }
   return undefined;
+}
+
+let responseType: Protobuf.Type | undefined;
+
+/** google.logging.v2.ListLogEntriesResponse, from the client's own .proto files (parsed once). */
+function listResponseType(): Protobuf.Type {
+  const loggingProtos = path.resolve(path.dirname(require.resolve('@google-cloud/logging')), '..', 'protos');
+  responseType ??= loadProtos('google/logging/v2/logging.proto', [loggingProtos, ...PROTO_ROOTS]).lookupType(
+    'google.logging.v2.ListLogEntriesResponse',
+  );
+  return responseType;
 }
 
 function withSeverityNumber(json: Readonly<Record<string, unknown>>): Record<string, unknown> {
