@@ -3,8 +3,8 @@
 // the local registry (named by an Artifact Registry host): the requests Vertex refuses are refused
 // in Google's words; a job reads and writes /gcs and its file lands in the GCS fake; a failing job
 // carries Vertex's error message with the traceback; cancel ends CANCELLED; a two-replica job logs
-// under both task names; jobs are found by label; and a log tail with a timestamp cursor gets every
-// line once, across throttling.
+// under both task names (and the tail's field mask keeps just what it reads of them); jobs are
+// found by label; and a log tail with a timestamp cursor gets every line once, across throttling.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +15,8 @@ import type { protos } from '@google-cloud/aiplatform';
 import type { protos as protosLogging } from '@google-cloud/logging';
 import type { JobServiceClient } from '@google-cloud/aiplatform/build/src/v1/job_service_client.js';
 import type { LoggingServiceV2Client } from '@google-cloud/logging/build/src/v2/logging_service_v2_client.js';
+import { listEntriesWith } from '../../src/core/clouds/gcp/vertex/cloudLoggingClient';
+import { entryFields } from '../../src/core/clouds/gcp/vertex/cloudLoggingTail';
 import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
 import { buildImage } from '../../src/core/images/imageBuilder';
 import { pushImage } from '../../src/core/images/imagePusher';
@@ -561,6 +563,26 @@ test('a two-replica job (a primary and a worker) runs both, and its entries carr
     'line 1 of workerpool1-0',
     'line 2 of workerpool1-0',
   ]);
+  // The tail's own call: its field mask keeps what it reads (here the task name), and no more.
+  const filter = `resource.labels.job_id="${jobIdOf(created.name!)}"`;
+  const request = { resourceNames: [`projects/${PROJECT}`], filter, orderBy: 'timestamp asc', pageSize: 100 } as const;
+  const masked = await listEntriesWith(logs)({ ...request, entryFields: entryFields(true) });
+  assert.deepEqual(
+    masked.entries.map((e) => [e.insertId, e.resource?.labels?.task_name, e.textPayload, String(e.severity)]),
+    byNumber.map((e) => [e.insertId, e.resource?.labels?.task_name, e.textPayload, String(e.severity)]),
+  );
+  for (const entry of masked.entries) {
+    assert.ok(!entry.logName && !entry.receiveTimestamp && !entry.resource?.type, 'only the named fields come back');
+    assert.ok(entry.timestamp?.seconds, 'with their timestamps');
+  }
+  const refused = await refusal(
+    logs.listLogEntries({ ...request, resourceNames: [...request.resourceNames] }, {
+      autoPaginate: false,
+      otherArgs: { headers: { 'X-Goog-FieldMask': 'entries(insertId,taskName)' } },
+    }),
+  );
+  assert.equal(refused.status, '3', 'INVALID_ARGUMENT');
+  assert.match(refused.message, /"entries\.taskName": LogEntry has no field "taskName"/);
 });
 
 test('listCustomJobs finds a job by its label, pages, and refuses a filter it cannot read', async () => {
