@@ -576,10 +576,13 @@ test('a two-replica job (a primary and a worker) runs both, and its entries carr
     assert.ok(entry.timestamp?.seconds, 'with their timestamps');
   }
   const refused = await refusal(
-    logs.listLogEntries({ ...request, resourceNames: [...request.resourceNames] }, {
-      autoPaginate: false,
-      otherArgs: { headers: { 'X-Goog-FieldMask': 'entries(insertId,taskName)' } },
-    }),
+    logs.listLogEntries(
+      { ...request, resourceNames: [...request.resourceNames] },
+      {
+        autoPaginate: false,
+        otherArgs: { headers: { 'X-Goog-FieldMask': 'entries(insertId,taskName)' } },
+      },
+    ),
   );
   assert.equal(refused.status, '3', 'INVALID_ARGUMENT');
   assert.match(refused.message, /"entries\.taskName": LogEntry has no field "taskName"/);

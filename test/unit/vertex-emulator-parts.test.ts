@@ -125,7 +125,12 @@ test('a response field mask keeps the fields it names, by JSON or proto name, an
   assert.deepEqual(keep('name,job_spec(worker_pool_specs.machineSpec.machineType),labels'), {
     name: answer.name,
     labels: answer.labels,
-    jobSpec: { workerPoolSpecs: [{ machineSpec: { machineType: 'n1-standard-4' } }, { machineSpec: { machineType: 'n1-standard-8' } }] },
+    jobSpec: {
+      workerPoolSpecs: [
+        { machineSpec: { machineType: 'n1-standard-4' } },
+        { machineSpec: { machineType: 'n1-standard-8' } },
+      ],
+    },
   });
   // Two paths into one message are merged; '*' anywhere keeps the whole message there.
   assert.deepEqual(keep('jobSpec.serviceAccount,jobSpec.workerPoolSpecs(replicaCount)'), {
@@ -133,7 +138,11 @@ test('a response field mask keeps the fields it names, by JSON or proto name, an
   });
   assert.deepEqual(keep('jobSpec(*),name'), { name: answer.name, jobSpec: answer.jobSpec });
   assert.deepEqual(keep('*'), answer);
-  assert.throws(() => parseFieldMask('jobSpec.workerPool', job), (e: Error) => e instanceof FieldMaskError && /"jobSpec\.workerPool": CustomJobSpec has no field "workerPool"/.test(e.message));
+  assert.throws(
+    () => parseFieldMask('jobSpec.workerPool', job),
+    (e: Error) =>
+      e instanceof FieldMaskError && /"jobSpec\.workerPool": CustomJobSpec has no field "workerPool"/.test(e.message),
+  );
   assert.throws(() => parseFieldMask('labels.run_id', job), /"labels": it has no subfields to select/);
   assert.throws(() => parseFieldMask('createTime.seconds', job), /"createTime": it has no subfields to select/);
   assert.throws(() => parseFieldMask('jobSpec(serviceAccount', job), /"\)" expected/);

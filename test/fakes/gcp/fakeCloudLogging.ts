@@ -19,7 +19,13 @@ import { FilterSyntaxError } from './filterSyntax';
 import { authenticate } from './googleCallers';
 import { startGoogleJsonServer } from './googleServer';
 import { type GoogleReply, badRequest, googleError } from './googleErrors';
-import { FieldMaskError, type FieldSelection, applyFieldMask, parseFieldMask, requestedFieldMask } from './googleFieldMask';
+import {
+  FieldMaskError,
+  type FieldSelection,
+  applyFieldMask,
+  parseFieldMask,
+  requestedFieldMask,
+} from './googleFieldMask';
 import { DEFAULT_PAGE_SIZE, InvalidPageToken, LogEntryStore, MAX_PAGE_SIZE, type StoredEntry } from './logEntries';
 import { LoggingFilterError, SEVERITY_LEVELS, compileLoggingFilter } from './loggingFilter';
 import { type FakeGoogleProject, projectNumberOf, refuseInProject } from './googleProjects';
@@ -106,7 +112,11 @@ export async function startFakeCloudLogging(options: FakeCloudLoggingOptions): P
       if (error instanceof FieldMaskError) return googleError('INVALID_ARGUMENT', error.message);
       throw error;
     }
-    const [status, reply] = list(parsed as Record<string, unknown>, caller.principal, alt.includes('enum-encoding=int'));
+    const [status, reply] = list(
+      parsed as Record<string, unknown>,
+      caller.principal,
+      alt.includes('enum-encoding=int'),
+    );
     return status === 200 ? [status, applyFieldMask(reply, selection)] : [status, reply];
   }
 

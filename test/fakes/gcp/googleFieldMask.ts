@@ -17,7 +17,10 @@ export type FieldSelection = 'all' | ReadonlyMap<string, FieldSelection>;
 /** The mask a request carries, if any: the header first, then the system parameter. */
 export function requestedFieldMask(req: http.IncomingMessage, url: URL): string | undefined {
   const header = req.headers['x-goog-fieldmask'];
-  const value = (Array.isArray(header) ? header.join(',') : header) ?? url.searchParams.get('$fields') ?? url.searchParams.get('fields');
+  const value =
+    (Array.isArray(header) ? header.join(',') : header) ??
+    url.searchParams.get('$fields') ??
+    url.searchParams.get('fields');
   return value === null || value === undefined || value.trim() === '' ? undefined : value;
 }
 
@@ -25,7 +28,10 @@ export function requestedFieldMask(req: http.IncomingMessage, url: URL): string 
 export function parseFieldMask(mask: string, type: Protobuf.Type): FieldSelection {
   const reader = { text: mask.replace(/\s+/g, ''), at: 0 };
   const selection = readList(reader, type, '');
-  if (reader.at < reader.text.length) throw new FieldMaskError(`Invalid field mask "${mask}": unexpected "${reader.text[reader.at]}" at ${reader.at + 1}.`);
+  if (reader.at < reader.text.length)
+    throw new FieldMaskError(
+      `Invalid field mask "${mask}": unexpected "${reader.text[reader.at]}" at ${reader.at + 1}.`,
+    );
   return selection;
 }
 
@@ -65,7 +71,8 @@ function readPath(reader: Reader, type: Protobuf.Type, prefix: string): FieldSel
   }
   const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(reader.text.slice(reader.at))?.[0];
   const where = `${prefix}${name ?? ''}`;
-  if (!name) throw new FieldMaskError(`Invalid field mask: a field name was expected at ${reader.at + 1} ("${reader.text}").`);
+  if (!name)
+    throw new FieldMaskError(`Invalid field mask: a field name was expected at ${reader.at + 1} ("${reader.text}").`);
   reader.at += name.length;
   const field = type.fields[name] ?? Object.values(type.fields).find((f) => jsonName(f) === name);
   if (!field) throw new FieldMaskError(`Invalid field mask path "${where}": ${type.name} has no field "${name}".`);
@@ -76,7 +83,8 @@ function readPath(reader: Reader, type: Protobuf.Type, prefix: string): FieldSel
     reader.at++;
     if (next === '(') {
       inner = readList(reader, nested, `${where}.`);
-      if (reader.text[reader.at] !== ')') throw new FieldMaskError(`Invalid field mask: ")" expected at ${reader.at + 1} ("${reader.text}").`);
+      if (reader.text[reader.at] !== ')')
+        throw new FieldMaskError(`Invalid field mask: ")" expected at ${reader.at + 1} ("${reader.text}").`);
       reader.at++;
     } else {
       inner = readPath(reader, nested, `${where}.`);
@@ -89,7 +97,8 @@ function readPath(reader: Reader, type: Protobuf.Type, prefix: string): FieldSel
 function messageOf(field: Protobuf.Field, where: string): Protobuf.Type {
   const resolved = field.resolve().resolvedType;
   const isMessage = resolved && 'fields' in resolved && !resolved.fullName.startsWith('.google.protobuf.');
-  if (field.map || !isMessage) throw new FieldMaskError(`Invalid field mask path "${where}": it has no subfields to select.`);
+  if (field.map || !isMessage)
+    throw new FieldMaskError(`Invalid field mask path "${where}": it has no subfields to select.`);
   return resolved as Protobuf.Type;
 }
 
