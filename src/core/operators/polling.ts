@@ -55,3 +55,25 @@ export async function retrying<T>(
     }
   }
 }
+
+/**
+ * The pages of one paged read, each next page asked for as soon as the page before it arrives,
+ * before the caller has handled that one: the service builds page n+1 while the caller decodes
+ * and writes page n. Still one request in flight at a time and no more requests than a plain
+ * loop; a caller that stops early leaves at most the one in flight, whose answer is dropped.
+ */
+export async function* pagesAhead<P>(
+  fetchPage: (pageToken: string | undefined) => Promise<P>,
+  nextToken: (page: P) => string | undefined,
+): AsyncGenerator<P> {
+  let pending: Promise<P> | undefined = fetchPage(undefined);
+  while (pending) {
+    const page: P = await pending;
+    const token = nextToken(page);
+    pending = token ? fetchPage(token) : undefined;
+    // Awaited on the next turn of the loop; this keeps a failure nobody awaits (the caller
+    // stopped) from being an unhandled rejection.
+    pending?.catch(() => undefined);
+    yield page;
+  }
+}

@@ -1,16 +1,17 @@
 // Live logs of a custom job from Cloud Logging: entries.list for
 // resource.type="ml_job" AND resource.labels.job_id="ID", oldest first, read from a moving
 // timestamp cursor (`timestamp>="T"`, so the client library's default 24-hour window never
-// applies and a long job's early lines are not lost), paged, each page a batch. Cloud Logging
-// ingests lines late and not always in order, so T trails the newest line delivered by a lag
-// window and the cursor remembers the insertIds delivered since T: a line that shows up late
-// inside the window is delivered then, once; nothing is repeated. The cursor is that state, so a
-// reattach resumes without repeats. Each call is retried on its own (quota, 5xx, dropped
-// connections) with capped, jittered backoff, and after the job ends the tail keeps reading for a
-// while, since ingestion lags.
+// applies and a long job's early lines are not lost), paged, each page a batch, each next page
+// asked for as soon as a page arrives (Cloud Logging builds it while this one's lines are
+// written). Cloud Logging ingests lines late and not always in order, so T trails the newest line
+// delivered by a lag window and the cursor remembers the insertIds delivered since T: a line that
+// shows up late inside the window is delivered then, once; nothing is repeated. The cursor is that
+// state, so a reattach resumes without repeats. Each call is retried on its own (quota, 5xx,
+// dropped connections) with capped, jittered backoff, and after the job ends the tail keeps
+// reading for a while, since ingestion lags.
 import type { google } from '@google-cloud/logging/build/protos/protos';
 import { pollingTail } from '../../../operators/logTail';
-import { Backoff, retrying } from '../../../operators/polling';
+import { Backoff, pagesAhead, retrying } from '../../../operators/polling';
 import type { LogBatch, LogCursor, LogLine } from '../../../operators/stepOperator';
 import { isRetryableGoogleError } from '../errors';
 
@@ -92,8 +93,7 @@ export function tailCloudLogging(
   async function* readRound(): AsyncIterable<LogBatch> {
     // One filter for the whole round: page tokens belong to the filter they were issued for.
     const filter = loggingFilter(options.jobId, cursor);
-    let pageToken: string | undefined;
-    do {
+    const fetchPage = (pageToken: string | undefined) => {
       const request: ListEntriesRequest = {
         resourceNames: [`projects/${options.project}`],
         filter,
@@ -102,12 +102,14 @@ export function tailCloudLogging(
         ...(pageToken ? { pageToken } : {}),
         entryFields: entryFields(options.multiReplica),
       };
-      const page = await retrying(() => list(request, options.signal), backoff, isRetryableGoogleError, options.signal);
+      return retrying(() => list(request, options.signal), backoff, isRetryableGoogleError, options.signal);
+    };
+    const nextToken = (page: EntriesPage) => (options.signal?.aborted ? undefined : page.nextPageToken || undefined);
+    for await (const page of pagesAhead(fetchPage, nextToken)) {
       const taken = takeEntries(page.entries, cursor, { multiReplica: options.multiReplica, window });
       cursor = taken.cursor;
       yield { lines: taken.lines, cursor: JSON.stringify(cursor) };
-      pageToken = page.nextPageToken || undefined;
-    } while (pageToken && !options.signal?.aborted);
+    }
   }
   return pollingTail({
     readRound,
