@@ -2,7 +2,7 @@
 // official SDK's calls, in this process, on a job of its own that nothing else reads (the same
 // step, submitted by a stepops CLI killed once the emulator accepted it): the calls a tail
 // makes (CloudWatch Logs' DescribeLogStreams and GetLogEvents; Cloud Logging's entries.list,
-// 1,000 entries a page; Azure ML's run details and ranged reads of the log file's SAS URL), round
+// 1,000 entries a page, with a field mask for the fields it reads; Azure ML's run details and ranged reads of the log file's SAS URL), round
 // after round with no poll interval (50 ms apart only when a round found nothing new), until
 // every line came. What stepops adds on top is its poll interval, which the real clouds' read
 // quotas call for.
@@ -18,6 +18,7 @@ import {
   workspaceId,
 } from '../../src/core/clouds/azure/azureml/azuremlClient';
 import { RunHistory } from '../../src/core/clouds/azure/azureml/runHistory';
+import { entriesFieldMask } from '../../src/core/clouds/gcp/vertex/cloudLoggingClient';
 import { customJobId } from '../../src/core/clouds/gcp/vertex/customJobStatus';
 import type { StackComponent } from '../../src/core/stacks/model';
 import { LineCheck } from './lineCheck';
@@ -163,7 +164,12 @@ async function cloudLoggingReader(input: BareReaderInput, jobName: string): Prom
             pageSize: 1000,
             ...(pageToken ? { pageToken } : {}),
           },
-          { autoPaginate: false, retry: { retryCodes: [] } },
+          {
+            autoPaginate: false,
+            retry: { retryCodes: [] },
+            // What the loop reads, as the tail asks for what it reads.
+            otherArgs: { headers: { 'X-Goog-FieldMask': entriesFieldMask(['insertId', 'timestamp', 'textPayload']) } },
+          },
         );
         for (const entry of entries) {
           const time = isoNanos(entry.timestamp);
