@@ -16,6 +16,7 @@ import { followStream } from '../../src/core/images/imageBuilder';
 import type { RegistryCredentials } from '../../src/core/images/registryAuth';
 import { type StepImage, type StepImageRequest, ensureStepImage } from '../../src/core/images/stepImage';
 import { depsTag } from '../../src/core/images/daemonlessPush';
+import { sha256 } from '../../src/core/images/ociLayer';
 import { RegistrySession } from '../../src/core/images/registryUploads';
 import { integrationEnvironment } from './environment';
 
@@ -336,6 +337,25 @@ test('a dropped connection or a 5xx during a blob is retried for that blob only'
     assert.equal(uploadsStarted(sent).length, 4, 'each retry starts a new upload');
     assert.ok(failedOnce.has('first blob HEAD'), 'a connection was dropped');
     await pull(`${env.registry}/${repository}:${image.reference.split(':').pop()}`);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('an upload started alongside a blob question that fails is cancelled, and the failure reported', async () => {
+  const proxy = await proxiedRegistry((req, url) =>
+    req.method === 'HEAD' && url.pathname.includes('/blobs/') ? { status: 403, body: 'denied by the test' } : undefined,
+  );
+  try {
+    const sent: Sent[] = [];
+    const session = new RegistrySession(proxy.host, { onRequest: (method, url) => sent.push({ method, url }) });
+    const bytes = Buffer.from(`a blob nobody asked for ${Date.now()}`);
+    await assert.rejects(session.uploadBlobIfMissing(repository, sha256(bytes), bytes), /403/);
+    const started = uploadsStarted(sent);
+    assert.equal(started.length, 1, 'the upload went out with the question');
+    const cancelled = sent.filter((s) => s.method === 'DELETE' && s.url.pathname.includes('/blobs/uploads/'));
+    assert.equal(cancelled.length, 1, 'and was cancelled when the question failed');
+    assert.equal(blobPuts(sent).length, 0, 'no bytes were sent');
   } finally {
     await proxy.close();
   }

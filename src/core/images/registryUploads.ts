@@ -140,11 +140,17 @@ export class RegistrySession {
       (location) => ({ location }),
       (failed: unknown) => ({ failed }),
     );
-    const [present, started] = await Promise.all([this.hasBlob(repository, digest), starting]);
-    if (present) {
-      if ('location' in started) await this.cancelUpload(repository, started.location);
-      return false;
+    const asked = await this.hasBlob(repository, digest).then(
+      (present) => ({ present }),
+      (failed: unknown) => ({ failed }),
+    );
+    const started = await starting;
+    // An upload started for nothing (the blob is there, or the question failed) is not left open.
+    if (!('present' in asked && !asked.present) && 'location' in started) {
+      await this.cancelUpload(repository, started.location);
     }
+    if ('failed' in asked) throw asked.failed;
+    if (asked.present) return false;
     if ('failed' in started) throw started.failed;
     // The first attempt uses the upload already started; a retried one starts its own.
     let location: URL | undefined = started.location;
