@@ -5,7 +5,7 @@
 // blob the registry already has.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { deflateRawSync, gzip } from 'node:zlib';
+import { deflateRaw, gzip } from 'node:zlib';
 
 export interface LayerFile {
   /** Path inside the image, relative to its root, e.g. "app/churn/steps/trainer.py". */
@@ -29,11 +29,12 @@ const DIRECTORY_MODE = 0o755;
 /** gzip's "operating system" byte (RFC 1952): Unix, whatever platform zlib was built on. */
 const GZIP_OS_UNIX = 3;
 const gzipAsync = promisify(gzip);
+const deflateRawAsync = promisify(deflateRaw);
 
 export async function deterministicLayer(files: readonly LayerFile[]): Promise<LayerBlob> {
   const tar = await tarOf(files);
   // In zlib's thread pool, off the event loop; the same bytes as gzipSync.
-  const compressed = await gzipAsync(tar, { level: compressionLevel(tar) });
+  const compressed = await gzipAsync(tar, { level: await compressionLevel(tar) });
   // zlib writes a zero mtime and no name already; the OS byte is fixed here so that the bytes do
   // not depend on where zlib was built. The header is outside the CRC, so this is safe.
   compressed[9] = GZIP_OS_UNIX;
@@ -49,15 +50,16 @@ const SAMPLE_BYTES = 16 * 1024;
  * 6 (gzip's default), or 0 (stored, no compression) for a large layer that deflate would barely
  * shrink: data kept with the code (weights, parquet, images) is already compressed, and deflate
  * spends about as long failing on it as on text (75 ms per 4 MiB here) to save nothing. Judged on
- * slices spread over the tar, so equal bytes get equal levels and equal digests.
+ * slices spread over the tar, so equal bytes get equal levels and equal digests. The trial deflate
+ * of the 512 KiB sample runs in zlib's thread pool too (5-10 ms on the event loop otherwise).
  */
-export function compressionLevel(tar: Buffer): 0 | 6 {
+export async function compressionLevel(tar: Buffer): Promise<0 | 6> {
   if (tar.length < SAMPLED_ABOVE) return 6;
   const step = Math.floor((tar.length - SAMPLE_BYTES) / (SAMPLES - 1));
   const sample = Buffer.concat(
     Array.from({ length: SAMPLES }, (_, i) => tar.subarray(i * step, i * step + SAMPLE_BYTES)),
   );
-  return deflateRawSync(sample, { level: 1 }).length > 0.95 * sample.length ? 0 : 6;
+  return (await deflateRawAsync(sample, { level: 1 })).length > 0.95 * sample.length ? 0 : 6;
 }
 
 export function sha256(bytes: Buffer): string {
