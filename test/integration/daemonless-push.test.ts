@@ -190,6 +190,8 @@ test('into another repository the lower layers are mounted, and the same code gi
 });
 
 test('an interrupted push registers nothing, and the next one sends only what had not arrived', async () => {
+  // An image to build on, also when this test runs alone (after the first test, the tag is found).
+  await ensure();
   const session = new RegistrySession(env.registry);
   // Interrupted twice: as the first blob's bytes go (the other blob's upload may or may not have
   // gone: the two go at once), then right before the tag is written (both blobs in).
