@@ -119,9 +119,11 @@ async function uploadCodeLayerAlone(setup: Setup, repository: string): Promise<n
     findLinks: 'wheels',
   });
   const layer = await deterministicLayer(
-    context.entries
-      .filter((e) => e.name.startsWith(CODE_PREFIX))
-      .map((e) => ({ path: e.name, content: e.content, mode: e.mode })),
+    await Promise.all(
+      context.entries
+        .filter((e) => e.name.startsWith(CODE_PREFIX))
+        .map(async (e) => ({ path: e.name, content: await e.content(), mode: e.mode })),
+    ),
   );
   const base = `http://${setup.registry}`;
   const started = performance.now();

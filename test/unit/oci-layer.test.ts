@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { type Headers, extract } from 'tar-stream';
-import { assembleBuildContext, withBaseImageId } from '../../src/core/images/buildContext';
+import { assembleBuildContext, contextTar, withBaseImageId } from '../../src/core/images/buildContext';
 import { type LayerFile, compressionLevel, deterministicLayer } from '../../src/core/images/ociLayer';
 
 const files: LayerFile[] = [
@@ -188,4 +188,32 @@ test('a large layer of data that does not compress is stored, not deflated; code
   assert.equal(await compressionLevel(Buffer.alloc(4 * 1024 * 1024)), 6, 'zeros compress');
   assert.equal(await compressionLevel(randomBytes(4 * 1024 * 1024)), 0);
   assert.equal(await compressionLevel(randomBytes(512 * 1024)), 6, 'small layers are deflated whatever they hold');
+});
+
+test('a settled file is not read to hash the context, only when its bytes are needed, and then checked', async () => {
+  const project = await mkdtemp(path.join(tmpdir(), 'stepops-deferred-'));
+  const runtime = await mkdtemp(path.join(tmpdir(), 'stepops-deferred-runtime-'));
+  try {
+    const data = path.join(project, 'data.bin');
+    await writeFile(data, 'settled bytes');
+    await writeFile(path.join(runtime, '__init__.py'), '');
+    const inputs = { projectRoot: project, runtimeRoot: runtime, baseImage: 'python:3.11-slim' };
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const first = await assembleBuildContext(inputs);
+    const again = await assembleBuildContext(inputs);
+    assert.equal(again.hash, first.hash);
+    const entryOf = (context: typeof again) => context.entries.find((e) => e.name === 'app/data.bin')!;
+    assert.equal((await entryOf(again).content()).toString(), 'settled bytes');
+    // Gone after hashing: the second context never read it, so its bytes are not there to give.
+    await rm(data);
+    await assert.rejects(entryOf(again).content(), /ENOENT/);
+    assert.equal((await entryOf(first).content()).toString(), 'settled bytes', 'the first read kept what it read');
+    // Other bytes than those hashed are refused, here and for a Docker build's context.
+    await writeFile(data, 'other bytes');
+    await assert.rejects(entryOf(again).content(), /data\.bin changed while its step's image was being made/);
+    await assert.rejects(contextTar(again), /changed while its step's image was being made: run the step again/);
+  } finally {
+    await rm(project, { recursive: true, force: true });
+    await rm(runtime, { recursive: true, force: true });
+  }
 });

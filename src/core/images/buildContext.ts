@@ -49,8 +49,13 @@ export interface BuildContextInputs {
 
 export interface ContextEntry {
   readonly name: string;
-  readonly content: Buffer;
   readonly mode: number;
+  /**
+   * The bytes. A file whose digest is known from an earlier read (fileDigests) is not read while
+   * the context is hashed, only when its bytes are needed (a Docker build, the code layer), and
+   * is then checked against that digest: an unchanged image costs no reads of settled files.
+   */
+  readonly content: () => Promise<Buffer>;
 }
 
 export interface BuildContext {
@@ -83,11 +88,7 @@ export async function assembleBuildContext(inputs: BuildContextInputs): Promise<
   const requirements = await requirementLines(inputs);
   const generated: ContextEntry[] = [];
   if (requirements.length > 0) {
-    generated.push({
-      name: '.stepops/requirements.txt',
-      content: Buffer.from(`${requirements.join('\n')}\n`),
-      mode: 0o644,
-    });
+    generated.push(bytesEntry('.stepops/requirements.txt', Buffer.from(`${requirements.join('\n')}\n`)));
     if (inputs.findLinks) {
       const wheels = path.join(inputs.projectRoot, inputs.findLinks);
       for (const file of await listFiles(wheels, ignore()))
@@ -143,19 +144,36 @@ export function withBaseImageId(
 }
 
 function entryLine(e: ContextEntry): string {
-  return `\n${e.name}\0${e.mode.toString(8)}\0${contentDigest(e)}`;
+  return `\n${e.name}\0${e.mode.toString(8)}\0${digests.get(e)!}`;
 }
 
-/** Each entry's content digest, taken once (the deps key and the hash both need it). */
+/** Each entry's content digest, known from its making on (the deps key and the hash both need it). */
 const digests = new WeakMap<ContextEntry, string>();
 
-function contentDigest(e: ContextEntry): string {
-  let digest = digests.get(e);
-  if (!digest) {
-    digest = createHash('sha256').update(e.content).digest('hex');
-    digests.set(e, digest);
-  }
-  return digest;
+const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** An entry whose bytes are in hand. */
+function bytesEntry(name: string, bytes: Buffer, digest = sha256Hex(bytes)): ContextEntry {
+  const made: ContextEntry = { name, mode: 0o644, content: () => Promise.resolve(bytes) };
+  digests.set(made, digest);
+  return made;
+}
+
+/** A settled file known by its digest, read only when its bytes are asked for. */
+function deferredEntry(file: string, name: string, digest: string): ContextEntry {
+  const made: ContextEntry = {
+    name,
+    mode: 0o644,
+    content: async () => {
+      const bytes = await readFile(file);
+      if (sha256Hex(bytes) !== digest) {
+        throw new Error(`${file} changed while its step's image was being made: run the step again.`);
+      }
+      return bytes;
+    },
+  };
+  digests.set(made, digest);
+  return made;
 }
 
 /**
@@ -211,8 +229,11 @@ export async function contextTar(context: BuildContext): Promise<NodeJS.Readable
   const { pack } = await import('tar-stream');
   const tar = pack();
   const mtime = new Date(0);
+  // Every file's bytes first (a file changed since it was hashed fails here, before a build starts).
+  const contents: Buffer[] = [];
+  for (const e of context.entries) contents.push(await e.content());
   tar.entry({ name: 'Dockerfile', mode: 0o644, mtime }, context.dockerfile);
-  for (const e of context.entries) tar.entry({ name: e.name, mode: e.mode, mtime }, e.content);
+  context.entries.forEach((e, i) => tar.entry({ name: e.name, mode: e.mode, mtime }, contents[i]));
   tar.finalize();
   return tar;
 }
@@ -247,15 +268,14 @@ async function readAll(files: readonly (readonly [string, string])[]): Promise<C
 
 async function entry(file: string, name: string): Promise<ContextEntry> {
   const before = identityOf(await stat(file, { bigint: true }));
-  const content = await readFile(file);
-  const made: ContextEntry = { name, content, mode: 0o644 };
+  const known = fileDigests.get(file);
+  if (known?.identity === before) return deferredEntry(file, name, known.digest);
+  const made = bytesEntry(name, await readFile(file));
   const after = await stat(file, { bigint: true });
   // Written while it was read: hashed as read, and not remembered.
   if (identityOf(after) !== before) return made;
-  const known = fileDigests.get(file);
-  if (known?.identity === before) digests.set(made, known.digest);
-  else if (Date.now() - Number(after.ctimeNs / 1_000_000n) > SETTLED_MS) {
-    fileDigests.set(file, { identity: before, digest: contentDigest(made) });
+  if (Date.now() - Number(after.ctimeNs / 1_000_000n) > SETTLED_MS) {
+    fileDigests.set(file, { identity: before, digest: digests.get(made)! });
   }
   return made;
 }

@@ -128,9 +128,11 @@ async function imageConfig(session: RegistrySession, repository: string, digest:
 export async function pushCodeOnlyImage(push: CodeOnlyPush): Promise<CodeOnlyPushResult> {
   const { session, repository, previous } = push;
   const say = (message: string) => push.onProgress?.({ phase: 'push', message });
-  const files = push.entries
-    .filter((e) => e.name.startsWith(CODE_PREFIX))
-    .map((e) => ({ path: e.name, content: e.content, mode: e.mode }));
+  const files = await Promise.all(
+    push.entries
+      .filter((e) => e.name.startsWith(CODE_PREFIX))
+      .map(async (e) => ({ path: e.name, content: await e.content(), mode: e.mode })),
+  );
   // The lower blobs are made present while the code layer is built: neither waits for the other.
   const [codeLayer, lowerBlobs] = await Promise.all([deterministicLayer(files), ensureLowerBlobs(push)]);
   const configBytes = Buffer.from(JSON.stringify(codeOnlyConfig(previous.config, codeLayer)));
