@@ -142,16 +142,27 @@ test('the deps key stays with a code change and moves with requirements; the bas
   }
 });
 
-test('a file read before is not hashed again, yet any write to it changes the hash, even one that keeps its size and modification time', async () => {
+/** A project holding data.bin (with `content`) and a runtime folder, settled for over a second: its digest is remembered from the first read on. */
+async function withSettledProject(
+  content: string,
+  body: (data: string, inputs: Parameters<typeof assembleBuildContext>[0]) => Promise<void>,
+): Promise<void> {
   const project = await mkdtemp(path.join(tmpdir(), 'stepops-digests-'));
   const runtime = await mkdtemp(path.join(tmpdir(), 'stepops-digests-runtime-'));
   try {
     const data = path.join(project, 'data.bin');
-    await writeFile(data, 'aaaa');
+    await writeFile(data, content);
     await writeFile(path.join(runtime, '__init__.py'), '');
-    const inputs = { projectRoot: project, runtimeRoot: runtime, baseImage: 'python:3.11-slim' };
-    // Settled for over a second: its digest is remembered from the first read on.
     await new Promise((resolve) => setTimeout(resolve, 1100));
+    await body(data, { projectRoot: project, runtimeRoot: runtime, baseImage: 'python:3.11-slim' });
+  } finally {
+    await rm(project, { recursive: true, force: true });
+    await rm(runtime, { recursive: true, force: true });
+  }
+}
+
+test('a file read before is not hashed again, yet any write to it changes the hash, even one that keeps its size and modification time', async () => {
+  await withSettledProject('aaaa', async (data, inputs) => {
     const first = (await assembleBuildContext(inputs)).hash;
     assert.equal((await assembleBuildContext(inputs)).hash, first);
     const { mtime, atime } = await stat(data);
@@ -162,10 +173,7 @@ test('a file read before is not hashed again, yet any write to it changes the ha
     await writeFile(data, 'aaaa');
     await utimes(data, atime, mtime);
     assert.equal((await assembleBuildContext(inputs)).hash, first, 'the same content, the same hash');
-  } finally {
-    await rm(project, { recursive: true, force: true });
-    await rm(runtime, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a large layer of data that does not compress is stored, not deflated; code is deflated; both unpack to the tar', async () => {
@@ -191,14 +199,7 @@ test('a large layer of data that does not compress is stored, not deflated; code
 });
 
 test('a settled file is not read to hash the context, only when its bytes are needed, and then checked', async () => {
-  const project = await mkdtemp(path.join(tmpdir(), 'stepops-deferred-'));
-  const runtime = await mkdtemp(path.join(tmpdir(), 'stepops-deferred-runtime-'));
-  try {
-    const data = path.join(project, 'data.bin');
-    await writeFile(data, 'settled bytes');
-    await writeFile(path.join(runtime, '__init__.py'), '');
-    const inputs = { projectRoot: project, runtimeRoot: runtime, baseImage: 'python:3.11-slim' };
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+  await withSettledProject('settled bytes', async (data, inputs) => {
     const first = await assembleBuildContext(inputs);
     const again = await assembleBuildContext(inputs);
     assert.equal(again.hash, first.hash);
@@ -212,8 +213,5 @@ test('a settled file is not read to hash the context, only when its bytes are ne
     await writeFile(data, 'other bytes');
     await assert.rejects(entryOf(again).content(), /data\.bin changed while its step's image was being made/);
     await assert.rejects(contextTar(again), /changed while its step's image was being made: run the step again/);
-  } finally {
-    await rm(project, { recursive: true, force: true });
-    await rm(runtime, { recursive: true, force: true });
-  }
+  });
 });
