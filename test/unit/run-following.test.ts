@@ -166,7 +166,34 @@ test("a job's end is told after its last lines, though the status saw it end fir
   assert.deepEqual(told, ['tallied 20 customers', 'status Completed']);
 });
 
-function scriptedRunner(store: RunStore, operator: StepOperator): StepRunner {
+/** A runner of the scripted backend; its status poll is 1 ms unless `pollMs` says ('operator': the operator's own). */
+test("the status is asked for at the operator's own interval (a cloud's), else every 500 ms", async () => {
+  const store = new RunStore(path.join(folder, 'intervals'));
+  const readsOf = async (statusPollMs: number | undefined) => {
+    const times: number[] = [];
+    const script = scripted([status('pending'), status('running'), status('succeeded')]);
+    const operator: StepOperator = {
+      ...script,
+      status: (handle) => {
+        times.push(performance.now());
+        return script.status(handle);
+      },
+      ...(statusPollMs !== undefined ? { statusPollMs } : {}),
+    };
+    await scriptedRunner(store, operator, 'operator').follow(runningRecord(`intervals-${statusPollMs}`), {
+      onEvent: () => {},
+    });
+    return times.slice(1).map((t, i) => t - times[i]!);
+  };
+  const gaps = await readsOf(120);
+  assert.ok(
+    gaps.every((gap) => gap >= 115 && gap < 400),
+    `the operator's 120 ms: ${gaps.map((g) => g.toFixed(0))}`,
+  );
+  for (const gap of await readsOf(undefined)) assert.ok(gap >= 490, `the default 500 ms: ${gap.toFixed(0)} ms`);
+});
+
+function scriptedRunner(store: RunStore, operator: StepOperator, pollMs: number | 'operator' = 1): StepRunner {
   return new StepRunner({
     docker: () => Promise.reject(new Error('not used')),
     store,
@@ -174,7 +201,7 @@ function scriptedRunner(store: RunStore, operator: StepOperator): StepRunner {
     artifactStoreFor: () => Promise.reject(new Error('not used')),
     recordable: (c) => ({ name: c.name, flavor: c.flavor, config: {} }),
     runtimeRoot: folder,
-    pollMs: 1,
+    ...(pollMs !== 'operator' ? { pollMs } : {}),
   });
 }
 

@@ -128,6 +128,11 @@ export interface StepOperator {
   /** Yields batches until the job ends or the signal aborts; resumes after `from` when given. */
   logs(handle: JobHandle, from?: LogCursor, signal?: AbortSignal): AsyncIterable<LogBatch>;
   cancel(handle: JobHandle): Promise<void>;
+  /**
+   * How often the runner asks for a running job's status (default 500 ms). A cloud's control
+   * plane is asked less often: its read quota is shared by everything in the account or project.
+   */
+  readonly statusPollMs?: number;
 }
 
 /** What an operator factory may use besides the component's own config. */

@@ -87,7 +87,7 @@ export interface RunnerDependencies {
   readonly recordable: (component: StackComponent) => RecordedComponent;
   /** Folder holding the stepops_runtime package. */
   readonly runtimeRoot: string;
-  /** Status polling interval while a job runs. */
+  /** Status polling interval while a job runs, for every operator (default: the operator's own, else 500 ms). */
   readonly pollMs?: number;
   /** How often a moving log cursor is written to the record. */
   readonly cursorSaveMs?: number;
@@ -177,7 +177,7 @@ export class StepRunner {
       // output reads as if the output came from somewhere else.
       let ended: JobStatus | undefined;
       const watching = watchJobStatus(operator, handle, {
-        pollMs: this.deps.pollMs ?? 500,
+        pollMs: this.deps.pollMs ?? operator.statusPollMs ?? 500,
         signal,
         onChange: (status) =>
           isTerminal(status.state) ? void (ended = status) : this.noteStatus(keeper, status, options),

@@ -71,6 +71,10 @@ export class SageMakerOperator implements StepOperator {
     this.recent = new RecentStatuses(pollMs);
   }
 
+  get statusPollMs(): number {
+    return this.pollMs;
+  }
+
   async submit(job: JobSpec, signal: AbortSignal): Promise<JobHandle> {
     const name = trainingJobName(job.runId);
     const existing = await this.describe(name);

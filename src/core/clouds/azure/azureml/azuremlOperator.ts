@@ -74,6 +74,10 @@ export class AzureMlOperator implements StepOperator {
     this.recent = new RecentStatuses(pollMs);
   }
 
+  get statusPollMs(): number {
+    return this.pollMs;
+  }
+
   async submit(job: JobSpec, signal: AbortSignal): Promise<JobHandle> {
     const name = commandJobName(job.runId);
     const existing = await this.calls.getJob(name);

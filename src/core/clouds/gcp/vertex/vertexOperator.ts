@@ -84,6 +84,10 @@ export class VertexOperator implements StepOperator {
     private readonly logPollMs = LOG_POLL_MS,
   ) {}
 
+  get statusPollMs(): number {
+    return this.pollMs;
+  }
+
   async submit(job: JobSpec, signal: AbortSignal): Promise<JobHandle> {
     const existing = await this.oldestJob(job.runId);
     if (existing) return this.handleFor(existing);
