@@ -21,7 +21,7 @@ import { promisify } from 'node:util';
 import { type BenchCases, type BenchRow, ratio, runStandalone } from './benchTable';
 import { type RunningEmulators, startEmulators } from './support/emulators';
 import { type RequestLog, type TimedRequest, logRequests } from './support/requestTiming';
-import { CODE_PREFIX, assembleBuildContext } from '../src/core/images/buildContext';
+import { assembleBuildContext, codeLayerFiles } from '../src/core/images/buildContext';
 import { type DockerClient, connectDocker } from '../src/core/images/dockerClient';
 import { deterministicLayer } from '../src/core/images/ociLayer';
 import { ensureStepImage } from '../src/core/images/stepImage';
@@ -118,13 +118,7 @@ async function uploadCodeLayerAlone(setup: Setup, repository: string): Promise<n
     requirementsFile: 'requirements.txt',
     findLinks: 'wheels',
   });
-  const layer = await deterministicLayer(
-    await Promise.all(
-      context.entries
-        .filter((e) => e.name.startsWith(CODE_PREFIX))
-        .map(async (e) => ({ path: e.name, content: await e.content(), mode: e.mode })),
-    ),
-  );
+  const layer = await deterministicLayer(await codeLayerFiles(context.entries));
   const base = `http://${setup.registry}`;
   const started = performance.now();
   const opened = await fetch(`${base}/v2/${repository}/blobs/uploads/`, { method: 'POST' });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { type Headers, extract } from 'tar-stream';
-import { assembleBuildContext, contextTar, withBaseImageId } from '../../src/core/images/buildContext';
+import { assembleBuildContext, codeLayerFiles, contextTar, withBaseImageId } from '../../src/core/images/buildContext';
 import { type LayerFile, compressionLevel, deterministicLayer } from '../../src/core/images/ociLayer';
 
 const files: LayerFile[] = [
@@ -205,6 +205,12 @@ test('a settled file is not read to hash the context, only when its bytes are ne
     assert.equal(again.hash, first.hash);
     const entryOf = (context: typeof again) => context.entries.find((e) => e.name === 'app/data.bin')!;
     assert.equal((await entryOf(again).content()).toString(), 'settled bytes');
+    const code = await codeLayerFiles(again.entries);
+    assert.deepEqual(
+      code.map((f) => [f.path, f.content.toString()]),
+      [['app/data.bin', 'settled bytes']],
+      'the code layer takes the code entries only, with their bytes',
+    );
     // Gone after hashing: the second context never read it, so its bytes are not there to give.
     await rm(data);
     await assert.rejects(entryOf(again).content(), /ENOENT/);

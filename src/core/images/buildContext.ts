@@ -19,6 +19,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
+import type { LayerFile } from './ociLayer';
 
 const ALWAYS_EXCLUDED = new Set([
   '.git',
@@ -230,8 +231,7 @@ export async function contextTar(context: BuildContext): Promise<NodeJS.Readable
   const tar = pack();
   const mtime = new Date(0);
   // Every file's bytes first (a file changed since it was hashed fails here, before a build starts).
-  const contents: Buffer[] = [];
-  for (const e of context.entries) contents.push(await e.content());
+  const contents = await atMostAtOnce(context.entries, READS_AT_ONCE, (e) => e.content());
   tar.entry({ name: 'Dockerfile', mode: 0o644, mtime }, context.dockerfile);
   context.entries.forEach((e, i) => tar.entry({ name: e.name, mode: e.mode, mtime }, contents[i]));
   tar.finalize();
@@ -256,14 +256,26 @@ async function requirementLines(inputs: BuildContextInputs): Promise<string[]> {
 /** A few files at a time: a project of many small files waits on the disk's latency once per batch, not per file. */
 const READS_AT_ONCE = 8;
 
-async function readAll(files: readonly (readonly [string, string])[]): Promise<ContextEntry[]> {
-  const entries = new Array<ContextEntry>(files.length);
+function readAll(files: readonly (readonly [string, string])[]): Promise<ContextEntry[]> {
+  return atMostAtOnce(files, READS_AT_ONCE, ([file, name]) => entry(file, name));
+}
+
+/** The code entries (app/...) with their bytes, as the code layer takes them. */
+export async function codeLayerFiles(entries: readonly ContextEntry[]): Promise<LayerFile[]> {
+  const code = entries.filter((e) => e.name.startsWith(CODE_PREFIX));
+  const contents = await atMostAtOnce(code, READS_AT_ONCE, (e) => e.content());
+  return code.map((e, i) => ({ path: e.name, content: contents[i]!, mode: e.mode }));
+}
+
+/** `work` over the items, `limit` at a time (a project's thousands of files never open at once), in order. */
+async function atMostAtOnce<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
   let next = 0;
-  const reader = async () => {
-    for (let i = next++; i < files.length; i = next++) entries[i] = await entry(files[i]![0], files[i]![1]);
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!);
   };
-  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, files.length) }, reader));
-  return entries;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 async function entry(file: string, name: string): Promise<ContextEntry> {

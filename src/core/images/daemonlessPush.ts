@@ -8,7 +8,7 @@
 // the manifest under the content-hash tag. What does not depend on what goes at once, so a push
 // is four round trips. Until the last write nothing is tagged, so an interrupted push
 // registers nothing, and the next one finds by HEAD the blobs that did arrive and sends only the rest.
-import { BASE_IMAGE_ID_LABEL, CODE_PREFIX, type ContextEntry, DEPS_KEY_LABEL } from './buildContext';
+import { BASE_IMAGE_ID_LABEL, type ContextEntry, DEPS_KEY_LABEL, codeLayerFiles } from './buildContext';
 import { type LayerBlob, deterministicLayer, sha256 } from './ociLayer';
 import type { ImageProgress } from './progress';
 import { RegistryError } from './registryClient';
@@ -128,11 +128,7 @@ async function imageConfig(session: RegistrySession, repository: string, digest:
 export async function pushCodeOnlyImage(push: CodeOnlyPush): Promise<CodeOnlyPushResult> {
   const { session, repository, previous } = push;
   const say = (message: string) => push.onProgress?.({ phase: 'push', message });
-  const files = await Promise.all(
-    push.entries
-      .filter((e) => e.name.startsWith(CODE_PREFIX))
-      .map(async (e) => ({ path: e.name, content: await e.content(), mode: e.mode })),
-  );
+  const files = await codeLayerFiles(push.entries);
   // The lower blobs are made present while the code layer is built: neither waits for the other.
   const [codeLayer, lowerBlobs] = await Promise.all([deterministicLayer(files), ensureLowerBlobs(push)]);
   const configBytes = Buffer.from(JSON.stringify(codeOnlyConfig(previous.config, codeLayer)));
