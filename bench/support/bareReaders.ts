@@ -2,10 +2,10 @@
 // official SDK's calls, in this process, on a job of its own that nothing else reads (the same
 // step, submitted by a stepops CLI killed once the emulator accepted it): the calls a tail
 // makes (CloudWatch Logs' DescribeLogStreams and GetLogEvents; Cloud Logging's entries.list,
-// 1,000 entries a page, with a field mask for the fields it reads; Azure ML's run details and ranged reads of the log file's SAS URL), round
-// after round with no poll interval (50 ms apart only when a round found nothing new), until
-// every line came. What stepops adds on top is its poll interval, which the real clouds' read
-// quotas call for.
+// 1,000 entries a page, with a field mask for the fields it reads; Azure ML's run details and
+// ranged reads of the log file's SAS URL), round after round with no poll interval (50 ms apart
+// only when a round found nothing new), until every line came. What stepops adds on top is its
+// poll interval, which the real clouds' read quotas call for.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { trainingJobName } from '../../src/core/clouds/aws/sagemaker/trainingJobName';

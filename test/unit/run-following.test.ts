@@ -166,7 +166,6 @@ test("a job's end is told after its last lines, though the status saw it end fir
   assert.deepEqual(told, ['tallied 20 customers', 'status Completed']);
 });
 
-/** A runner of the scripted backend; its status poll is 1 ms unless `pollMs` says ('operator': the operator's own). */
 test("the status is asked for at the operator's own interval (a cloud's), else every 500 ms", async () => {
   const store = new RunStore(path.join(folder, 'intervals'));
   const readsOf = async (statusPollMs: number | undefined) => {
@@ -193,6 +192,7 @@ test("the status is asked for at the operator's own interval (a cloud's), else e
   for (const gap of await readsOf(undefined)) assert.ok(gap >= 490, `the default 500 ms: ${gap.toFixed(0)} ms`);
 });
 
+/** A runner of the scripted backend; its status poll is 1 ms unless `pollMs` says ('operator': the operator's own). */
 function scriptedRunner(store: RunStore, operator: StepOperator, pollMs: number | 'operator' = 1): StepRunner {
   return new StepRunner({
     docker: () => Promise.reject(new Error('not used')),

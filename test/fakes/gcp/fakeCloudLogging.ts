@@ -250,10 +250,11 @@ let responseType: Protobuf.Type | undefined;
 
 /** google.logging.v2.ListLogEntriesResponse, from the client's own .proto files (parsed once). */
 function listResponseType(): Protobuf.Type {
-  const loggingProtos = path.resolve(path.dirname(require.resolve('@google-cloud/logging')), '..', 'protos');
-  responseType ??= loadProtos('google/logging/v2/logging.proto', [loggingProtos, ...PROTO_ROOTS]).lookupType(
-    'google.logging.v2.ListLogEntriesResponse',
-  );
+  if (!responseType) {
+    const loggingProtos = path.resolve(path.dirname(require.resolve('@google-cloud/logging')), '..', 'protos');
+    const root = loadProtos('google/logging/v2/logging.proto', [loggingProtos, ...PROTO_ROOTS]);
+    responseType = root.lookupType('google.logging.v2.ListLogEntriesResponse');
+  }
   return responseType;
 }
 
