@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { JobHandle, JobStatus, LogBatch, StepOperator } from '../../src/core/operators/stepOperator';
 import { watchJobStatus } from '../../src/core/orchestrator/jobStatusWatch';
+import { RecentStatuses } from '../../src/core/operators/recentStatus';
 import { RecordKeeper } from '../../src/core/orchestrator/recordKeeper';
 import { StepRunner } from '../../src/core/orchestrator/stepRunner';
 import { type RunRecord, withState } from '../../src/core/runs/runRecord';
@@ -190,6 +191,22 @@ test("the status is asked for at the operator's own interval (a cloud's), else e
     `the operator's 120 ms: ${gaps.map((g) => g.toFixed(0))}`,
   );
   for (const gap of await readsOf(undefined)) assert.ok(gap >= 490, `the default 500 ms: ${gap.toFixed(0)} ms`);
+});
+
+test('a log tail\'s "has it ended?" is answered by the watch\'s status within two of its intervals, else read', async () => {
+  const recent = new RecentStatuses(40);
+  let reads = 0;
+  const read = async () => {
+    reads += 1;
+    return status('succeeded');
+  };
+  recent.remember('j', status('running'));
+  await new Promise((resolve) => setTimeout(resolve, 50)); // past one interval: a slow watch read
+  assert.equal(await recent.ended('j', read), false, 'the remembered status answers');
+  assert.equal(reads, 0);
+  await new Promise((resolve) => setTimeout(resolve, 40)); // past two
+  assert.equal(await recent.ended('j', read), true, 'too old: read afresh');
+  assert.equal(reads, 1);
 });
 
 /** A runner of the scripted backend; its status poll is 1 ms unless `pollMs` says ('operator': the operator's own). */

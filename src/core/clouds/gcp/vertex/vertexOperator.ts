@@ -9,6 +9,7 @@ import type { google } from '@google-cloud/aiplatform/build/protos/protos';
 import type { JobServiceClient } from '@google-cloud/aiplatform/build/src/v1/job_service_client.js';
 import type { LoggingServiceV2Client } from '@google-cloud/logging/build/src/v2/logging_service_v2_client.js';
 import { Backoff, retrying, sleep } from '../../../operators/polling';
+import { RecentStatuses } from '../../../operators/recentStatus';
 import {
   type JobHandle,
   type JobSpec,
@@ -74,7 +75,7 @@ export async function connectVertex(config: Readonly<Record<string, unknown>>): 
 
 export class VertexOperator implements StepOperator {
   /** The latest status per job, so the log tail's "has it ended?" costs no second GetCustomJob. */
-  private readonly lastStatus = new Map<string, { readonly at: number; readonly status: JobStatus }>();
+  private readonly recent: RecentStatuses;
 
   constructor(
     private readonly clients: VertexClients,
@@ -82,7 +83,9 @@ export class VertexOperator implements StepOperator {
     private readonly config: Readonly<Record<string, unknown>>,
     private readonly pollMs = 2000,
     private readonly logPollMs = LOG_POLL_MS,
-  ) {}
+  ) {
+    this.recent = new RecentStatuses(pollMs);
+  }
 
   get statusPollMs(): number {
     return this.pollMs;
@@ -123,8 +126,7 @@ export class VertexOperator implements StepOperator {
           failureKind: 'platform',
           failureReason: `Vertex AI has no custom job ${handle.jobId} (deleted, or another project or region).`,
         };
-    this.lastStatus.set(handle.jobId, { at: Date.now(), status });
-    return status;
+    return this.recent.remember(handle.jobId, status);
   }
 
   logs(handle: JobHandle, from?: LogCursor, signal?: AbortSignal): AsyncIterable<LogBatch> {
@@ -138,9 +140,9 @@ export class VertexOperator implements StepOperator {
       jobId: customJobId(handle.jobId),
       since: logsSince(handle.details.createTime),
       multiReplica: Number(handle.details.replicaCount ?? 1) > 1,
-      jobEnded: async () => isTerminal((await this.freshStatus(handle)).state),
+      jobEnded: () => this.recent.ended(handle.jobId, () => this.status(handle)),
       endTime: () => {
-        const ended = this.lastStatus.get(handle.jobId)?.status.endedAt;
+        const ended = this.recent.last(handle.jobId)?.endedAt;
         return ended ? Date.parse(ended) : undefined;
       },
       pollMs: this.logPollMs,
@@ -175,12 +177,6 @@ export class VertexOperator implements StepOperator {
       if (status && isTerminal(status.state)) return;
       await sleep(Math.max(this.pollMs / 2, backoff.next()));
     }
-  }
-
-  /** The runner's status watch asks every few hundred milliseconds: a fresh answer is reused. */
-  private async freshStatus(handle: JobHandle): Promise<JobStatus> {
-    const recent = this.lastStatus.get(handle.jobId);
-    return recent && Date.now() - recent.at < this.pollMs ? recent.status : this.status(handle);
   }
 
   private async get(name: string): Promise<CustomJob | undefined> {
