@@ -197,17 +197,18 @@ export async function waitUntil(
 
 /** Runs a command from the Command Palette (F1: Ctrl+Shift+P and Ctrl+P belong to the browser). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  // Right after a window reload the palette can open before it knows every command: once the row
-  // does not come, it is closed and opened again.
+  // Right after a window reload the palette can open before it knows every command, and a window
+  // that takes the focus as it opens (a notification's, a run's output) closes it again: once the
+  // palette or the row does not come, it is closed and opened again.
   for (let attempt = 1; ; attempt++) {
+    const timeout = attempt < 3 ? 10_000 : STEP_MS;
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input[type="text"]');
-    await input.waitFor();
-    await input.fill(`>${title}`);
     // A command run before is labelled "TITLE, recently used": match the title at the start.
     const row = page.locator(`.quick-input-widget .quick-input-list .monaco-list-row[aria-label^="${title}"]`).first();
     try {
-      await row.click({ timeout: attempt < 3 ? 10_000 : STEP_MS });
+      await input.fill(`>${title}`, { timeout });
+      await row.click({ timeout });
       return;
     } catch (error) {
       if (attempt >= 3) throw error;
