@@ -20,6 +20,7 @@ import {
   openFromExplorer,
   openViewContainer,
   openWorkbench,
+  pickAfterCommand,
   quickPickRow,
   runCommand,
   screenshot,
@@ -347,8 +348,7 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
     { timeout: 2 * TEST_TIMEOUT },
     step('wizard', async () => {
       const p = ui();
-      await runCommand(p, 'Step Operators: Register Stack Component...');
-      await quickPickRow(p, 'Step operator').click();
+      await pickAfterCommand(p, 'Step Operators: Register Stack Component...', quickPickRow(p, 'Step operator'));
       // The type list gives way to the flavor list; a type row's text names flavors too.
       await quickPickRow(p, 'Step operator').waitFor({ state: 'detached' });
       await p
@@ -454,8 +454,7 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
         await writeFile(keyFile, JSON.stringify(account.keyFile));
 
         // The form tries the values as typed, before anything is saved.
-        await runCommand(p, 'Step Operators: Register Stack Component...');
-        await quickPickRow(p, 'Step operator').click();
+        await pickAfterCommand(p, 'Step Operators: Register Stack Component...', quickPickRow(p, 'Step operator'));
         // The type list gives way to the flavor list; a type row's text names flavors too.
         await quickPickRow(p, 'Step operator').waitFor({ state: 'detached' });
         await p
@@ -499,11 +498,11 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
         await p.keyboard.press('Escape');
 
         // Registered: the palette's Test Connection asks which component, then reports.
-        await runCommand(p, 'Step Operators: Test Connection');
-        await p
-          .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'vertex-e2e' })
-          .first()
-          .click();
+        await pickAfterCommand(
+          p,
+          'Step Operators: Test Connection',
+          p.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'vertex-e2e' }).first(),
+        );
         await waitUntil(
           async () => vertex.requests.length === 3,
           STEP_MS,
@@ -640,11 +639,11 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
       });
       try {
         await runCommand(p, 'Notifications: Clear All Notifications');
-        await runCommand(p, 'Step Operators: Test Connection');
-        await p
-          .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'azureml-public' })
-          .first()
-          .click();
+        await pickAfterCommand(
+          p,
+          'Step Operators: Test Connection',
+          p.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'azureml-public' }).first(),
+        );
         const refusal = p.locator('.notifications-toasts .notification-toast', { hasText: 'azureml-public: ' }).first();
         await refusal.waitFor({ timeout: 2 * STEP_MS });
         await screenshot(p, env, 'azureml-public-test');
@@ -721,8 +720,7 @@ describe('Step Operators in VS Code (code-server + Chromium)', { timeout: 15 * F
       console.log(`activation in VS Code, ms (code loading + activate()): ${samples.join(', ')}`);
 
       // The activation log names the vendor bundles loaded by then: none (no SDK, Docker client or parser).
-      await runCommand(p, 'Output: Show Output Channels...');
-      await quickPickRow(p, 'Step Operators').click({ timeout: STEP_MS });
+      await pickAfterCommand(p, 'Output: Show Output Channels...', quickPickRow(p, 'Step Operators'));
       const lines = p.locator('.part.panel .monaco-editor .view-lines');
       let text = '';
       await waitUntil(
@@ -792,11 +790,13 @@ interface EmulatedRun {
  */
 async function runOnEmulatedCloud(p: Page, run: EmulatedRun): Promise<void> {
   const switchStack = async (name: string): Promise<void> => {
-    await runCommand(p, 'Step Operators: Switch Active Stack...');
-    await p
-      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-      .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
-      .click();
+    await pickAfterCommand(
+      p,
+      'Step Operators: Switch Active Stack...',
+      p
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+        .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }),
+    );
     await p.locator('.part.statusbar .statusbar-item', { hasText: name }).waitFor();
   };
   // scripts/e2e.sh started the emulators, which wrote their stacks into a stacks file of their own.
@@ -962,12 +962,14 @@ function secretFromEnvironment(component: string, field: string): string {
  * out of its pane, where the list does not render it.
  */
 async function enterSecret(p: Page, component: string, field: string, value: string): Promise<void> {
-  await runCommand(p, 'Step Operators: Edit Component...');
-  await p
-    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-    .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${component}$`) }) })
-    .first()
-    .click({ timeout: STEP_MS });
+  await pickAfterCommand(
+    p,
+    'Step Operators: Edit Component...',
+    p
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${component}$`) }) })
+      .first(),
+  );
   const tab = p.locator('.tabs-container .tab[aria-label^="Edit "]');
   await tab.waitFor({ timeout: STEP_MS });
   const form = p.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');

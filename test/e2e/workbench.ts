@@ -217,6 +217,33 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   }
 }
 
+/**
+ * Runs a command whose first act is to show a pick, and clicks `row` in it. The pick can be closed
+ * before its rows come for the reason runCommand gives (a window taking the focus, typically the
+ * run output a just-finished step opened): then the command is run again, which is safe for the
+ * commands this is used with, as they change nothing before a row is picked.
+ */
+export async function pickAfterCommand(page: Page, title: string, row: Locator): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, title);
+    try {
+      await row.click({ timeout: attempt < 3 ? 10_000 : STEP_MS });
+      return;
+    } catch (error) {
+      if (attempt >= 3) {
+        const shown = await page
+          .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+          .allInnerTexts()
+          .catch(() => []);
+        throw new Error(
+          `"${title}" showed no row to pick; rows shown: ${JSON.stringify(shown)}. ${(error as Error).message.split('\n')[0]}`,
+        );
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 export function quickPickRow(page: Page, label: string): Locator {
   return page.locator(`.quick-input-widget .quick-input-list .monaco-list-row[aria-label="${label}"]`);
 }
