@@ -177,14 +177,18 @@ set +e
 STEPOPS_E2E_URL="$url" STEPOPS_E2E_WORKSPACE="$workspace" STEPOPS_E2E_SCREENSHOTS="$out/screenshots" \
   STEPOPS_E2E_LOG_DIR="$run" \
   node --import tsx --test --test-concurrency=1 --test-reporter=spec \
-  ${STEPOPS_E2E_ONLY:+--test-name-pattern="$STEPOPS_E2E_ONLY"} test/e2e/*.test.ts
-status=$?
+  ${STEPOPS_E2E_ONLY:+--test-name-pattern="$STEPOPS_E2E_ONLY"} test/e2e/*.test.ts 2>&1 | tee "$run/tests.log"
+status=${PIPESTATUS[0]}
 set -e
 if [ "$status" != 0 ]; then
-  # The extension host's own log says why an extension did not activate.
+  # The extension host's own log says why an extension did not activate. Its list of every
+  # extension is left out: it names stepops and says nothing.
   while IFS= read -r f; do
     log "extension host log $f (lines naming stepops):"
-    grep -i -A3 'stepops' "$f" | tail -40 >&2 || true
+    grep -v 'Creating extension host' "$f" | grep -i -A3 'stepops' | tail -20 >&2 || true
   done < <(find "$user_data/logs" -name '*exthost*.log' 2>/dev/null)
+  # Last, where a reader of the output's tail sees it: what failed and why, without stack frames.
+  log "the failing tests again (the whole output: $run/tests.log):"
+  sed -n '/failing tests:/,$p' "$run/tests.log" | grep -v '^ *at ' | head -60 >&2
 fi
 exit "$status"
