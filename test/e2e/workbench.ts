@@ -212,6 +212,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       return;
     } catch (error) {
       if (attempt >= 3) throw error;
+      console.log(`e2e: the palette took no "${title}" (attempt ${attempt}): opening it again`);
       await page.keyboard.press('Escape');
     }
   }
@@ -239,6 +240,7 @@ export async function pickAfterCommand(page: Page, title: string, row: Locator):
           `"${title}" showed no row to pick; rows shown: ${JSON.stringify(shown)}. ${(error as Error).message.split('\n')[0]}`,
         );
       }
+      console.log(`e2e: "${title}" showed no row to pick (attempt ${attempt}): running it again`);
       await page.keyboard.press('Escape');
     }
   }
