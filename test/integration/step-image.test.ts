@@ -6,7 +6,9 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { assembleBuildContext, contextTar } from '../../src/core/images/buildContext';
 import { type DockerClient, connectDocker } from '../../src/core/images/dockerClient';
+import { buildImage } from '../../src/core/images/imageBuilder';
 import type { ImageProgress } from '../../src/core/images/progress';
 import { pushImage } from '../../src/core/images/imagePusher';
 import { type StepImage, ensureStepImage } from '../../src/core/images/stepImage';
@@ -175,5 +177,36 @@ test('a base image the engine lacks is pulled before hashing, so the second run 
     assert.equal(second.built, false);
   } finally {
     await rm(project2, { recursive: true, force: true });
+  }
+});
+
+test('a file changed after it was hashed ends the Docker build it streams into with what to do, and tags nothing', async () => {
+  const project3 = await mkdtemp(path.join(tmpdir(), 'stepops-changed-'));
+  const tag = `stepops-it/changed:${Date.now().toString(36)}`;
+  try {
+    await writeFile(path.join(project3, 'step.py'), 'print("hello")\n');
+    const data = path.join(project3, 'weights.bin');
+    await writeFile(data, Buffer.alloc(8 * 1024 * 1024, 1));
+    // Settled (over a second old), so the second context keeps its digest and reads it at the build.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const inputs = { projectRoot: project3, runtimeRoot: path.join(root, 'runtime'), baseImage: env.pythonImage };
+    await assembleBuildContext(inputs);
+    const context = await assembleBuildContext(inputs);
+    await writeFile(data, Buffer.alloc(8 * 1024 * 1024, 2));
+    await assert.rejects(
+      buildImage(docker, { context: { tar: await contextTar(context) }, tag }),
+      /weights\.bin changed while its step's image was being made: run the step again/,
+    );
+    await assert.rejects(docker.getImage(tag).inspect(), /no such image/i, 'nothing was tagged');
+    // Unchanged, the same streamed context builds.
+    const again = await assembleBuildContext(inputs);
+    const built = await buildImage(docker, { context: { tar: await contextTar(again) }, tag });
+    assert.match(built.imageId, /^sha256:/);
+  } finally {
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => {});
+    await rm(project3, { recursive: true, force: true });
   }
 });

@@ -218,6 +218,78 @@ test('a settled file is not read to hash the context, only when its bytes are ne
     // Other bytes than those hashed are refused, here and for a Docker build's context.
     await writeFile(data, 'other bytes');
     await assert.rejects(entryOf(again).content(), /data\.bin changed while its step's image was being made/);
-    await assert.rejects(contextTar(again), /changed while its step's image was being made: run the step again/);
+    await assert.rejects(
+      readStream(await contextTar(again)),
+      /changed while its step's image was being made: run the step again/,
+    );
   });
+});
+
+async function readStream(stream: NodeJS.ReadableStream, onChunk: (chunk: Buffer) => void = () => {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    onChunk(chunk);
+    // A slow reader, as an engine taking the context over a socket is.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return Buffer.concat(chunks);
+}
+
+test("a Docker build's context is read as it is taken: nothing before the stream is read, then a few files ahead", async () => {
+  const size = 1024 * 1024;
+  let reads = 0;
+  const entries = Array.from({ length: 24 }, (_, i) => ({
+    name: `app/data/part-${String(i).padStart(2, '0')}.bin`,
+    mode: 0o644,
+    content: async () => {
+      reads++;
+      return Buffer.alloc(size, i);
+    },
+  }));
+  const context = {
+    baseImage: 'python:3.11-slim',
+    dockerfile: 'FROM python:3.11-slim\n',
+    entries,
+    hash: '',
+    depsKey: '',
+    installsRequirements: false,
+    offlineWheels: false,
+    projectFiles: entries.length,
+  };
+  const stream = await contextTar(context);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(reads, 0, 'no file is read before the stream is');
+  let taken = 0;
+  let mostAhead = 0;
+  const tar = await readStream(stream, (chunk) => {
+    taken += chunk.length;
+    mostAhead = Math.max(mostAhead, reads - Math.floor(taken / (size + 512)));
+  });
+  assert.equal(reads, entries.length);
+  // Eight reads at once (READS_AT_ONCE), and the one the stream is handing on.
+  assert.ok(
+    mostAhead <= 9,
+    `a few files in memory at once, not the context; ${mostAhead} were read ahead of the reader`,
+  );
+  // The stream is a whole tar: the Dockerfile, then every entry with its bytes, epoch times.
+  const seen: [string, number, number][] = [];
+  const reader = extract();
+  reader.on('entry', (header, body, next) => {
+    const parts: Buffer[] = [];
+    body.on('data', (c: Buffer) => parts.push(c));
+    body.on('end', () => {
+      const bytes = Buffer.concat(parts);
+      seen.push([header.name, bytes.length, bytes[0] ?? -1]);
+      assert.equal(header.mtime?.getTime(), 0);
+      next();
+    });
+  });
+  const done = new Promise((resolve, reject) => reader.on('finish', resolve).on('error', reject));
+  reader.end(tar);
+  await done;
+  assert.deepEqual(seen, [
+    ['Dockerfile', context.dockerfile.length, 'F'.charCodeAt(0)],
+    ...entries.map((e, i): [string, number, number] => [e.name, size, i]),
+  ]);
 });

@@ -17,8 +17,10 @@ import { createHash } from 'node:crypto';
 import type { BigIntStats, Dirent } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
+import type { Pack } from 'tar-stream';
 import type { LayerFile } from './ociLayer';
 
 const ALWAYS_EXCLUDED = new Set([
@@ -224,18 +226,42 @@ export function generateDockerfile(options: {
   return lines.join('\n');
 }
 
-/** The context as the tar stream the engine's build endpoint takes. Timestamps are fixed. */
+/**
+ * The context as the tar stream the engine's build endpoint takes. Timestamps are fixed. Files
+ * are read as the engine takes the ones before them (the stream's back pressure), a few reads
+ * ahead (READS_AT_ONCE: many small files cost no more than read all at once), so a Docker build
+ * holds a few files in memory, not the project; nothing is read before the stream is. A file changed since it was hashed ends the stream with that error, and the engine's
+ * client ends the build's request with it: the build fails with what to do, and tags nothing.
+ */
 export async function contextTar(context: BuildContext): Promise<NodeJS.ReadableStream> {
   // A vendor bundle, loaded by the first build: activation does not parse it.
   const { pack } = await import('tar-stream');
-  const tar = pack();
+  async function* chunks(): AsyncGenerator<Buffer> {
+    const tar = pack();
+    void packEntries(tar, context).catch((error: Error) => tar.destroy(error));
+    for await (const chunk of tar as AsyncIterable<Buffer>) yield chunk;
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
+async function packEntries(tar: Pack, context: BuildContext): Promise<void> {
   const mtime = new Date(0);
-  // Every file's bytes first (a file changed since it was hashed fails here, before a build starts).
-  const contents = await atMostAtOnce(context.entries, READS_AT_ONCE, (e) => e.content());
-  tar.entry({ name: 'Dockerfile', mode: 0o644, mtime }, context.dockerfile);
-  context.entries.forEach((e, i) => tar.entry({ name: e.name, mode: e.mode, mtime }, contents[i]));
+  const add = (name: string, mode: number, bytes: Buffer | string) =>
+    new Promise<void>((resolve, reject) => tar.entry({ name, mode, mtime }, bytes, (e) => (e ? reject(e) : resolve())));
+  await add('Dockerfile', 0o644, context.dockerfile);
+  const { entries } = context;
+  const ahead: Promise<Buffer>[] = [];
+  let asked = 0;
+  for (const entry of entries) {
+    while (asked < entries.length && ahead.length < READS_AT_ONCE) {
+      const read = entries[asked++]!.content();
+      // Awaited in its turn; one still pending when the stream ends is left to the collector.
+      read.catch(() => {});
+      ahead.push(read);
+    }
+    await add(entry.name, entry.mode, await ahead.shift()!);
+  }
   tar.finalize();
-  return tar;
 }
 
 async function requirementLines(inputs: BuildContextInputs): Promise<string[]> {
