@@ -225,6 +225,37 @@ test('a settled file is not read to hash the context, only when its bytes are ne
   });
 });
 
+test('a large file is not held by the context: hashed as it streams, read again when its bytes are needed, and checked', async () => {
+  const big = Buffer.alloc(4 * 1024 * 1024, 7);
+  const project = await mkdtemp(path.join(tmpdir(), 'stepops-large-'));
+  const runtime = await mkdtemp(path.join(tmpdir(), 'stepops-large-runtime-'));
+  try {
+    const data = path.join(project, 'weights.bin');
+    await writeFile(data, big);
+    await writeFile(path.join(project, 'step.py'), 'print(1)\n');
+    await writeFile(path.join(runtime, '__init__.py'), '');
+    const inputs = { projectRoot: project, runtimeRoot: runtime, baseImage: 'python:3.11-slim' };
+    // Just written (not settled): a small file would be held as read; this one is not.
+    const context = await assembleBuildContext(inputs);
+    const weights = context.entries.find((e) => e.name === 'app/weights.bin')!;
+    // Read again and checked, so the digest streamed at hashing is the bytes' own.
+    assert.ok((await weights.content()).equals(big), 'its bytes, read again');
+    const hashed = context.hash;
+    await writeFile(data, big.subarray(0, big.length - 1));
+    const smaller = await assembleBuildContext(inputs);
+    await assert.rejects(weights.content(), /weights\.bin changed while its step's image was being made/);
+    assert.notEqual(smaller.hash, hashed);
+    await writeFile(data, big);
+    assert.equal((await assembleBuildContext(inputs)).hash, hashed, 'the same content, the same hash');
+    const step = context.entries.find((e) => e.name === 'app/step.py')!;
+    await writeFile(path.join(project, 'step.py'), 'print(2)\n');
+    assert.equal((await step.content()).toString(), 'print(1)\n', 'a small file is held as it was read');
+  } finally {
+    await rm(project, { recursive: true, force: true });
+    await rm(runtime, { recursive: true, force: true });
+  }
+});
+
 async function readStream(stream: NodeJS.ReadableStream, onChunk: (chunk: Buffer) => void = () => {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) {
