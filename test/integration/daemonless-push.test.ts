@@ -5,7 +5,7 @@
 // same code, an interrupted push registers nothing and resumes without re-sending what arrived,
 // it works with Basic credentials, and with no engine at all.
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { type DockerClient, connectDocker } from '../../src/core/images/dockerCl
 import { followStream } from '../../src/core/images/imageBuilder';
 import type { RegistryCredentials } from '../../src/core/images/registryAuth';
 import { type StepImage, type StepImageRequest, ensureStepImage } from '../../src/core/images/stepImage';
-import { depsTag } from '../../src/core/images/daemonlessPush';
+import { CODE_LAYER_MAX_BYTES, depsTag } from '../../src/core/images/daemonlessPush';
 import { sha256 } from '../../src/core/images/ociLayer';
 import { RegistrySession } from '../../src/core/images/registryUploads';
 import { integrationEnvironment } from './environment';
@@ -557,5 +557,47 @@ test('a registry that will not mount gets the lower layers copied over from the 
     await pull(`${env.registry}/${target}:${image.reference.split(':').pop()}`);
   } finally {
     await proxy.close();
+  }
+});
+
+test('code over what a push without Docker makes in memory (data kept in the project) is built by Docker, which says why', async () => {
+  const large = await mkdtemp(path.join(tmpdir(), 'stepops-large-code-'));
+  const request = {
+    projectRoot: large,
+    runtimeRoot: path.join(root, 'runtime'),
+    baseImage: env.pythonImage,
+    registry: env.registry,
+    repository: `stepops-it/large-code-${run}`,
+  };
+  const images: string[] = [];
+  try {
+    await writeFile(path.join(large, 'step.py'), 'print(1)\n');
+    // Sparse: a file of that size costs no disk, and zeros compress to little in the registry.
+    await writeFile(path.join(large, 'weights.bin'), '');
+    await truncate(path.join(large, 'weights.bin'), CODE_LAYER_MAX_BYTES + 1);
+    const first = await ensureStepImage(docker, request);
+    images.push(first.reference);
+    assert.equal(first.built, true);
+    await writeFile(path.join(large, 'step.py'), 'print(2)\n');
+    const progress: string[] = [];
+    const second = await ensureStepImage(docker, { ...request, onProgress: (p) => progress.push(p.message) });
+    images.push(second.reference);
+    assert.equal(second.built, true);
+    assert.notEqual(second.daemonless, true, 'built by Docker');
+    assert.ok(
+      progress.some((m) =>
+        /come to 256 MiB, more than the 256 MiB a push without Docker makes in memory: building with Docker instead/.test(
+          m,
+        ),
+      ),
+      `the progress says why: ${JSON.stringify(progress.slice(0, 5))}`,
+    );
+  } finally {
+    for (const image of images)
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => {});
+    await rm(large, { recursive: true, force: true });
   }
 });

@@ -273,6 +273,7 @@ test("a Docker build's context is read as it is taken: nothing before the stream
   const entries = Array.from({ length: 24 }, (_, i) => ({
     name: `app/data/part-${String(i).padStart(2, '0')}.bin`,
     mode: 0o644,
+    size,
     content: async () => {
       reads++;
       return Buffer.alloc(size, i);

@@ -59,6 +59,8 @@ export interface ContextEntry {
    * is then checked against that digest: an unchanged image costs no reads of settled files.
    */
   readonly content: () => Promise<Buffer>;
+  /** Its size in bytes, known without reading it. */
+  readonly size: number;
 }
 
 export interface BuildContext {
@@ -157,16 +159,17 @@ const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('
 
 /** An entry whose bytes are in hand. */
 function bytesEntry(name: string, bytes: Buffer, digest = sha256Hex(bytes)): ContextEntry {
-  const made: ContextEntry = { name, mode: 0o644, content: () => Promise.resolve(bytes) };
+  const made: ContextEntry = { name, mode: 0o644, size: bytes.length, content: () => Promise.resolve(bytes) };
   digests.set(made, digest);
   return made;
 }
 
 /** A settled file known by its digest, read only when its bytes are asked for. */
-function deferredEntry(file: string, name: string, digest: string): ContextEntry {
+function deferredEntry(file: string, name: string, digest: string, size: number): ContextEntry {
   const made: ContextEntry = {
     name,
     mode: 0o644,
+    size,
     content: async () => {
       const bytes = await readFile(file);
       if (sha256Hex(bytes) !== digest) {
@@ -286,6 +289,11 @@ function readAll(files: readonly (readonly [string, string])[]): Promise<Context
   return atMostAtOnce(files, READS_AT_ONCE, ([file, name]) => entry(file, name));
 }
 
+/** The code entries' (app/...) bytes, counted without reading them. */
+export function codeLayerBytes(entries: readonly ContextEntry[]): number {
+  return entries.filter((e) => e.name.startsWith(CODE_PREFIX)).reduce((sum, e) => sum + e.size, 0);
+}
+
 /** The code entries (app/...) with their bytes, as the code layer takes them. */
 export async function codeLayerFiles(entries: readonly ContextEntry[]): Promise<LayerFile[]> {
   const code = entries.filter((e) => e.name.startsWith(CODE_PREFIX));
@@ -315,10 +323,11 @@ async function entry(file: string, name: string): Promise<ContextEntry> {
   const first = await stat(file, { bigint: true });
   const before = identityOf(first);
   const known = fileDigests.get(file);
-  if (known?.identity === before) return deferredEntry(file, name, known.digest);
+  const size = Number(first.size);
+  if (known?.identity === before) return deferredEntry(file, name, known.digest, size);
   const made =
-    first.size >= HELD_BYTES
-      ? deferredEntry(file, name, await streamedDigest(file))
+    size >= HELD_BYTES
+      ? deferredEntry(file, name, await streamedDigest(file), size)
       : bytesEntry(name, await readFile(file));
   const after = await stat(file, { bigint: true });
   // Written while it was read: hashed as read, and not remembered.

@@ -71,6 +71,12 @@ export interface CodeOnlyPushResult {
   readonly uploadedBytes: number;
 }
 
+/**
+ * The code layer is made in memory (its files, its tar and its gzip at once): code above this
+ * size, which is data or weights kept in the project, is built by Docker instead, which streams.
+ */
+export const CODE_LAYER_MAX_BYTES = 256 * 1024 * 1024;
+
 /** The tag a Docker-built image is also pushed under, by which a later code-only change finds it. */
 export function depsTag(depsKey: string): string {
   return `deps-${depsKey.slice(0, 20)}`;

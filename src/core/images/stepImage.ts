@@ -8,10 +8,17 @@ import {
   type BuildContext,
   type BuildContextInputs,
   assembleBuildContext,
+  codeLayerBytes,
   contextTar,
   withBaseImageId,
 } from './buildContext';
-import { type PreviousImage, depsTag, findPreviousImage, pushCodeOnlyImage } from './daemonlessPush';
+import {
+  CODE_LAYER_MAX_BYTES,
+  type PreviousImage,
+  depsTag,
+  findPreviousImage,
+  pushCodeOnlyImage,
+} from './daemonlessPush';
 import type { DockerClient } from './dockerClient';
 import { buildImage, followStream } from './imageBuilder';
 import { pushImage } from './imagePusher';
@@ -211,6 +218,17 @@ async function codeOnlyIfPossible(
     if ('failed' in lookup) throw lookup.failed;
     const { previous } = lookup;
     if (!previous || previous.baseImageId !== baseImageId) return undefined;
+    const codeBytes = codeLayerBytes(context.entries);
+    if (codeBytes > CODE_LAYER_MAX_BYTES) {
+      const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
+      request.onProgress?.({
+        phase: 'hash',
+        message:
+          `The project's files come to ${mib(codeBytes)}, more than the ${mib(CODE_LAYER_MAX_BYTES)} a push ` +
+          'without Docker makes in memory: building with Docker instead (a .dockerignore keeps data out of the image)',
+      });
+      return undefined;
+    }
     return await pushCodeOnly(request, session, context, reference, previous);
   } catch (error) {
     if (request.signal?.aborted || !(error instanceof RegistryError)) throw error;
