@@ -143,23 +143,25 @@ test('the deps key stays with a code change and moves with requirements; the bas
 });
 
 /** A project holding data.bin (with `content`) and a runtime folder, settled for over a second: its digest is remembered from the first read on. */
-async function withSettledProject(
-  content: string,
-  body: (data: string, inputs: Parameters<typeof assembleBuildContext>[0]) => Promise<void>,
-): Promise<void> {
+type ProjectBody = (data: string, inputs: Parameters<typeof assembleBuildContext>[0]) => Promise<void>;
+
+/** A project of one file, data.bin, with `content`; settled (over a second old) unless told otherwise. */
+async function withProject(content: string | Buffer, body: ProjectBody, settled = true): Promise<void> {
   const project = await mkdtemp(path.join(tmpdir(), 'stepops-digests-'));
   const runtime = await mkdtemp(path.join(tmpdir(), 'stepops-digests-runtime-'));
   try {
     const data = path.join(project, 'data.bin');
     await writeFile(data, content);
     await writeFile(path.join(runtime, '__init__.py'), '');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    if (settled) await new Promise((resolve) => setTimeout(resolve, 1100));
     await body(data, { projectRoot: project, runtimeRoot: runtime, baseImage: 'python:3.11-slim' });
   } finally {
     await rm(project, { recursive: true, force: true });
     await rm(runtime, { recursive: true, force: true });
   }
 }
+
+const withSettledProject = (content: string, body: ProjectBody) => withProject(content, body);
 
 test('a file read before is not hashed again, yet any write to it changes the hash, even one that keeps its size and modification time', async () => {
   await withSettledProject('aaaa', async (data, inputs) => {
@@ -227,33 +229,34 @@ test('a settled file is not read to hash the context, only when its bytes are ne
 
 test('a large file is not held by the context: hashed as it streams, read again when its bytes are needed, and checked', async () => {
   const big = Buffer.alloc(4 * 1024 * 1024, 7);
-  const project = await mkdtemp(path.join(tmpdir(), 'stepops-large-'));
-  const runtime = await mkdtemp(path.join(tmpdir(), 'stepops-large-runtime-'));
-  try {
-    const data = path.join(project, 'weights.bin');
-    await writeFile(data, big);
-    await writeFile(path.join(project, 'step.py'), 'print(1)\n');
-    await writeFile(path.join(runtime, '__init__.py'), '');
-    const inputs = { projectRoot: project, runtimeRoot: runtime, baseImage: 'python:3.11-slim' };
+  await withProject(
+    big,
+    async (data, inputs) => {
+      const step = path.join(inputs.projectRoot, 'step.py');
+      await writeFile(step, 'print(1)\n');
+      const context = await assembleBuildContext(inputs);
+      const entryNamed = (name: string) => context.entries.find((e) => e.name === name)!;
+      // Read again and checked, so the digest streamed at hashing is the bytes' own.
+      assert.ok((await entryNamed('app/data.bin').content()).equals(big), 'its bytes, read again');
+      await writeFile(data, big.subarray(0, big.length - 1));
+      const smaller = await assembleBuildContext(inputs);
+      await assert.rejects(
+        entryNamed('app/data.bin').content(),
+        /data\.bin changed while its step's image was being made/,
+      );
+      assert.notEqual(smaller.hash, context.hash);
+      await writeFile(data, big);
+      assert.equal((await assembleBuildContext(inputs)).hash, context.hash, 'the same content, the same hash');
+      await writeFile(step, 'print(2)\n');
+      assert.equal(
+        (await entryNamed('app/step.py').content()).toString(),
+        'print(1)\n',
+        'a small file is held as read',
+      );
+    },
     // Just written (not settled): a small file would be held as read; this one is not.
-    const context = await assembleBuildContext(inputs);
-    const weights = context.entries.find((e) => e.name === 'app/weights.bin')!;
-    // Read again and checked, so the digest streamed at hashing is the bytes' own.
-    assert.ok((await weights.content()).equals(big), 'its bytes, read again');
-    const hashed = context.hash;
-    await writeFile(data, big.subarray(0, big.length - 1));
-    const smaller = await assembleBuildContext(inputs);
-    await assert.rejects(weights.content(), /weights\.bin changed while its step's image was being made/);
-    assert.notEqual(smaller.hash, hashed);
-    await writeFile(data, big);
-    assert.equal((await assembleBuildContext(inputs)).hash, hashed, 'the same content, the same hash');
-    const step = context.entries.find((e) => e.name === 'app/step.py')!;
-    await writeFile(path.join(project, 'step.py'), 'print(2)\n');
-    assert.equal((await step.content()).toString(), 'print(1)\n', 'a small file is held as it was read');
-  } finally {
-    await rm(project, { recursive: true, force: true });
-    await rm(runtime, { recursive: true, force: true });
-  }
+    false,
+  );
 });
 
 async function readStream(stream: NodeJS.ReadableStream, onChunk: (chunk: Buffer) => void = () => {}): Promise<Buffer> {
