@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import { type BigIntStats, type Dirent, createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import dockerignore from '@balena/dockerignore';
 import ignore, { type Ignore } from 'ignore';
 import type { Pack } from 'tar-stream';
@@ -59,6 +60,8 @@ export interface ContextEntry {
    * is then checked against that digest: an unchanged image costs no reads of settled files.
    */
   readonly content: () => Promise<Buffer>;
+  /** The same bytes as a stream (a large file is never whole in memory), checked in the same way at its end. */
+  readonly stream: () => NodeJS.ReadableStream;
   /** Its size in bytes, known without reading it. */
   readonly size: number;
 }
@@ -159,7 +162,13 @@ const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('
 
 /** An entry whose bytes are in hand. */
 function bytesEntry(name: string, bytes: Buffer, digest = sha256Hex(bytes)): ContextEntry {
-  const made: ContextEntry = { name, mode: 0o644, size: bytes.length, content: () => Promise.resolve(bytes) };
+  const made: ContextEntry = {
+    name,
+    mode: 0o644,
+    size: bytes.length,
+    content: () => Promise.resolve(bytes),
+    stream: () => Readable.from([bytes]),
+  };
   digests.set(made, digest);
   return made;
 }
@@ -172,14 +181,31 @@ function deferredEntry(file: string, name: string, digest: string, size: number)
     size,
     content: async () => {
       const bytes = await readFile(file);
-      if (sha256Hex(bytes) !== digest) {
-        throw new Error(`${file} changed while its step's image was being made: run the step again.`);
-      }
+      if (sha256Hex(bytes) !== digest) throw changedSinceHashed(file);
       return bytes;
+    },
+    stream: () => {
+      const hash = createHash('sha256');
+      const checked = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+        flush(done) {
+          done(hash.digest('hex') === digest ? null : changedSinceHashed(file));
+        },
+      });
+      return createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })
+        .on('error', (e) => checked.destroy(e))
+        .pipe(checked);
     },
   };
   digests.set(made, digest);
   return made;
+}
+
+function changedSinceHashed(file: string): Error {
+  return new Error(`${file} changed while its step's image was being made: run the step again.`);
 }
 
 /**
@@ -231,18 +257,25 @@ export function generateDockerfile(options: {
 
 /**
  * The context as the tar stream the engine's build endpoint takes. Timestamps are fixed. Files
- * are read as the engine takes the ones before them (the stream's back pressure), a few reads
- * ahead (READS_AT_ONCE: many small files cost no more than read all at once), so a Docker build
- * holds a few files in memory, not the project; nothing is read before the stream is. A file changed since it was hashed ends the stream with that error, and the engine's
- * client ends the build's request with it: the build fails with what to do, and tags nothing.
+ * are read as the engine takes the ones before them (the stream's back pressure): small ones
+ * whole, a few reads ahead (READS_AT_ONCE: many small files cost about what reading them all at
+ * once did), large ones streamed through, so a Docker build holds a few files in memory, not the
+ * project; nothing is read before the stream is. A file changed since it was hashed ends the
+ * stream with that error, and the engine's client ends the build's request with it: the build
+ * fails with what to do, and tags nothing.
  */
 export async function contextTar(context: BuildContext): Promise<NodeJS.ReadableStream> {
   // A vendor bundle, loaded by the first build: activation does not parse it.
   const { pack } = await import('tar-stream');
   async function* chunks(): AsyncGenerator<Buffer> {
-    const tar = pack();
-    void packEntries(tar, context).catch((error: Error) => tar.destroy(error));
+    // A buffer of a read's size: small files go in without waiting for the engine after each.
+    const tar = pack({ highWaterMark: READ_CHUNK_BYTES });
+    const packed = packEntries(tar, context);
+    packed.catch((error: Error) => tar.destroy(error));
     for await (const chunk of tar as AsyncIterable<Buffer>) yield chunk;
+    // Packing's own error: tar-stream may end its stream quietly when an entry fails, which would
+    // hand the engine a short tar and leave it to say only "unexpected EOF".
+    await packed;
   }
   return Readable.from(chunks(), { objectMode: false });
 }
@@ -252,17 +285,22 @@ async function packEntries(tar: Pack, context: BuildContext): Promise<void> {
   const add = (name: string, mode: number, bytes: Buffer | string) =>
     new Promise<void>((resolve, reject) => tar.entry({ name, mode, mtime }, bytes, (e) => (e ? reject(e) : resolve())));
   await add('Dockerfile', 0o644, context.dockerfile);
-  const { entries } = context;
-  const ahead: Promise<Buffer>[] = [];
+  // Small files are read whole, a few ahead; a large one streams through in its turn.
+  const small = context.entries.filter((e) => e.size < HELD_BYTES);
+  const ahead = new Map<ContextEntry, Promise<Buffer>>();
   let asked = 0;
-  for (const entry of entries) {
-    while (asked < entries.length && ahead.length < READS_AT_ONCE) {
-      const read = entries[asked++]!.content();
+  for (const entry of context.entries) {
+    while (asked < small.length && ahead.size < READS_AT_ONCE) {
+      const next = small[asked++]!;
+      const read = next.content();
       // Awaited in its turn; one still pending when the stream ends is left to the collector.
       read.catch(() => {});
-      ahead.push(read);
+      ahead.set(next, read);
     }
-    await add(entry.name, entry.mode, await ahead.shift()!);
+    const read = ahead.get(entry);
+    ahead.delete(entry);
+    if (read) await add(entry.name, entry.mode, await read);
+    else await pipeline(entry.stream(), tar.entry({ name: entry.name, mode: entry.mode, mtime, size: entry.size }));
   }
   tar.finalize();
 }
@@ -318,6 +356,8 @@ async function atMostAtOnce<T, R>(items: readonly T[], limit: number, work: (ite
  * only, not its model weights or data.
  */
 const HELD_BYTES = 4 * 1024 * 1024;
+/** 1 MiB reads: half the time of 64 KiB ones or less (measured here), each hashed in under a millisecond. */
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 async function entry(file: string, name: string): Promise<ContextEntry> {
   const first = await stat(file, { bigint: true });
@@ -340,8 +380,7 @@ async function entry(file: string, name: string): Promise<ContextEntry> {
 
 async function streamedDigest(file: string): Promise<string> {
   const hash = createHash('sha256');
-  // 1 MiB reads: half the time of 64 KiB ones or less (measured here), each hashed in under a millisecond.
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
