@@ -279,8 +279,8 @@ test("a Docker build's context is read as it is taken: nothing before the stream
   const small = 1024 * 1024;
   const large = 6 * 1024 * 1024;
   let reads = 0;
-  const entries = Array.from({ length: 24 }, (_, i) => {
-    const size = i === 5 || i === 17 ? large : small;
+  const entries = Array.from({ length: 64 }, (_, i) => {
+    const size = i === 5 || i === 40 ? large : small;
     const bytes = () => Buffer.alloc(size, i);
     return {
       name: `app/data/part-${String(i).padStart(2, '0')}.bin`,
@@ -320,10 +320,11 @@ test("a Docker build's context is read as it is taken: nothing before the stream
     mostAhead = Math.max(mostAhead, reads - ends.filter((end) => end <= taken).length);
   });
   assert.equal(reads, entries.length);
-  // Eight small reads ahead (READS_AT_ONCE), the entry the stream is handing on, and the end of the
-  // one before it still in the stream's buffer: a few, not the context's 24.
+  // Two batches of eight small files (READS_AT_ONCE: the one going out, the next one read
+  // meanwhile), a large file's stream, and what the streams' buffers hold (a MiB or two): a bound
+  // of its own (24 here, with 64 entries or 128), not the context's 64.
   assert.ok(
-    mostAhead <= 10,
+    mostAhead <= 28,
     `a few files in memory at once, not the context; ${mostAhead} were read ahead of the reader`,
   );
   // The stream is a whole tar: the Dockerfile, then every entry with its bytes, epoch times.

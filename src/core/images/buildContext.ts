@@ -258,9 +258,9 @@ export function generateDockerfile(options: {
 /**
  * The context as the tar stream the engine's build endpoint takes. Timestamps are fixed. Files
  * are read as the engine takes the ones before them (the stream's back pressure): small ones
- * whole, a few reads ahead (READS_AT_ONCE: many small files cost about what reading them all at
- * once did), large ones streamed through, so a Docker build holds a few files in memory, not the
- * project; nothing is read before the stream is. A file changed since it was hashed ends the
+ * whole, in batches of READS_AT_ONCE with the next batch read while one goes out (so many small
+ * files cost about what reading them all first did), large ones streamed through, so a Docker
+ * build holds a few files in memory, not the project; nothing is read before the stream is. A file changed since it was hashed ends the
  * stream with that error, and the engine's client ends the build's request with it: the build
  * fails with what to do, and tags nothing.
  */
@@ -282,27 +282,48 @@ export async function contextTar(context: BuildContext): Promise<NodeJS.Readable
 
 async function packEntries(tar: Pack, context: BuildContext): Promise<void> {
   const mtime = new Date(0);
-  const add = (name: string, mode: number, bytes: Buffer | string) =>
-    new Promise<void>((resolve, reject) => tar.entry({ name, mode, mtime }, bytes, (e) => (e ? reject(e) : resolve())));
-  await add('Dockerfile', 0o644, context.dockerfile);
-  // Small files are read whole, a few ahead; a large one streams through in its turn.
-  const small = context.entries.filter((e) => e.size < HELD_BYTES);
-  const ahead = new Map<ContextEntry, Promise<Buffer>>();
-  let asked = 0;
-  for (const entry of context.entries) {
-    while (asked < small.length && ahead.size < READS_AT_ONCE) {
-      const next = small[asked++]!;
-      const read = next.content();
-      // Awaited in its turn; one still pending when the stream ends is left to the collector.
-      read.catch(() => {});
-      ahead.set(next, read);
-    }
-    const read = ahead.get(entry);
-    ahead.delete(entry);
-    if (read) await add(entry.name, entry.mode, await read);
-    else await pipeline(entry.stream(), tar.entry({ name: entry.name, mode: entry.mode, mtime, size: entry.size }));
+  const header = (e: ContextEntry) => ({ name: e.name, mode: e.mode, mtime, size: e.size });
+  // Resolves once the tar has taken them all and the engine the bytes before (the last entry's
+  // callback waits for the stream to drain).
+  const addAll = (entries: readonly ContextEntry[], contents: readonly Buffer[]) =>
+    new Promise<void>((resolve, reject) =>
+      entries.forEach((e, k) =>
+        tar.entry(
+          header(e),
+          contents[k],
+          k === entries.length - 1 ? (error) => (error ? reject(error) : resolve()) : undefined,
+        ),
+      ),
+    );
+  tar.entry({ name: 'Dockerfile', mode: 0o644, mtime }, context.dockerfile);
+  // Small files are read whole, a batch at a time with the next batch read while this one goes
+  // out; a large file streams through in its turn.
+  const batches = readingBatches(context.entries);
+  const read = (batch: ContextEntry[] | undefined) =>
+    Promise.all((batch ?? []).map((e) => (e.size < HELD_BYTES ? e.content() : undefined)));
+  let pending = read(batches[0]);
+  for (let i = 0; i < batches.length; i++) {
+    const contents = await pending;
+    pending = read(batches[i + 1]);
+    // Awaited in its turn; one still pending when the stream ends is left to the collector.
+    pending.catch(() => {});
+    const batch = batches[i]!;
+    if (batch[0]!.size >= HELD_BYTES) await pipeline(batch[0]!.stream(), tar.entry(header(batch[0]!)));
+    else await addAll(batch, contents as Buffer[]);
   }
   tar.finalize();
+}
+
+/** The entries in order, as runs of up to READS_AT_ONCE small files, each large one a run of its own. */
+function readingBatches(entries: readonly ContextEntry[]): ContextEntry[][] {
+  const batches: ContextEntry[][] = [];
+  for (const entry of entries) {
+    const last = batches.at(-1);
+    const small = entry.size < HELD_BYTES;
+    if (small && last && last.length < READS_AT_ONCE && last[0]!.size < HELD_BYTES) last.push(entry);
+    else batches.push([entry]);
+  }
+  return batches;
 }
 
 async function requirementLines(inputs: BuildContextInputs): Promise<string[]> {
