@@ -11,6 +11,7 @@ import os from 'node:os';
 import { promisify } from 'node:util';
 import { type BenchCases, type BenchRow, formatTable } from './benchTable';
 import { cases as activation } from './activation.bench';
+import { cases as context } from './context.bench';
 import { cases as discovery } from './discovery.bench';
 import { cases as images } from './images.bench';
 import { cases as logs } from './logs.bench';
@@ -22,6 +23,7 @@ const MODULES: readonly (readonly [string, BenchCases])[] = [
   // Packages dist/stepops.vsix and runs the E2E harness's activation test in code-server.
   ['vscode-activation', vscodeActivation],
   ['images', images],
+  ['context', context],
   ['logs', logs],
 ];
 
