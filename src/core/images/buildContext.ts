@@ -260,9 +260,9 @@ export function generateDockerfile(options: {
  * are read as the engine takes the ones before them (the stream's back pressure): small ones
  * whole, in batches of READS_AT_ONCE with the next batch read while one goes out (so many small
  * files cost about what reading them all first did), large ones streamed through, so a Docker
- * build holds a few files in memory, not the project; nothing is read before the stream is. A file changed since it was hashed ends the
- * stream with that error, and the engine's client ends the build's request with it: the build
- * fails with what to do, and tags nothing.
+ * build holds a few files in memory, not the project; nothing is read before the stream is. A
+ * file changed since it was hashed ends the stream with that error, and the engine's client ends
+ * the build's request with it: the build fails with what to do, and tags nothing.
  */
 export async function contextTar(context: BuildContext): Promise<NodeJS.ReadableStream> {
   // A vendor bundle, loaded by the first build: activation does not parse it.
