@@ -4,7 +4,8 @@
 //   whole:    the reference, every file read whole before the tar starts (what contextTar did).
 import { readFile } from 'node:fs/promises';
 import { pack } from 'tar-stream';
-import { type BuildContext, assembleBuildContext, contextTar } from '../../src/core/images/buildContext';
+import { type BuildContext, assembleBuildContext } from '../../src/core/images/buildContext';
+import { contextTar } from '../../src/core/images/contextTar';
 
 export interface ContextProbe {
   readonly ms: number;

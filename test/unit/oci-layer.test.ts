@@ -11,7 +11,8 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { type Headers, extract } from 'tar-stream';
-import { assembleBuildContext, codeLayerFiles, contextTar, withBaseImageId } from '../../src/core/images/buildContext';
+import { assembleBuildContext, codeLayerFiles, withBaseImageId } from '../../src/core/images/buildContext';
+import { contextTar } from '../../src/core/images/contextTar';
 import { type LayerFile, compressionLevel, deterministicLayer } from '../../src/core/images/ociLayer';
 
 const files: LayerFile[] = [

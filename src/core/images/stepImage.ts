@@ -9,9 +9,9 @@ import {
   type BuildContextInputs,
   assembleBuildContext,
   codeLayerBytes,
-  contextTar,
   withBaseImageId,
 } from './buildContext';
+import { contextTar } from './contextTar';
 import {
   CODE_LAYER_MAX_BYTES,
   type PreviousImage,
