@@ -1,5 +1,6 @@
-// What goes into a step image, and its content hash. The context is assembled in memory as a
-// tar stream (nothing is written into the user's project):
+// What goes into a step image, and its content hash. The context is a list of entries whose bytes
+// are read when needed, handed to the engine as a tar stream (contextTar.ts) or made into the code
+// layer (ociLayer.ts); nothing is written into the user's project:
 //
 //   Dockerfile                       generated, layers ordered from least to most often changed
 //   .stepops/runtime/stepops_runtime  the in-container runner
